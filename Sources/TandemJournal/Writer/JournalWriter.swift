@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+
+/// The journal's single writer: appends are queued, grouped into frames (group commit) and
+/// made durable on a dedicated thread, so that `fdatasync` never blocks Swift's cooperative pool.
+///
+/// Audited lock box: every mutable field is guarded by `condition`, except `segments`, which
+/// only the writer thread touches after `start()`.
+final class JournalWriter: @unchecked Sendable {
+    final class Waiter: @unchecked Sendable {
+        // Resumed exactly once, by the writer thread or by close/failure; `nil` means "not admitted, queue full".
+        let continuation: CheckedContinuation<UInt64?, any Error>
+        init(_ continuation: CheckedContinuation<UInt64?, any Error>) { self.continuation = continuation }
+    }
+
+    private let condition = NSCondition()
+    private var queue: GroupCommitQueue<Waiter>
+    private var capacityWaiters: [CheckedContinuation<Void, Never>] = []
+    private var finished: [CheckedContinuation<Void, Never>] = []
+    private var threadExited = false
+
+    private let segments: SegmentWriter
+    private let options: JournalOptions
+    private let logger: Logger
+    let commits: CommitWatch
+
+    init(segments: SegmentWriter, options: JournalOptions, committedSeq: UInt64) {
+        self.segments = segments
+        self.options = options
+        self.logger = options.logger
+        self.queue = GroupCommitQueue(maxQueuedBytes: options.maxQueuedBytes)
+        self.commits = CommitWatch(committedSeq: committedSeq)
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "tandem-journal-writer"
+        thread.start()
+    }
+
+    /// Appends `events` as consecutive seqs; returns the last one once they are durable.
+    func append(_ events: [JournalEvent]) async throws -> UInt64 {
+        var bytes = 0
+        for event in events {
+            guard event.payload.count <= FormatV1.maxEventPayloadBytes else {
+                throw JournalError(
+                    .limitExceeded,
+                    "event payload of \(event.payload.count) bytes exceeds the limit of \(FormatV1.maxEventPayloadBytes)")
+            }
+            bytes += event.payload.count
+        }
+        let size = bytes
+        return try await submit(bytes: size) { waiter in .events(events, bytes: size, waiter) }
+    }
+
+    /// Writes later frames under `epoch`, in a new segment.
+    func beginEpoch(_ epoch: UInt64) async throws -> UInt64 {
+        try await submit(bytes: 0) { waiter in .beginEpoch(epoch, waiter) }
+    }
+
+    private func submit(bytes: Int, _ makeRequest: @escaping (Waiter) -> GroupCommitQueue<Waiter>.Request) async throws -> UInt64 {
+        while true {
+            let outcome: UInt64? = try await withCheckedThrowingContinuation { continuation in
+                let waiter = Waiter(continuation)
+                condition.lock()
+                let action = queue.enqueue(makeRequest(waiter))
+                if case .enqueued = action { condition.signal() }
+                condition.unlock()
+                switch action {
+                case .enqueued: break
+                case .full: continuation.resume(returning: nil)
+                case .reject(let error): continuation.resume(throwing: error)
+                }
+            }
+            if let seq = outcome { return seq }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                condition.lock()
+                // The writer may have drained the queue since the attempt: then retry at once.
+                let stillFull = queue.queuedBytes > 0 && queue.queuedBytes + bytes > queue.maxQueuedBytes
+                if stillFull { capacityWaiters.append(continuation) }
+                condition.unlock()
+                if !stillFull { continuation.resume() }
+            }
+        }
+    }
+
+    /// Stops accepting appends, commits what is queued, and stops the thread.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            queue.beginClosing()
+            if threadExited {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            finished.append(continuation)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    private func run() {
+        let maxEvents = options.maxFrameEvents
+        let maxBytes = options.maxFrameBytes
+        while true {
+            condition.lock()
+            while queue.isEmpty, case .running = queue.status { condition.wait() }
+            if queue.isEmpty {
+                break  // closing or failed, with nothing left; leaves the lock held
+            }
+            if options.groupCommitWindow > .zero, !queue.isFull(maxEvents: maxEvents, maxBytes: maxBytes) {
+                let (seconds, attoseconds) = options.groupCommitWindow.components
+                let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
+                while !queue.isFull(maxEvents: maxEvents, maxBytes: maxBytes), case .running = queue.status,
+                    condition.wait(until: deadline)
+                {}
+            }
+            let work = queue.takeWork(maxEvents: maxEvents, maxBytes: maxBytes)
+            let unblocked = capacityWaiters
+            capacityWaiters = []
+            condition.unlock()
+            for continuation in unblocked { continuation.resume() }
+
+            switch work {
+            case nil:
+                continue
+            case .beginEpoch(let epoch, let waiter):
+                do {
+                    try segments.beginEpoch(epoch)
+                    waiter.continuation.resume(returning: segments.nextSeq - 1)
+                } catch {
+                    waiter.continuation.resume(throwing: error)
+                }
+            case .write(let batch):
+                let firstSeq = segments.nextSeq
+                do {
+                    let lastSeqs = try segments.commit(batch.map(\.events))
+                    commits.publish(lastSeqs.last!)
+                    for (entry, lastSeq) in zip(batch, lastSeqs) { entry.waiter.continuation.resume(returning: lastSeq) }
+                } catch {
+                    let failure = Self.describe(error, firstSeq: firstSeq)
+                    logger.critical("journal writer stopped", metadata: ["error": "\(failure)"])
+                    condition.lock()
+                    let rest = queue.fail(failure)
+                    let blocked = capacityWaiters
+                    capacityWaiters = []
+                    condition.unlock()
+                    for continuation in blocked { continuation.resume() }
+                    for entry in batch { entry.waiter.continuation.resume(throwing: failure) }
+                    for waiter in rest { waiter.continuation.resume(throwing: failure) }
+                }
+            }
+        }
+        // Still holding the lock from the loop.
+        let rest = queue.finishClosing()
+        let blocked = capacityWaiters
+        capacityWaiters = []
+        threadExited = true
+        let done = finished
+        finished = []
+        condition.unlock()
+        segments.close()
+        commits.close()
+        for continuation in blocked { continuation.resume() }
+        for waiter in rest { waiter.continuation.resume(throwing: JournalError(.writerClosed, "the journal is closed")) }
+        for continuation in done { continuation.resume() }
+    }
+
+    private static func describe(_ error: any Error, firstSeq: UInt64) -> JournalError {
+        let underlying = error as? JournalError ?? JournalError(.io, "\(error)")
+        var failure = underlying
+        failure.message =
+            "could not make events from seq \(firstSeq) durable: \(underlying.message); the writer has stopped and acknowledged nothing from seq \(firstSeq) on"
+        if failure.location == nil { failure.location = .init(seq: firstSeq) }
+        return failure
+    }
+}

@@ -1,0 +1,175 @@
+import Logging
+import struct Foundation.UUID
+
+/// Writes frames into segment files: appends, syncs, seals and rolls. Used only on the
+/// writer thread; it holds no lock.
+final class SegmentWriter {
+    private struct OpenSegment {
+        var file: any JournalFile
+        var name: SegmentName
+        var headerBytes: [UInt8]
+        var size: Int64
+        var frames: [FrameSummary]
+        var rawEventBytes: Int64
+    }
+
+    let directory: String
+    let fileSystem: any JournalFileSystem
+    let options: JournalOptions
+    let journalID: UUID
+    private let encoder: FrameEncoder
+    private var segment: OpenSegment?
+    private(set) var epoch: UInt64
+    private(set) var nextSeq: UInt64
+    private(set) var lastChecksum: UInt32
+
+    /// Positions the writer after the last frame of a recovered journal.
+    init(
+        directory: String, fileSystem: any JournalFileSystem, options: JournalOptions, journalID: UUID,
+        tail: SegmentScanner.Result?, epoch: UInt64, nextSeq: UInt64, lastChecksum: UInt32
+    ) throws {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.options = options
+        self.journalID = journalID
+        self.encoder = try FrameEncoder(compressionLevel: options.compressionLevel)
+        self.epoch = epoch
+        self.nextSeq = nextSeq
+        self.lastChecksum = lastChecksum
+        if let tail, let header = tail.header {
+            let file = try fileSystem.openFile(at: joinPath(directory, tail.name.fileName), writable: true)
+            segment = OpenSegment(
+                file: file, name: tail.name, headerBytes: header.serialized(), size: tail.validEnd,
+                frames: tail.frames, rawEventBytes: tail.rawEventBytes)
+        }
+    }
+
+    deinit { segment?.file.close() }
+
+    /// Later frames go to a new segment under `epoch`.
+    func beginEpoch(_ newEpoch: UInt64) throws {
+        guard newEpoch > epoch else {
+            throw JournalError(.invalidArgument, "epoch \(newEpoch) is not after the current epoch \(epoch); epochs only grow")
+        }
+        epoch = newEpoch
+    }
+
+    /// Frames, writes and syncs `batches` in order; returns the last seq of each batch.
+    /// Nothing is acknowledged unless everything was written and synced.
+    func commit(_ batches: [[JournalEvent]]) throws -> [UInt64] {
+        var pending: [UInt8] = []
+        var pendingSummaries: [FrameSummary] = []
+        var pendingRaw: Int64 = 0
+        var lastSeqs: [UInt64] = []
+        var events: [JournalEvent] = []
+        for batch in batches {
+            events.append(contentsOf: batch)
+            lastSeqs.append(nextSeq + UInt64(events.count) - 1)
+        }
+
+        var start = events.startIndex
+        while start < events.endIndex {
+            var end = start
+            var bytes = 0
+            while end < events.endIndex, end - start < options.maxFrameEvents,
+                end == start || bytes + events[end].payload.count <= options.maxFrameBytes
+            {
+                bytes += events[end].payload.count
+                end += 1
+            }
+            let frame = try encoder.encode(
+                events[start..<end], epoch: epoch, firstSeq: nextSeq, previousChecksum: lastChecksum)
+
+            let needsNewSegment: Bool
+            if let current = segment {
+                let used = current.size + Int64(pending.count)
+                needsNewSegment = current.name.epoch != epoch
+                    || (used > Int64(FormatV1.segmentHeaderLength)
+                        && used + Int64(frame.bytes.count) > Int64(options.segmentSizeBytes))
+            } else {
+                needsNewSegment = true
+            }
+            if needsNewSegment {
+                try flush(&pending, &pendingSummaries, &pendingRaw)
+                try roll(firstSeq: nextSeq)
+            }
+            let offset = segment!.size + Int64(pending.count)
+            pendingSummaries.append(FrameSummary(offset: offset, header: frame.header))
+            pendingRaw += Int64(frame.header.inflatedLength)
+            pending.append(contentsOf: frame.bytes)
+            nextSeq += UInt64(end - start)
+            lastChecksum = frame.header.checksum
+            start = end
+        }
+        try flush(&pending, &pendingSummaries, &pendingRaw)
+        return lastSeqs
+    }
+
+    /// Writes and syncs the bytes for the current segment.
+    private func flush(_ bytes: inout [UInt8], _ summaries: inout [FrameSummary], _ raw: inout Int64) throws {
+        guard !bytes.isEmpty, var current = segment else { return }
+        try current.file.writeAll(bytes, at: current.size)
+        try current.file.sync()
+        current.size += Int64(bytes.count)
+        current.frames.append(contentsOf: summaries)
+        current.rawEventBytes += raw
+        segment = current
+        bytes.removeAll(keepingCapacity: true)
+        summaries.removeAll(keepingCapacity: true)
+        raw = 0
+    }
+
+    /// Seals the current segment (writing its index) and creates the next one.
+    private func roll(firstSeq: UInt64) throws {
+        if let sealed = segment {
+            sealIndex(sealed)
+            sealed.file.close()
+            segment = nil
+        }
+        let name = SegmentName(epoch: epoch, firstSeq: firstSeq)
+        let header = SegmentHeader(
+            journalID: journalID, epoch: epoch, firstSeq: firstSeq, previousLastSeq: firstSeq - 1,
+            previousChecksum: lastChecksum)
+        let headerBytes = header.serialized()
+        let path = joinPath(directory, name.fileName)
+        let file = try fileSystem.createFile(at: path)
+        do {
+            try file.writeAll(headerBytes, at: 0)
+            try file.sync()
+            try fileSystem.syncDirectory(at: directory)
+        } catch {
+            file.close()
+            throw error
+        }
+        segment = OpenSegment(
+            file: file, name: name, headerBytes: headerBytes, size: Int64(headerBytes.count), frames: [],
+            rawEventBytes: 0)
+        options.logger.debug("started segment", metadata: ["segment": "\(name)", "epoch": "\(epoch)"])
+    }
+
+    /// Writes the sealed segment's index. It is a cache: a failure is logged, never fatal.
+    private func sealIndex(_ sealed: OpenSegment) {
+        var scan = SegmentScanner.Result(name: sealed.name, fileSize: sealed.size, header: nil, validEnd: sealed.size)
+        scan.frames = sealed.frames
+        scan.rawEventBytes = sealed.rawEventBytes
+        let bytes = SegmentIndexFile.encode(scan, headerBytes: sealed.headerBytes)
+        let path = joinPath(directory, sealed.name.indexFileName)
+        let temporary = path + ".tmp"
+        do {
+            if fileSystem.fileExists(at: temporary) { try fileSystem.removeFile(at: temporary) }
+            let file = try fileSystem.createFile(at: temporary)
+            defer { file.close() }
+            try file.writeAll(bytes, at: 0)
+            try fileSystem.rename(from: temporary, to: path)
+        } catch {
+            options.logger.warning(
+                "could not write the segment index; it will be rebuilt when needed",
+                metadata: ["segment": "\(sealed.name)", "error": "\(error)"])
+        }
+    }
+
+    func close() {
+        segment?.file.close()
+        segment = nil
+    }
+}

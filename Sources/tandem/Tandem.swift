@@ -1,0 +1,8 @@
+import TandemCLI
+
+@main
+struct Tandem {
+    static func main() async {
+        await TandemCommand.main()
+    }
+}
