@@ -31,8 +31,9 @@ public struct Frame: Sendable, Hashable {
             case .success(let bytes):
                 inflated = bytes
             case .failure(.lengthMismatch(let actual)):
-                let got = actual.map { "\($0)" } ?? "more than that"
-                throw payloadError("inflates to \(got) bytes, but its header declares \(header.inflatedLength)")
+                throw payloadError(
+                    actual.map { "inflates to \($0) bytes, but its header declares \(header.inflatedLength)" }
+                        ?? "inflates to more than the \(header.inflatedLength) bytes its header declares")
             case .failure(.malformed(let reason)):
                 throw payloadError("does not inflate: \(reason)")
             }

@@ -25,6 +25,7 @@ enum JournalRecovery {
             if first.message.contains("format version") { error.code = .unsupportedVersion }
             throw error
         }
+        try refreshIndexes(inventory, directory: directory, fileSystem: fileSystem, logger: logger)
         guard let torn = inventory.tornTail else { return (inventory, nil) }
         guard repair else { throw torn.error }
         guard let segment = inventory.segments.last, segment.name.fileName == torn.segment else {
@@ -79,5 +80,27 @@ enum JournalRecovery {
         try source.truncate(to: segment.validEnd)
         try source.sync()
         return Repair(finding: finding, keptCopy: copyPath, bytesRemoved: Int64(bytes.count) - segment.validEnd)
+    }
+
+    /// The newest segment is the one being written: it must have no index (a stale one could
+    /// match it again once it grows back to the same size). Sealed segments that lacked a usable
+    /// index get one, so the next open need not scan them.
+    private static func refreshIndexes(
+        _ inventory: JournalInventory, directory: String, fileSystem: any JournalFileSystem, logger: Logger
+    ) throws {
+        guard let last = inventory.segments.last else { return }
+        let stale = joinPath(directory, last.name.indexFileName)
+        if fileSystem.fileExists(at: stale) { try fileSystem.removeFile(at: stale) }
+        for segment in inventory.segments.dropLast() where !segment.fromIndex && segment.damage == nil {
+            guard let header = segment.header else { continue }
+            do {
+                try SegmentIndexFile.write(
+                    segment, headerBytes: header.serialized(), directory: directory, fileSystem: fileSystem)
+            } catch {
+                logger.warning(
+                    "could not rebuild a segment index; it will be rebuilt when needed",
+                    metadata: ["segment": "\(segment.name)", "error": "\(error)"])
+            }
+        }
     }
 }

@@ -41,7 +41,7 @@ enum SegmentIndexFile {
     static func decode(
         _ bytes: [UInt8], name: SegmentName, fileSize: Int64, headerBytes: [UInt8], header: SegmentHeader
     ) -> SegmentScanner.Result? {
-        let fixed = 48
+        let fixed = 40  // magic, version, padding, count, segment size, header CRC, padding, raw bytes
         guard bytes.count >= fixed + 4, Array(bytes[0..<8]) == magic,
             bytes.readLittleEndian(UInt16.self, at: 8) == version
         else { return nil }
@@ -52,6 +52,7 @@ enum SegmentIndexFile {
             bytes.readLittleEndian(UInt32.self, at: 24) == journalCRC32(headerBytes)
         else { return nil }
         var result = SegmentScanner.Result(name: name, fileSize: fileSize, header: header, validEnd: fileSize)
+        result.fromIndex = true
         result.rawEventBytes = Int64(bytes.readLittleEndian(UInt64.self, at: 32))
         result.frames.reserveCapacity(count)
         for i in 0..<count {
@@ -78,5 +79,20 @@ enum SegmentIndexFile {
         }
         guard expectedOffset == fileSize else { return nil }
         return result
+    }
+
+    /// Writes `scan`'s index beside its segment (through a temporary file and a rename, so a reader
+    /// never sees half an index). No sync: a lost or torn index is simply rebuilt.
+    static func write(
+        _ scan: SegmentScanner.Result, headerBytes: [UInt8], directory: String, fileSystem: any JournalFileSystem
+    ) throws {
+        let bytes = encode(scan, headerBytes: headerBytes)
+        let path = joinPath(directory, scan.name.indexFileName)
+        let temporary = path + ".tmp"
+        if fileSystem.fileExists(at: temporary) { try fileSystem.removeFile(at: temporary) }
+        let file = try fileSystem.createFile(at: temporary)
+        defer { file.close() }
+        try file.writeAll(bytes, at: 0)
+        try fileSystem.rename(from: temporary, to: path)
     }
 }

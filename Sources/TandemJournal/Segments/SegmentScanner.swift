@@ -43,6 +43,8 @@ struct SegmentScanner {
         var damage: Damage?
         var rawEventBytes: Int64 = 0
         var eventCount: UInt64 = 0
+        /// Whether this came from the segment's index file rather than a scan.
+        var fromIndex = false
 
         var lastSeq: UInt64? {
             frames.last(where: { $0.holdsEvents })?.lastSeq ?? header.map { $0.firstSeq - 1 }

@@ -152,15 +152,8 @@ final class SegmentWriter {
         var scan = SegmentScanner.Result(name: sealed.name, fileSize: sealed.size, header: nil, validEnd: sealed.size)
         scan.frames = sealed.frames
         scan.rawEventBytes = sealed.rawEventBytes
-        let bytes = SegmentIndexFile.encode(scan, headerBytes: sealed.headerBytes)
-        let path = joinPath(directory, sealed.name.indexFileName)
-        let temporary = path + ".tmp"
         do {
-            if fileSystem.fileExists(at: temporary) { try fileSystem.removeFile(at: temporary) }
-            let file = try fileSystem.createFile(at: temporary)
-            defer { file.close() }
-            try file.writeAll(bytes, at: 0)
-            try fileSystem.rename(from: temporary, to: path)
+            try SegmentIndexFile.write(scan, headerBytes: sealed.headerBytes, directory: directory, fileSystem: fileSystem)
         } catch {
             options.logger.warning(
                 "could not write the segment index; it will be rebuilt when needed",

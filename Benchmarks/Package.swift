@@ -1,0 +1,26 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Benchmarks live in their own package so that they do not slow the main build (STYLE.md).
+// Run: cd Benchmarks && swift run -c release JournalBenchmarks
+let package = Package(
+    name: "TandemBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Tandem", path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Already a dependency of Tandem; named here only to quiet the journal's info logging.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "JournalBenchmarks",
+            dependencies: [
+                .product(name: "TandemJournal", package: "Tandem"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Runs an external program with its standard output sent to a file, and times it from
+/// launch to exit.
+enum TimedProcess {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs `executable arguments… > outputPath` and returns the wall-clock seconds it took.
+    static func run(_ executable: String, _ arguments: [String], standardOutput outputPath: String) async throws -> Double {
+        if outputPath != "/dev/null" {
+            guard FileManager.default.createFile(atPath: outputPath, contents: nil) else {
+                throw Failure(description: "cannot create \(outputPath)")
+            }
+        }
+        guard let output = FileHandle(forWritingAtPath: outputPath) else {
+            throw Failure(description: "cannot open \(outputPath) for writing")
+        }
+        defer { try? output.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = output
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (status, end) = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<(Int32, ContinuousClock.Instant), any Error>) in
+            // Read the clock in the handler itself, so that scheduling the resumption is not timed.
+            process.terminationHandler = { finished in continuation.resume(returning: (finished.terminationStatus, clock.now)) }
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        guard status == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
+        }
+        return (end - start).seconds
+    }
+}

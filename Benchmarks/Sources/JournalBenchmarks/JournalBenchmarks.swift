@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TandemJournal
+
+/// Measures the journal's append, group-commit and read-back throughput and its compression,
+/// each beside a baseline measured on the same bytes in the same run, and prints a Markdown report.
+@main
+struct JournalBenchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "JournalBenchmarks",
+        abstract: "Benchmarks the Tandem journal against gzip, zcat and pwrite + fdatasync.",
+        discussion: "Progress goes to standard error; the Markdown report goes to standard output.")
+
+    @Option(help: "Events for bulk append, read-back and compression (about 400 bytes each).")
+    var events = 250_000
+
+    @Option(help: "Events per awaited append(contentsOf:) in the bulk append.")
+    var batchSize = 1_000
+
+    @Option(help: "Concurrent tasks appending single events.")
+    var tasks = 16
+
+    @Option(help: "Single-event appends in all, shared among the tasks.")
+    var singleEvents = 16_000
+
+    @Option(help: "Events written by the pwrite + fdatasync baseline.")
+    var syncEvents = 1_000
+
+    @Option(help: "Passes of each measurement; the report gives the median.")
+    var runs = 3
+
+    @Option(help: "Where to create the scratch folder (default: the temporary directory).")
+    var dir: String?
+
+    @Flag(help: "Keep the scratch folder (journals and gzip files) afterwards.")
+    var keep = false
+
+    func validate() throws {
+        guard events >= batchSize, batchSize > 0 else { throw ValidationError("--events must be at least --batch-size (> 0)") }
+        guard tasks > 0, singleEvents >= tasks else { throw ValidationError("--single-events must be at least --tasks (> 0)") }
+        guard syncEvents > 0, runs > 0 else { throw ValidationError("--sync-events and --runs must be positive") }
+    }
+
+    func run() async throws {
+        let scratch = try ScratchDirectory(parent: dir)
+        defer { if !keep { scratch.removeAll() } }
+        progress("scratch folder: \(scratch.path)")
+
+        progress("generating \(Format.count(max(events, singleEvents, syncEvents))) identity events")
+        let workload = IdentityEvents(count: max(events, singleEvents, syncEvents))
+        let bulk = Array(workload.events.prefix(events))
+        let bulkBytes = bulk.reduce(0) { $0 + $1.payload.count }
+
+        var report = BenchmarkReport(
+            facts: MachineFacts.collect(directory: scratch.path),
+            workload: [
+                "\(Format.count(events)) identity events of \(Format.count(bulkBytes / events)) bytes on average "
+                    + "(\(Format.megabytes(bulkBytes)) raw), JSON lines generated deterministically",
+                "bulk append: batches of \(Format.count(batchSize)); single events: \(Format.count(singleEvents)) "
+                    + "from \(tasks) tasks; sync baseline: \(Format.count(syncEvents)) events",
+                "\(runs) passes of each measurement, journal and baseline alternating; medians reported",
+                "journal options: defaults (zlib level 1, group-commit window 0, 64 MiB segments)",
+            ])
+
+        let raw = workload.concatenatedPayloads(ofFirst: events)
+        let rawPath = scratch.file("events.jsonl")
+        try Data(raw).write(to: URL(fileURLWithPath: rawPath))
+        let gzip = GzipBaseline(rawPath: rawPath, compressedPath: scratch.file("events.jsonl.gz"))
+
+        let bulkJournal = scratch.file("bulk-journal")
+        report.rows.append(try await measureBulkAppend(bulk, bytes: bulkBytes, into: bulkJournal, scratch: scratch, gzip: gzip))
+        report.rows.append(
+            try await measureConcurrentAppends(Array(workload.events.prefix(singleEvents)),
+                syncPayloads: workload.events.prefix(syncEvents).map(\.payload), scratch: scratch))
+        let (readRow, readNote) = try await measureReadBack(bulkJournal, events: events, bytes: bulkBytes, gzip: gzip)
+        report.rows.append(readRow)
+        report.notes.append(readNote)
+        let (ratioRow, ratioNote) = try measureCompression(bulkJournal, rawBytes: bulkBytes, scratch: scratch)
+        report.rows.append(ratioRow)
+        report.notes.append(ratioNote)
+
+        print("# Tandem journal benchmarks")
+        print("")
+        print(report.markdown)
+    }
+
+    /// Journal options for every measurement: the defaults, with info logging quieted.
+    var journalOptions: JournalOptions {
+        var options = JournalOptions()
+        options.logger.logLevel = .warning
+        return options
+    }
+}
+
+/// Writes a progress line to standard error, keeping standard output for the report.
+func progress(_ message: String) {
+    FileHandle.standardError.write(Data("[JournalBenchmarks] \(message)\n".utf8))
+}

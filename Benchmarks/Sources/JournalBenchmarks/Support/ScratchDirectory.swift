@@ -1,0 +1,35 @@
+import Foundation
+
+/// A directory the benchmark owns for one run: created empty, removed at the end unless kept.
+struct ScratchDirectory {
+    let path: String
+
+    /// Creates `parent/tandem-benchmarks-<pid>`; `parent` defaults to the temporary directory.
+    init(parent: String?) throws {
+        let base = parent ?? FileManager.default.temporaryDirectory.path
+        path = (base as NSString).appendingPathComponent("tandem-benchmarks-\(getpid())")
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// The path of `name` inside the directory.
+    func file(_ name: String) -> String {
+        (path as NSString).appendingPathComponent(name)
+    }
+
+    /// Removes `name` (a file or a whole directory) if it exists.
+    func remove(_ name: String) {
+        try? FileManager.default.removeItem(atPath: file(name))
+    }
+
+    /// The size of a file in bytes.
+    func size(of name: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: file(name))
+        return (attributes[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Removes the directory and everything in it.
+    func removeAll() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
