@@ -7,6 +7,7 @@
 // objects as the fuzz target. Usage: seed-writer JOURNAL_DIR CORPUS_DIR
 
 import Foundation
+import Logging
 import TandemJournal
 
 let arguments = CommandLine.arguments
@@ -43,6 +44,8 @@ var options = JournalOptions()
 options.segmentSizeBytes = 4096  // the minimum: many small segments
 options.maxFrameEvents = 6
 options.maxFrameBytes = 1500
+options.logger.logLevel = .warning
+options.journalID = UUID(uuidString: "7A4D0E5C-2B1F-4C8E-9D3A-5F6B7C8D9E0F")  // fixed, for a reproducible corpus
 
 var journal = try Journal.open(directory: journalDirectory, options: options)
 var index = 0

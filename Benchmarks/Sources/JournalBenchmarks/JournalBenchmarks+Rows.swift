@@ -33,7 +33,8 @@ extension JournalBenchmarks {
         _ events: [JournalEvent], syncPayloads: [[UInt8]], scratch: ScratchDirectory
     ) async throws -> ReportRow {
         let benchmark = ConcurrentAppendBenchmark(events: events, taskCount: tasks, options: journalOptions)
-        let baseline = SyncWriteBaseline(path: scratch.file("sync-baseline.dat"))
+        let baselinePath = scratch.file("sync-baseline.dat")
+        let baseline = SyncWriteBaseline(path: baselinePath)
         var journalRates: [Double] = []
         var journalP50: [Double] = []
         var journalP99: [Double] = []
@@ -54,7 +55,7 @@ extension JournalBenchmarks {
             progress("single-event pass \(pass): journal \(Format.number(journalRates[pass - 1])) events/s, "
                 + "pwrite + fdatasync \(Format.number(syncRates[pass - 1])) events/s")
         }
-        scratch.remove("sync-baseline.dat")
+        scratch.remove(baselinePath)
         let journal = Statistics.median(journalRates)
         let sync = Statistics.median(syncRates)
         return ReportRow(

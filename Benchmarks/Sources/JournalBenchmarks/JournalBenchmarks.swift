@@ -27,6 +27,9 @@ struct JournalBenchmarks: AsyncParsableCommand {
     @Option(help: "Events written by the pwrite + fdatasync baseline.")
     var syncEvents = 1_000
 
+    @Option(help: "The journal's zlib level (JournalOptions.compressionLevel); default: the journal's default.")
+    var compressionLevel: Int32?
+
     @Option(help: "Passes of each measurement; the report gives the median.")
     var runs = 3
 
@@ -39,6 +42,9 @@ struct JournalBenchmarks: AsyncParsableCommand {
     func validate() throws {
         guard events >= batchSize, batchSize > 0 else { throw ValidationError("--events must be at least --batch-size (> 0)") }
         guard tasks > 0, singleEvents >= tasks else { throw ValidationError("--single-events must be at least --tasks (> 0)") }
+        if let level = compressionLevel, !(1...9).contains(level) {
+            throw ValidationError("--compression-level must be 1–9")
+        }
         guard syncEvents > 0, runs > 0 else { throw ValidationError("--sync-events and --runs must be positive") }
     }
 
@@ -60,7 +66,10 @@ struct JournalBenchmarks: AsyncParsableCommand {
                 "bulk append: batches of \(Format.count(batchSize)); single events: \(Format.count(singleEvents)) "
                     + "from \(tasks) tasks; sync baseline: \(Format.count(syncEvents)) events",
                 "\(runs) passes of each measurement, journal and baseline alternating; medians reported",
-                "journal options: defaults (zlib level 1, group-commit window 0, 64 MiB segments)",
+                "journal options: defaults (group-commit window \(journalOptions.groupCommitWindow), "
+                    + "\(journalOptions.segmentSizeBytes >> 20) MiB segments, at most \(journalOptions.maxFrameEvents) "
+                    + "events per frame), zlib level \(journalOptions.compressionLevel)"
+                    + (compressionLevel == nil ? " (the default)" : " (set by --compression-level)"),
             ])
 
         let raw = workload.concatenatedPayloads(ofFirst: events)
@@ -80,15 +89,18 @@ struct JournalBenchmarks: AsyncParsableCommand {
         report.rows.append(ratioRow)
         report.notes.append(ratioNote)
 
+        report.loadAverageAtEnd = MachineFacts.loadAverage()
         print("# Tandem journal benchmarks")
         print("")
         print(report.markdown)
     }
 
-    /// Journal options for every measurement: the defaults, with info logging quieted.
+    /// Journal options for every measurement: the defaults, with info logging quieted and the
+    /// compression level from the command line, if given.
     var journalOptions: JournalOptions {
         var options = JournalOptions()
         options.logger.logLevel = .warning
+        if let compressionLevel { options.compressionLevel = compressionLevel }
         return options
     }
 }

@@ -122,7 +122,9 @@ enum EventBatchCodec {
         try bytes.withUnsafeBytes { raw in
             var cursor = ByteCursor(raw)
             var events = [StoredEvent]()
-            events.reserveCapacity(Int(header.count))
+            // `count` is only a claim (up to 2^32 - 1, checksummed but not otherwise bounded): every
+            // event takes at least 3 bytes (three varints), so never reserve more than the bytes allow.
+            events.reserveCapacity(min(Int(header.count), raw.count / 3))
             let span = UInt64(bitPattern: header.latestTimeMicroseconds &- header.earliestTimeMicroseconds)
             for index in 0..<Int(header.count) {
                 let seq = header.firstSeq + UInt64(index)

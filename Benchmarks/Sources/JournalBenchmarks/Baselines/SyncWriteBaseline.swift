@@ -8,10 +8,6 @@ import Musl
 /// one `pwrite` + `fdatasync` per event from a single loop, with no framing, checksum or
 /// compression.
 struct SyncWriteBaseline {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// What one pass measured.
     struct Result {
         var seconds: Double
@@ -25,7 +21,7 @@ struct SyncWriteBaseline {
     /// Appends each payload and syncs it before the next. Blocking: call on a dedicated thread.
     func run(payloads: [[UInt8]]) throws -> Result {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(description: "open \(path): errno \(errno)") }
+        guard fd >= 0 else { throw BenchmarkFailure("open \(path): errno \(errno)") }
         defer { close(fd) }
         let clock = ContinuousClock()
         var latencies: [Double] = []
@@ -35,8 +31,8 @@ struct SyncWriteBaseline {
         for payload in payloads {
             let before = clock.now
             let written = payload.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) }
-            guard written == payload.count else { throw Failure(description: "pwrite \(path): errno \(errno)") }
-            guard fdatasync(fd) == 0 else { throw Failure(description: "fdatasync \(path): errno \(errno)") }
+            guard written == payload.count else { throw BenchmarkFailure("pwrite \(path): errno \(errno)") }
+            guard fdatasync(fd) == 0 else { throw BenchmarkFailure("fdatasync \(path): errno \(errno)") }
             offset += off_t(written)
             latencies.append((clock.now - before).seconds)
         }

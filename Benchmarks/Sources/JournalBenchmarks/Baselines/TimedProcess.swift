@@ -3,19 +3,15 @@ import Foundation
 /// Runs an external program with its standard output sent to a file, and times it from
 /// launch to exit.
 enum TimedProcess {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// Runs `executable arguments… > outputPath` and returns the wall-clock seconds it took.
     static func run(_ executable: String, _ arguments: [String], standardOutput outputPath: String) async throws -> Double {
         if outputPath != "/dev/null" {
             guard FileManager.default.createFile(atPath: outputPath, contents: nil) else {
-                throw Failure(description: "cannot create \(outputPath)")
+                throw BenchmarkFailure("cannot create \(outputPath)")
             }
         }
         guard let output = FileHandle(forWritingAtPath: outputPath) else {
-            throw Failure(description: "cannot open \(outputPath) for writing")
+            throw BenchmarkFailure("cannot open \(outputPath) for writing")
         }
         defer { try? output.close() }
         let process = Process()
@@ -35,7 +31,7 @@ enum TimedProcess {
             }
         }
         guard status == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
+            throw BenchmarkFailure("\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
         }
         return (end - start).seconds
     }

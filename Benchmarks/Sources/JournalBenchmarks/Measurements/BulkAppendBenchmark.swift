@@ -30,7 +30,12 @@ struct BulkAppendBenchmark {
             throw error
         }
         let seconds = (clock.now - start).seconds
+        let lastSeq = journal.lastSeq
         await journal.close()
+        let expected = batches.reduce(0) { $0 + $1.count }
+        guard lastSeq == UInt64(expected) else {
+            throw BenchmarkFailure("the journal in \(directory) ends at seq \(lastSeq), not \(expected): it was not new")
+        }
         return seconds
     }
 }

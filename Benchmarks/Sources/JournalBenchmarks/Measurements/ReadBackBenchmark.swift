@@ -4,10 +4,6 @@ import TandemJournal
 /// cursor from seq 1, and `nextEvent()` until the end. Every frame's checksum and chain link
 /// is checked and every payload inflated and split into events.
 struct ReadBackBenchmark {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// What one pass measured.
     struct Result {
         /// From opening the reader to the last event.
@@ -36,8 +32,8 @@ struct ReadBackBenchmark {
         }
         let end = clock.now
         guard events == expectedEvents, payloadBytes == expectedBytes else {
-            throw Failure(
-                description: "read back \(events) events of \(payloadBytes) bytes; expected \(expectedEvents) of \(expectedBytes)")
+            throw BenchmarkFailure(
+                "read back \(events) events of \(payloadBytes) bytes; expected \(expectedEvents) of \(expectedBytes)")
         }
         return Result(
             seconds: (end - start).seconds, openSeconds: (opened - start).seconds, events: events,

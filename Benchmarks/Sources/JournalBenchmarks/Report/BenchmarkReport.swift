@@ -21,6 +21,8 @@ struct ReportRow {
 struct BenchmarkReport {
     var facts: MachineFacts
     var workload: [String]
+    /// The load averages read after the last measurement.
+    var loadAverageAtEnd = "unknown"
     var rows: [ReportRow] = []
     var notes: [String] = []
 
@@ -31,6 +33,7 @@ struct BenchmarkReport {
         lines.append("- CPU: \(facts.cpuModel), nproc \(facts.processorCount)")
         lines.append("- Kernel: \(facts.kernel)")
         lines.append("- File system under test: \(facts.fileSystem)")
+        lines.append("- Load average (1, 5, 15 min): \(facts.loadAverage) at start, \(loadAverageAtEnd) at end")
         lines.append("")
         lines.append("## Workload")
         lines.append("")

@@ -6,6 +6,9 @@ struct MachineFacts {
     var cpuModel: String
     var kernel: String
     var fileSystem: String
+    /// The 1-, 5- and 15-minute load averages when the facts were read: other work on the
+    /// machine skews every figure, and this is where it shows.
+    var loadAverage: String
 
     /// Reads the facts of this machine; `directory` is where the benchmark writes.
     static func collect(directory: String) -> MachineFacts {
@@ -13,7 +16,14 @@ struct MachineFacts {
             processorCount: ProcessInfo.processInfo.activeProcessorCount,
             cpuModel: cpuModel() ?? "unknown",
             kernel: firstLine(of: "/proc/sys/kernel/osrelease") ?? "unknown",
-            fileSystem: fileSystem(containing: directory) ?? "unknown")
+            fileSystem: fileSystem(containing: directory) ?? "unknown",
+            loadAverage: loadAverage())
+    }
+
+    /// The first three fields of /proc/loadavg: `0.12 0.30 0.41`.
+    static func loadAverage() -> String {
+        guard let line = firstLine(of: "/proc/loadavg") else { return "unknown" }
+        return line.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// The `model name` line of /proc/cpuinfo.

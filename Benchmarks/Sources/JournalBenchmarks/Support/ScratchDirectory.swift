@@ -17,9 +17,10 @@ struct ScratchDirectory {
         (path as NSString).appendingPathComponent(name)
     }
 
-    /// Removes `name` (a file or a whole directory) if it exists.
-    func remove(_ name: String) {
-        try? FileManager.default.removeItem(atPath: file(name))
+    /// Removes `path` (a file or a whole directory inside this one) if it exists.
+    func remove(_ path: String) {
+        precondition(path.hasPrefix(self.path + "/"), "\(path) is outside the scratch folder \(self.path)")
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     /// The size of a file in bytes.
