@@ -209,3 +209,47 @@ import Testing
         #expect(readBytes(directory.file(last)) == torn)
     }
 }
+
+@Suite struct FrameTypeTests {
+    /// A segment holding events, then a frame of a type this build does not know.
+    private func segment(unknownType: UInt16) throws -> (TemporaryDirectory, String) {
+        let directory = TemporaryDirectory()
+        let encoder = try FrameEncoder(compressionLevel: 1)
+        let header = SegmentHeader(journalID: UUID(), epoch: 1, firstSeq: 1, previousLastSeq: 0, previousChecksum: 0)
+        let one = try encoder.encode(Events.people(0..<3)[...], epoch: 1, firstSeq: 1, previousChecksum: 0)
+        var unknownHeader = FrameHeader(
+            storedLength: 5, checksum: 0, previousChecksum: one.header.checksum, type: unknownType, codec: 0, flags: 0,
+            count: 0, epoch: 1, firstSeq: 4, earliestTimeMicroseconds: 0, latestTimeMicroseconds: 0, inflatedLength: 5)
+        var unknown = unknownHeader.serialized() + Array("hello".utf8)
+        unknownHeader.checksum = unknown.withUnsafeBytes { raw in
+            FrameHeader.computeChecksum(
+                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+        }
+        unknown.storeLittleEndian(unknownHeader.checksum, at: 8)
+        let two = try encoder.encode(Events.people(3..<6)[...], epoch: 1, firstSeq: 4, previousChecksum: unknownHeader.checksum)
+        let name = SegmentName(epoch: 1, firstSeq: 1).fileName
+        writeBytes(header.serialized() + one.bytes + unknown + two.bytes, to: directory.file(name))
+        return (directory, name)
+    }
+
+    @Test func readersSkipFramesMarkedIgnorable() async throws {
+        let (directory, _) = try segment(unknownType: FormatV1.frameTypeIgnorableBit | 0x0042)
+        #expect(try JournalVerification.verify(directory: directory.path).verdict == .sound)
+        #expect(try readAll(directory.path).map(\.event) == Events.people(0..<6))
+        let journal = try Journal.open(directory: directory.path, options: smallOptions())
+        #expect(try await journal.append(Events.person(6)) == 7)
+        await journal.close()
+    }
+
+    @Test func unknownFramesNotMarkedIgnorableAreRefused() throws {
+        let (directory, name) = try segment(unknownType: 0x0042)
+        let report = try JournalVerification.verify(directory: directory.path)
+        #expect(report.verdict == .corrupt)
+        let finding = try #require(report.findings.first)
+        #expect(finding.segment == name)
+        #expect(finding.message.hasPrefix("frame type 66 is not known to this version and is not marked ignorable"))
+        let error = try #require(throws: JournalError.self) { try Journal.open(directory: directory.path, options: smallOptions()) }
+        #expect(error.code == .unsupportedVersion)
+        #expect(error.location?.offset == finding.offset)
+    }
+}

@@ -40,8 +40,12 @@ struct JournalBenchmarks: AsyncParsableCommand {
     var keep = false
 
     func validate() throws {
-        guard events >= batchSize, batchSize > 0 else { throw ValidationError("--events must be at least --batch-size (> 0)") }
-        guard tasks > 0, singleEvents >= tasks else { throw ValidationError("--single-events must be at least --tasks (> 0)") }
+        guard events >= batchSize, batchSize > 0 else {
+            throw ValidationError("--events must be at least --batch-size (> 0)")
+        }
+        guard tasks > 0, singleEvents >= tasks else {
+            throw ValidationError("--single-events must be at least --tasks (> 0)")
+        }
         if let level = compressionLevel, !(1...9).contains(level) {
             throw ValidationError("--compression-level must be 1–9")
         }
@@ -78,14 +82,17 @@ struct JournalBenchmarks: AsyncParsableCommand {
         let gzip = GzipBaseline(rawPath: rawPath, compressedPath: scratch.file("events.jsonl.gz"))
 
         let bulkJournal = scratch.file("bulk-journal")
-        report.rows.append(try await measureBulkAppend(bulk, bytes: bulkBytes, into: bulkJournal, scratch: scratch, gzip: gzip))
         report.rows.append(
-            try await measureConcurrentAppends(Array(workload.events.prefix(singleEvents)),
+            try await measureBulkAppend(bulk, bytes: bulkBytes, into: bulkJournal, scratch: scratch, gzip: gzip))
+        report.rows.append(
+            try await measureConcurrentAppends(
+                Array(workload.events.prefix(singleEvents)),
                 syncPayloads: workload.events.prefix(syncEvents).map(\.payload), scratch: scratch))
         let (readRow, readNote) = try await measureReadBack(bulkJournal, events: events, bytes: bulkBytes, gzip: gzip)
         report.rows.append(readRow)
         report.notes.append(readNote)
-        let (ratioRow, ratioNote) = try measureCompression(bulkJournal, rawBytes: bulkBytes, scratch: scratch)
+        let (ratioRow, ratioNote) = try measureCompression(
+            bulkJournal, rawBytes: bulkBytes, scratch: scratch, gzip: gzip)
         report.rows.append(ratioRow)
         report.notes.append(ratioNote)
 

@@ -81,7 +81,7 @@ public final class JournalCursor {
             } catch let error as FrameDecoder.DecodingError {
                 throw JournalError(
                     .corruption, "\(error.description); run 'tandem journal verify \(directory)'",
-                    location: .init(segment: segment?.fileName, offset: frameOffset, seq: error.claimedSeq ?? expectedSeq))
+                    location: .init(segment: segment?.fileName, offset: frameOffset, seq: expectedSeq))
             }
             if try readMore() { continue }
             if decoder.bufferedByteCount == 0, try advanceSegment() { continue }

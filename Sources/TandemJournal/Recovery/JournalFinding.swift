@@ -13,6 +13,8 @@ public struct JournalFinding: Sendable, Hashable, CustomStringConvertible {
     public var offset: Int64
     public var seq: UInt64?
     public var message: String
+    /// The damage is data this build cannot read (a newer format version or frame type), not corruption.
+    public var isUnsupported = false
 
     public var description: String {
         var text = "\(severity.rawValue): segment \(segment), offset \(offset)"
@@ -22,7 +24,7 @@ public struct JournalFinding: Sendable, Hashable, CustomStringConvertible {
 
     var error: JournalError {
         JournalError(
-            severity == .tornTail ? .tornTail : .corruption, message,
+            severity == .tornTail ? .tornTail : isUnsupported ? .unsupportedVersion : .corruption, message,
             location: .init(segment: segment, offset: offset, seq: seq))
     }
 }

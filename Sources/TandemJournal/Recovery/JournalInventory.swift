@@ -62,7 +62,8 @@ struct JournalInventory: Sendable {
                 findings.append(
                     JournalFinding(
                         severity: torn ? .tornTail : .corruption, segment: segment.name.fileName,
-                        offset: damage.offset, seq: damage.seq, message: message))
+                        offset: damage.offset, seq: damage.seq, message: message,
+                        isUnsupported: damage.kind == .unsupported))
             }
             guard i > 0, let header = segment.header, let previous = segments[i - 1].header else { continue }
             let before = segments[i - 1]

@@ -14,15 +14,17 @@ enum JournalRecovery {
 
     /// Throws on corruption; repairs a torn tail when `repair` is true, else throws `.tornTail`.
     static func recover(
-        directory: String, fileSystem: any JournalFileSystem, logger: Logger, repair: Bool = true
+        directory: String, fileSystem: any JournalFileSystem, logger: Logger, repair: Bool = true,
+        depth: JournalInventory.Depth = .open
     ) throws -> (JournalInventory, Repair?) {
-        let inventory = try JournalInventory.load(directory: directory, fileSystem: fileSystem, depth: .open)
+        // Opening checks sealed segments' structure (from their indexes) and every byte of the
+        // newest one; a deep check of everything is `verify`'s job (and the explicit repair's).
+        let inventory = try JournalInventory.load(directory: directory, fileSystem: fileSystem, depth: depth)
         if let first = inventory.corruption.first {
             var error = first.error
             let count = inventory.corruption.count
             error.message += count > 1 ? " (and \(count - 1) more problems)" : ""
             error.message += "; the journal cannot be opened for writing; run 'tandem journal verify \(directory)'"
-            if first.message.contains("format version") { error.code = .unsupportedVersion }
             throw error
         }
         try refreshIndexes(inventory, directory: directory, fileSystem: fileSystem, logger: logger)

@@ -51,7 +51,7 @@ public struct SegmentDecoder: Sendable {
             let code: JournalError.Code = if case .unsupportedType = error.problem { .unsupportedVersion } else { .corruption }
             throw JournalError(
                 code, error.description,
-                location: .init(segment: segmentName, offset: offset, seq: error.claimedSeq ?? expectedSeq))
+                location: .init(segment: segmentName, offset: offset, seq: expectedSeq))
         }
         let h = frame.header
         let location = JournalError.Location(segment: segmentName, offset: offset, seq: h.firstSeq)

@@ -108,7 +108,7 @@ struct SegmentScanner {
                     frame = next
                 } catch {
                     let kind: Damage.Kind = if case .unsupportedType = error.problem { .unsupported } else { .invalidFrame }
-                    result.damage = try damage(kind, at: frameOffset, seq: error.claimedSeq ?? expectedSeq, error.description)
+                    result.damage = try damage(kind, at: frameOffset, seq: expectedSeq, error.description)
                     break scanning
                 }
                 let h = frame.header

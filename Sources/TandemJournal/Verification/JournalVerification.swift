@@ -90,7 +90,7 @@ public enum JournalRepair {
         let lock = try fileSystem.lockExclusively(at: joinPath(directory, "LOCK"))
         defer { lock.release() }
         let (_, repair) = try JournalRecovery.recover(
-            directory: directory, fileSystem: fileSystem, logger: JournalOptions().logger)
+            directory: directory, fileSystem: fileSystem, logger: JournalOptions().logger, depth: .verify)
         return repair.map { ($0.finding, $0.keptCopy) }
     }
 }

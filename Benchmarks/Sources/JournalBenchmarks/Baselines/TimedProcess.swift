@@ -4,7 +4,9 @@ import Foundation
 /// launch to exit.
 enum TimedProcess {
     /// Runs `executable arguments… > outputPath` and returns the wall-clock seconds it took.
-    static func run(_ executable: String, _ arguments: [String], standardOutput outputPath: String) async throws -> Double {
+    static func run(_ executable: String, _ arguments: [String], standardOutput outputPath: String) async throws
+        -> Double
+    {
         if outputPath != "/dev/null" {
             guard FileManager.default.createFile(atPath: outputPath, contents: nil) else {
                 throw BenchmarkFailure("cannot create \(outputPath)")
@@ -23,7 +25,9 @@ enum TimedProcess {
         let (status, end) = try await withCheckedThrowingContinuation {
             (continuation: CheckedContinuation<(Int32, ContinuousClock.Instant), any Error>) in
             // Read the clock in the handler itself, so that scheduling the resumption is not timed.
-            process.terminationHandler = { finished in continuation.resume(returning: (finished.terminationStatus, clock.now)) }
+            process.terminationHandler = { finished in
+                continuation.resume(returning: (finished.terminationStatus, clock.now))
+            }
             do {
                 try process.run()
             } catch {

@@ -34,7 +34,8 @@ struct BulkAppendBenchmark {
         await journal.close()
         let expected = batches.reduce(0) { $0 + $1.count }
         guard lastSeq == UInt64(expected) else {
-            throw BenchmarkFailure("the journal in \(directory) ends at seq \(lastSeq), not \(expected): it was not new")
+            throw BenchmarkFailure(
+                "the journal in \(directory) ends at seq \(lastSeq), not \(expected): it was not new")
         }
         return seconds
     }

@@ -42,7 +42,8 @@ struct ConcurrentAppendBenchmark {
         let lastSeq = journal.lastSeq
         await journal.close()
         guard lastSeq == UInt64(events.count) else {
-            throw BenchmarkFailure("the journal in \(directory) ends at seq \(lastSeq), not \(events.count): it was not new")
+            throw BenchmarkFailure(
+                "the journal in \(directory) ends at seq \(lastSeq), not \(events.count): it was not new")
         }
         return Result(seconds: seconds, latencies: latencies)
     }

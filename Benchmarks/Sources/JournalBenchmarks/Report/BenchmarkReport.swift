@@ -66,8 +66,9 @@ struct BenchmarkReport {
         lines.append("")
         for (index, row) in rows.enumerated() {
             guard let goal = row.goal else { continue }
-            lines.append("\(goal.isMet ? "PASS" : "MISS"): row \(index + 1), \(row.measurement): \(goal.text) "
-                + "(measured \(row.journal), ratio \(Format.ratio(row.ratio)))")
+            lines.append(
+                "\(goal.isMet ? "PASS" : "MISS"): row \(index + 1), \(row.measurement): \(goal.text) "
+                    + "(measured \(row.journal), ratio \(Format.ratio(row.ratio)))")
         }
         return lines.joined(separator: "\n")
     }

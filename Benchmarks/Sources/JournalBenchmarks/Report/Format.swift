@@ -41,6 +41,11 @@ enum Format {
         number(value, decimals: 2) + "×"
     }
 
+    /// Several values with one unit: `1.0, 2.5, 3.1 MB/s`.
+    static func list(_ values: [Double], unit: String, decimals: Int = 0) -> String {
+        values.map { number($0, decimals: decimals) }.joined(separator: ", ") + " " + unit
+    }
+
     private static func grouped(_ value: Int) -> String {
         let digits = Array(String(value))
         var text = ""

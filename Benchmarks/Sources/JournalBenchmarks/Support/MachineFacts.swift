@@ -50,7 +50,9 @@ struct MachineFacts {
             let fields = line.split(separator: " ").map(String.init)
             guard fields.count >= 3 else { continue }
             let mountPoint = fields[1]
-            let contains = directory == mountPoint || directory.hasPrefix(mountPoint.hasSuffix("/") ? mountPoint : mountPoint + "/")
+            let contains =
+                directory == mountPoint
+                || directory.hasPrefix(mountPoint.hasSuffix("/") ? mountPoint : mountPoint + "/")
             if contains, mountPoint.count >= (best?.mountPoint.count ?? 0) {
                 best = (mountPoint, "\(fields[2]) on \(fields[0]) (mounted at \(mountPoint))")
             }

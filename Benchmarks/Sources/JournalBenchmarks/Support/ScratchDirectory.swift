@@ -24,8 +24,8 @@ struct ScratchDirectory {
     }
 
     /// The size of a file in bytes.
-    func size(of name: String) throws -> Int {
-        let attributes = try FileManager.default.attributesOfItem(atPath: file(name))
+    func size(of path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.size] as? NSNumber)?.intValue ?? 0
     }
 

@@ -49,19 +49,24 @@ struct IdentityEvents {
         let site = random.pick(Vocabulary.sites)
         let employeeID = "E\(digits(100_000 + index, width: 7))"
         let manager = "E\(digits(100_000 + random.number(in: 0...max(0, index / 50)), width: 7))"
-        let groups = (0..<random.number(in: 1...3)).map { _ in random.pick(Vocabulary.groups) }
+        let id = uuidLike(&random)
+        let title = random.pick(Vocabulary.titles)
+        let telephone =
+            "+1 555 \(digits(random.number(in: 0...999), width: 3)) \(digits(random.number(in: 0...9_999), width: 4))"
+        let costCenter = "CC-\(random.number(in: 1000...1099))"
+        let hireDate =
+            "\(random.number(in: 1998...2026))-\(digits(random.number(in: 1...12), width: 2))-"
+            + digits(random.number(in: 1...28), width: 2)
+        let status = random.pick(Vocabulary.statuses)
+        let groups = (0..<random.number(in: 1...3)).map { _ in "\"\(random.pick(Vocabulary.groups))\"" }
         let operation = index % 23 == 0 ? "delete" : (index % 5 == 0 ? "modify" : "add")
         return """
-            {"op":"\(operation)","id":"\(uuidLike(&random))",\
-            "employeeId":"\(employeeID)","userName":"\(userName)","givenName":"\(given)",\
-            "surname":"\(family)","displayName":"\(given) \(family)",\
-            "mail":"\(given.lowercased()).\(family.lowercased())@example.org",\
-            "department":"\(department)","title":"\(random.pick(Vocabulary.titles))",\
-            "manager":"\(manager)","telephone":"+1 555 \(digits(random.number(in: 0...999), width: 3)) \
-            \(digits(random.number(in: 0...9_999), width: 4))","office":"\(site)",\
-            "costCenter":"CC-\(random.number(in: 1000...1099))","hireDate":"\(random.number(in: 1998...2026))-\
-            \(digits(random.number(in: 1...12), width: 2))-\(digits(random.number(in: 1...28), width: 2))",\
-            "status":"\(random.pick(Vocabulary.statuses))","groups":[\(groups.map { "\"\($0)\"" }.joined(separator: ","))]}
+            {"op":"\(operation)","id":"\(id)","employeeId":"\(employeeID)","userName":"\(userName)",\
+            "givenName":"\(given)","surname":"\(family)","displayName":"\(given) \(family)",\
+            "mail":"\(given.lowercased()).\(family.lowercased())@example.org","department":"\(department)",\
+            "title":"\(title)","manager":"\(manager)","telephone":"\(telephone)","office":"\(site)",\
+            "costCenter":"\(costCenter)","hireDate":"\(hireDate)","status":"\(status)",\
+            "groups":[\(groups.joined(separator: ","))]}
 
             """
     }
