@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TandemJournal
+import Testing
+
 @testable import TandemCLI
 
 /// A writer process is killed with SIGKILL at random moments, many times; after each kill every
@@ -18,7 +19,9 @@ import TandemJournal
         // A line is complete only once its newline is written; a kill can cut the last one.
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             let parts = line.split(separator: " ")
-            guard parts.count == 4, parts[0] == "ack", let first = UInt64(parts[1]), let last = UInt64(parts[2]) else { continue }
+            guard parts.count == 4, parts[0] == "ack", let first = UInt64(parts[1]), let last = UInt64(parts[2]) else {
+                continue
+            }
             result.append(Acknowledgment(first: first, last: last, tag: String(parts[3])))
         }
         return result
@@ -45,7 +48,9 @@ import TandemJournal
             FileManager.default.createFile(atPath: output, contents: nil)
             let process = Process()
             process.executableURL = TandemProcess.executable
-            process.arguments = ["journal", "torture", journal, "--tasks", "6", "--segment-size", "16384", "--log-level", "error"]
+            process.arguments = [
+                "journal", "torture", journal, "--tasks", "6", "--segment-size", "16384", "--log-level", "error",
+            ]
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
             process.standardError = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
@@ -69,13 +74,17 @@ import TandemJournal
             await reopened.close()
             #expect(lastSeq >= expectedLast, "round \(round): the journal lost events it had before")
             let maxAcknowledged = acks.map(\.last).max() ?? 0
-            #expect(lastSeq >= maxAcknowledged, "round \(round): seq \(maxAcknowledged) was acknowledged but the journal ends at \(lastSeq)")
+            #expect(
+                lastSeq >= maxAcknowledged,
+                "round \(round): seq \(maxAcknowledged) was acknowledged but the journal ends at \(lastSeq)")
             expectedLast = lastSeq
             // …and holds every acknowledged event with the payload that was appended.
             let reader = try JournalReader(directory: journal)
             for ack in acks {
                 let events = try reader.events(in: ack.first...ack.last)
-                #expect(events.map(\.event.payload) == (0..<Int(ack.last - ack.first + 1)).map { TortureCommand.payload(tag: ack.tag, index: $0) },
+                #expect(
+                    events.map(\.event.payload)
+                        == (0..<Int(ack.last - ack.first + 1)).map { TortureCommand.payload(tag: ack.tag, index: $0) },
                     "round \(round): acknowledged \(ack.tag) at \(ack.first)–\(ack.last) is missing or wrong")
             }
             let report = try JournalVerification.verify(directory: journal)
@@ -103,7 +112,9 @@ import TandemJournal
         try #require(try await waitForReady(output, timeout: .seconds(30)))
         let second = try TandemProcess.run(["journal", "repair", journal, "--truncate-torn-tail"])
         #expect(second.status == 1)
-        #expect(second.stderr.contains(
-            "the journal is already open for writing by another process (pid \(process.processIdentifier)); a journal has exactly one writer"))
+        #expect(
+            second.stderr.contains(
+                "the journal is already open for writing by another process (pid \(process.processIdentifier)); a journal has exactly one writer"
+            ))
     }
 }

@@ -29,7 +29,9 @@ import Testing
         let result = try TandemProcess.run(["journal", "verify", directory.path])
         #expect(result.status == 0)
         #expect(result.lines.last == "sound")
-        #expect(result.lines.first == "\(directory.path): \(directory.segments.count) segment(s), 30 frame(s), 300 event(s), seq 1–300")
+        #expect(
+            result.lines.first
+                == "\(directory.path): \(directory.segments.count) segment(s), 30 frame(s), 300 event(s), seq 1–300")
     }
 
     @Test func verifyATornTailExitsThreeAndNamesIt() async throws {
@@ -42,12 +44,17 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: directory.file(last)))
         let result = try TandemProcess.run(["journal", "verify", directory.path])
         #expect(result.status == 3)
-        #expect(result.lines.contains("torn tail: segment \(last), offset \(end), seq 301: the file ends 6 bytes into a frame"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file(last))) == before, "verify modified the journal")
+        #expect(
+            result.lines.contains(
+                "torn tail: segment \(last), offset \(end), seq 301: the file ends 6 bytes into a frame"))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: directory.file(last))) == before, "verify modified the journal")
 
         let repair = try TandemProcess.run(["journal", "repair", directory.path, "--truncate-torn-tail"])
         #expect(repair.status == 0, "\(repair.stderr)")
-        #expect(repair.lines.first == "repaired torn tail: segment \(last), offset \(end), seq 301: the file ends 6 bytes into a frame")
+        #expect(
+            repair.lines.first
+                == "repaired torn tail: segment \(last), offset \(end), seq 301: the file ends 6 bytes into a frame")
         #expect(try TandemProcess.run(["journal", "verify", directory.path]).status == 0)
         let again = try TandemProcess.run(["journal", "repair", directory.path, "--truncate-torn-tail"])
         #expect(again.lines == ["nothing to repair: the journal has no torn tail"])
@@ -61,12 +68,17 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: directory.file(first)))
         let result = try TandemProcess.run(["journal", "verify", directory.path])
         #expect(result.status == 4)
-        let finding = try #require(result.lines.first { $0.hasPrefix("corruption: segment \(first), offset 64, seq 1: frame fails its checksum") })
+        let finding = try #require(
+            result.lines.first {
+                $0.hasPrefix("corruption: segment \(first), offset 64, seq 1: frame fails its checksum")
+            })
         #expect(finding.hasSuffix("later segments exist, so this is not a torn tail"))
         let repair = try TandemProcess.run(["journal", "repair", directory.path, "--truncate-torn-tail"])
         #expect(repair.status == 4)
         #expect(repair.stderr.hasPrefix("error: segment \(first), offset 64, seq 1: frame fails its checksum"))
-        #expect(repair.stderr.contains("the journal cannot be opened for writing; run 'tandem journal verify \(directory.path)'"))
+        #expect(
+            repair.stderr.contains(
+                "the journal cannot be opened for writing; run 'tandem journal verify \(directory.path)'"))
     }
 
     @Test func errorsNameWhatWasWrong() throws {
@@ -85,11 +97,12 @@ import Testing
         let directory = try await makeJournal()
         let text = try TandemProcess.run(["journal", "inspect", directory.path, "--from", "41", "--to", "43"])
         #expect(text.status == 0)
-        #expect(text.lines == [
-            "41\t1\t2026-01-01T00:00:40.000000Z\ttype=3\t44B\t{\"anchor\":\"E40\",\"mail\":\"user40@example.org\"}",
-            "42\t1\t2026-01-01T00:00:41.000000Z\ttype=3\t44B\t{\"anchor\":\"E41\",\"mail\":\"user41@example.org\"}",
-            "43\t1\t2026-01-01T00:00:42.000000Z\ttype=3\t44B\t{\"anchor\":\"E42\",\"mail\":\"user42@example.org\"}",
-        ])
+        #expect(
+            text.lines == [
+                "41\t1\t2026-01-01T00:00:40.000000Z\ttype=3\t44B\t{\"anchor\":\"E40\",\"mail\":\"user40@example.org\"}",
+                "42\t1\t2026-01-01T00:00:41.000000Z\ttype=3\t44B\t{\"anchor\":\"E41\",\"mail\":\"user41@example.org\"}",
+                "43\t1\t2026-01-01T00:00:42.000000Z\ttype=3\t44B\t{\"anchor\":\"E42\",\"mail\":\"user42@example.org\"}",
+            ])
         let json = try TandemProcess.run(["journal", "inspect", directory.path, "--from", "299", "--json"])
         #expect(json.lines.count == 2)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.lines[1].utf8)) as? [String: Any])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TandemJournal
 
 /// Each injected fault gives a clear error and loses no acknowledged event.
@@ -54,7 +55,8 @@ import Testing
         fileSystem.plan.update { $0.tornAfterBytes = budget }
         let journal: Journal
         do {
-            journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096), fileSystem: fileSystem)
+            journal = try Journal.open(
+                directory: directory.path, options: smallOptions(segmentSize: 4096), fileSystem: fileSystem)
         } catch {
             Issue.record("open failed: \(error)")
             return
@@ -63,7 +65,9 @@ import Testing
         await journal.close()
         let failure = try #require(error, "the budget of \(budget) bytes should run out")
         #expect(failure.message.hasPrefix("could not make events from seq \(acknowledged.count + 1) durable:"))
-        #expect(failure.message.hasSuffix("the writer has stopped and acknowledged nothing from seq \(acknowledged.count + 1) on"))
+        #expect(
+            failure.message.hasSuffix(
+                "the writer has stopped and acknowledged nothing from seq \(acknowledged.count + 1) on"))
         try await expectRecovered(directory, acknowledged: acknowledged)
     }
 
@@ -75,11 +79,16 @@ import Testing
         fileSystem.plan.update { $0.failNextSync = true }
         let error = await #expect(throws: JournalError.self) { try await journal.append(Events.person(10)) }
         #expect(error?.code == .syncFailed)
-        #expect(error?.description == "seq 11: could not make events from seq 11 durable: fdatasync on \(directory.path)/00000001-0000000000000001.seg failed; the writer has stopped and acknowledged nothing from seq 11 on (errno 5: Input/output error (simulated))")
+        #expect(
+            error?.description
+                == "seq 11: could not make events from seq 11 durable: fdatasync on \(directory.path)/00000001-0000000000000001.seg failed; the writer has stopped and acknowledged nothing from seq 11 on (errno 5: Input/output error (simulated))"
+        )
         // The next sync would succeed, but the writer never retries as if the failed one had.
         let after = await #expect(throws: JournalError.self) { try await journal.append(Events.person(11)) }
         #expect(after?.code == .writerStopped)
-        #expect(after?.message == "the journal writer stopped after an earlier failure and accepts no more events; reopen the journal")
+        #expect(
+            after?.message
+                == "the journal writer stopped after an earlier failure and accepts no more events; reopen the journal")
         #expect(journal.lastSeq == 10)
         await journal.close()
         try await expectRecovered(directory, acknowledged: Events.people(0..<10))
@@ -88,10 +97,13 @@ import Testing
     @Test func aFullDiskMidFrameStopsTheWriterAndRecovers() async throws {
         let directory = TemporaryDirectory()
         let fileSystem = FaultInjectingFileSystem()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 1 << 20), fileSystem: fileSystem)
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 1 << 20), fileSystem: fileSystem)
         try await journal.append(contentsOf: Events.people(0..<10))
         fileSystem.plan.update { $0.diskFullAfterBytes = 150 }
-        let error = await #expect(throws: JournalError.self) { try await journal.append(contentsOf: Events.people(10..<30)) }
+        let error = await #expect(throws: JournalError.self) {
+            try await journal.append(contentsOf: Events.people(10..<30))
+        }
         #expect(error?.code == .diskFull)
         #expect(error?.message.contains("the file system is full") == true)
         await #expect(throws: JournalError.self) { try await journal.append(Events.person(30)) }

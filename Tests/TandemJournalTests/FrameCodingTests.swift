@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import TandemJournal
 
 @Suite struct FrameCodingTests {
     private func frame(_ events: [JournalEvent], firstSeq: UInt64 = 1, previous: UInt32 = 0) throws -> Frame {
-        try FrameEncoder(compressionLevel: 1).encode(events[...], epoch: 3, firstSeq: firstSeq, previousChecksum: previous)
+        try FrameEncoder(compressionLevel: 1).encode(
+            events[...], epoch: 3, firstSeq: firstSeq, previousChecksum: previous)
     }
 
     @Test func frameRoundTripsEventsExactly() throws {
@@ -49,7 +51,8 @@ import Testing
 
     @Test func segmentDecodesWhenFedOneByteAtATime() async throws {
         let directory = TemporaryDirectory()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 1 << 20, maxFrameEvents: 16))
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 1 << 20, maxFrameEvents: 16))
         for start in stride(from: 0, to: 200, by: 20) {
             try await journal.append(contentsOf: Events.people(start..<start + 20))
         }
@@ -93,7 +96,8 @@ import Testing
         bytes.append(contentsOf: encoded.storedPayload)
         let checksum = bytes.withUnsafeBytes { raw in
             FrameHeader.computeChecksum(
-                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]),
+                payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
         }
         bytes.storeLittleEndian(checksum, at: 8)
         var decoder = FrameDecoder()

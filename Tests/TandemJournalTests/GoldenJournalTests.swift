@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TandemJournal
 
 /// The golden journals under Journal/golden/ were written by each format version. Every later
@@ -18,11 +19,15 @@ import Testing
 
         static func event(_ index: Int) -> JournalEvent {
             let types: [UInt16] = [1, 2, 3, 17, 0x8001]
-            let payload: [UInt8] = switch index % 5 {
-            case 4: (0..<(index % 97)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }  // binary
-            default: Events.person(index).payload
-            }
-            return JournalEvent(type: types[index % types.count], timeMicroseconds: 1_767_225_600_000_000 + Int64(index) * 250_000 - Int64(index % 3) * 1_000, payload: payload)
+            let payload: [UInt8] =
+                switch index % 5 {
+                case 4: (0..<(index % 97)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }  // binary
+                default: Events.person(index).payload
+                }
+            return JournalEvent(
+                type: types[index % types.count],
+                timeMicroseconds: 1_767_225_600_000_000 + Int64(index) * 250_000 - Int64(index % 3) * 1_000,
+                payload: payload)
         }
 
         static var expected: [StoredEvent] {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TandemJournal
 
 /// Random sequences of appends, epoch changes, reopenings and reads, checked against a
@@ -22,14 +23,16 @@ import Testing
             next += 1
             let size = [0, 10, 400, 3000].randomElement(using: &random)!
             let kind = Int.random(in: 0..<3, using: &random)
-            let payload: [UInt8] = switch kind {
-            case 0: Array(String(repeating: "user\(next) ", count: size / 8 + 1).utf8.prefix(size))
-            case 1: (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }
-            default: Events.person(next).payload
-            }
+            let payload: [UInt8] =
+                switch kind {
+                case 0: Array(String(repeating: "user\(next) ", count: size / 8 + 1).utf8.prefix(size))
+                case 1: (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }
+                default: Events.person(next).payload
+                }
             return JournalEvent(
                 type: UInt16.random(in: 0...UInt16.max, using: &random),
-                timeMicroseconds: Int64.random(in: -1_000_000...2_000_000_000_000_000, using: &random), payload: payload)
+                timeMicroseconds: Int64.random(in: -1_000_000...2_000_000_000_000_000, using: &random), payload: payload
+            )
         }
 
         for _ in 0..<120 {

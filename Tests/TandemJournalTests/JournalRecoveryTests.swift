@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TandemJournal
 
 @Suite struct JournalRecoveryTests {
     /// A small journal of three-plus segments, with the events acknowledged.
     private func makeJournal(_ directory: TemporaryDirectory, events: Int = 120) async throws -> [JournalEvent] {
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 6))
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 6))
         var acknowledged: [JournalEvent] = []
         var index = 0
         while index < events {
@@ -39,7 +41,8 @@ import Testing
                 copyDirectory(original.path, to: work.path)
                 for later in segments[(s + 1)...] {
                     try FileManager.default.removeItem(atPath: work.file(later))
-                    try? FileManager.default.removeItem(atPath: work.file(later.replacingOccurrences(of: ".seg", with: ".idx")))
+                    try? FileManager.default.removeItem(
+                        atPath: work.file(later.replacingOccurrences(of: ".seg", with: ".idx")))
                 }
                 let handle = try #require(FileHandle(forWritingAtPath: work.file(segment)))
                 try handle.truncate(atOffset: UInt64(cut))
@@ -51,13 +54,16 @@ import Testing
                     return index < s || (index == s && entry.frame.end <= Int64(cut))
                 }.reduce(0) { $0 + Int($1.frame.count) }
 
-                let journal = try Journal.open(directory: work.path, options: smallOptions(segmentSize: 4096), fileSystem: fast)
+                let journal = try Journal.open(
+                    directory: work.path, options: smallOptions(segmentSize: 4096), fileSystem: fast)
                 #expect(journal.lastSeq == UInt64(kept), "cut \(segment) at \(cut)")
                 let next = try await journal.append(Events.person(10_000))
                 #expect(next == UInt64(kept + 1))
                 await journal.close()
                 let events = try JournalReader(directory: work.path, fileSystem: fast).events(in: 1...UInt64(kept + 1))
-                #expect(events.map(\.event) == Array(acknowledged.prefix(kept)) + [Events.person(10_000)], "cut \(segment) at \(cut)")
+                #expect(
+                    events.map(\.event) == Array(acknowledged.prefix(kept)) + [Events.person(10_000)],
+                    "cut \(segment) at \(cut)")
                 let report = try JournalVerification.verify(directory: work.path, fileSystem: fast)
                 #expect(report.verdict == .sound, "cut \(segment) at \(cut): \(report.findings)")
                 checked += 1
@@ -94,8 +100,11 @@ import Testing
 
     @Test func aBadFrameFollowedByGoodFramesIsCorruptionNotATornTail() async throws {
         let directory = TemporaryDirectory()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 1 << 20, maxFrameEvents: 5))
-        for start in stride(from: 0, to: 50, by: 5) { try await journal.append(contentsOf: Events.people(start..<start + 5)) }
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 1 << 20, maxFrameEvents: 5))
+        for start in stride(from: 0, to: 50, by: 5) {
+            try await journal.append(contentsOf: Events.people(start..<start + 5))
+        }
         await journal.close()
         let segment = try #require(directory.segments.first)
         let second = try frames(directory.path)[1].frame
@@ -123,11 +132,15 @@ import Testing
         try FileManager.default.removeItem(atPath: directory.file(segments[1]))
         let third = try #require(SegmentName(fileName: segments[2]))
         let second = try #require(SegmentName(fileName: segments[1]))
-        let error = try #require(throws: JournalError.self) { try Journal.open(directory: directory.path, options: smallOptions()) }
+        let error = try #require(throws: JournalError.self) {
+            try Journal.open(directory: directory.path, options: smallOptions())
+        }
         #expect(error.code == .corruption)
         #expect(error.location?.segment == segments[2])
-        #expect(error.message.hasPrefix(
-            "segment starts at seq \(third.firstSeq) but the previous segment ends at seq \(second.firstSeq - 1): seqs \(second.firstSeq)–\(third.firstSeq - 1) are missing (a segment file is gone)"))
+        #expect(
+            error.message.hasPrefix(
+                "segment starts at seq \(third.firstSeq) but the previous segment ends at seq \(second.firstSeq - 1): seqs \(second.firstSeq)–\(third.firstSeq - 1) are missing (a segment file is gone)"
+            ))
         let report = try JournalVerification.verify(directory: directory.path)
         #expect(report.verdict == .corrupt)
     }
@@ -150,13 +163,15 @@ import Testing
         let encoder = try FrameEncoder(compressionLevel: 1)
         let header = SegmentHeader(journalID: UUID(), epoch: 1, firstSeq: 1, previousLastSeq: 0, previousChecksum: 0)
         let one = try encoder.encode(Events.people(0..<3)[...], epoch: 1, firstSeq: 1, previousChecksum: 0)
-        let gap = try encoder.encode(Events.people(3..<6)[...], epoch: 1, firstSeq: 5, previousChecksum: one.header.checksum)
+        let gap = try encoder.encode(
+            Events.people(3..<6)[...], epoch: 1, firstSeq: 5, previousChecksum: one.header.checksum)
         let name = SegmentName(epoch: 1, firstSeq: 1).fileName
         writeBytes(header.serialized() + one.bytes + gap.bytes, to: directory.file(name))
         let report = try JournalVerification.verify(directory: directory.path)
-        #expect(report.findings.map(\.description) == [
-            "corruption: segment \(name), offset \(64 + one.bytes.count), seq 5: frame starts at seq 5 where seq 4 was expected (a gap or overlap)"
-        ])
+        #expect(
+            report.findings.map(\.description) == [
+                "corruption: segment \(name), offset \(64 + one.bytes.count), seq 5: frame starts at seq 5 where seq 4 was expected (a gap or overlap)"
+            ])
         #expect(throws: JournalError.self) { try Journal.open(directory: directory.path, options: smallOptions()) }
     }
 
@@ -170,7 +185,10 @@ import Testing
         writeBytes(header.serialized() + one.bytes + two.bytes, to: directory.file(name))
         let report = try JournalVerification.verify(directory: directory.path)
         #expect(report.verdict == .corrupt)
-        #expect(report.findings.first?.message == "frame's chain link 0xdeadbeef does not match the previous frame's checksum \(hex(one.header.checksum))")
+        #expect(
+            report.findings.first?.message
+                == "frame's chain link 0xdeadbeef does not match the previous frame's checksum \(hex(one.header.checksum))"
+        )
     }
 
     @Test func aTornTailIsCopiedAsideAndCut() async throws {
@@ -223,10 +241,12 @@ import Testing
         var unknown = unknownHeader.serialized() + Array("hello".utf8)
         unknownHeader.checksum = unknown.withUnsafeBytes { raw in
             FrameHeader.computeChecksum(
-                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]),
+                payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
         }
         unknown.storeLittleEndian(unknownHeader.checksum, at: 8)
-        let two = try encoder.encode(Events.people(3..<6)[...], epoch: 1, firstSeq: 4, previousChecksum: unknownHeader.checksum)
+        let two = try encoder.encode(
+            Events.people(3..<6)[...], epoch: 1, firstSeq: 4, previousChecksum: unknownHeader.checksum)
         let name = SegmentName(epoch: 1, firstSeq: 1).fileName
         writeBytes(header.serialized() + one.bytes + unknown + two.bytes, to: directory.file(name))
         return (directory, name)
@@ -248,7 +268,9 @@ import Testing
         let finding = try #require(report.findings.first)
         #expect(finding.segment == name)
         #expect(finding.message.hasPrefix("frame type 66 is not known to this version and is not marked ignorable"))
-        let error = try #require(throws: JournalError.self) { try Journal.open(directory: directory.path, options: smallOptions()) }
+        let error = try #require(throws: JournalError.self) {
+            try Journal.open(directory: directory.path, options: smallOptions())
+        }
         #expect(error.code == .unsupportedVersion)
         #expect(error.location?.offset == finding.offset)
     }

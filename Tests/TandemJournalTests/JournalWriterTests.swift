@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TandemJournal
 
 @Suite struct JournalWriterTests {
@@ -24,17 +25,21 @@ import Testing
 
     @Test func segmentsRollAtTheConfiguredSizeAndChainTogether() async throws {
         let directory = TemporaryDirectory()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 8))
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 8))
         for start in stride(from: 0, to: 800, by: 8) {
             try await journal.append(contentsOf: Events.people(start..<start + 8))
         }
         await journal.close()
         #expect(directory.segments.count > 5)
         for segment in directory.segments.dropLast() {
-            let size = try #require(FileManager.default.attributesOfItem(atPath: directory.file(segment))[.size] as? Int)
+            let size = try #require(
+                FileManager.default.attributesOfItem(atPath: directory.file(segment))[.size] as? Int)
             #expect(size <= 4096, "\(segment) is \(size) bytes")
             // Sealed segments carry an index.
-            #expect(FileManager.default.fileExists(atPath: directory.file(segment.replacingOccurrences(of: ".seg", with: ".idx"))))
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: directory.file(segment.replacingOccurrences(of: ".seg", with: ".idx"))))
         }
         let report = try JournalVerification.verify(directory: directory.path)
         #expect(report.verdict == .sound, "\(report.findings)")
@@ -81,7 +86,10 @@ import Testing
             try Journal.open(directory: directory.path, options: smallOptions())
         }
         #expect(error.code == .locked)
-        #expect(error.message == "the journal is already open for writing by another process (pid \(getpid())); a journal has exactly one writer")
+        #expect(
+            error.message
+                == "the journal is already open for writing by another process (pid \(getpid())); a journal has exactly one writer"
+        )
         await first.close()
         let second = try Journal.open(directory: directory.path, options: smallOptions())
         await second.close()
@@ -94,14 +102,17 @@ import Testing
         await journal.close()
         var options = smallOptions()
         options.journalID = UUID()
-        let error = try #require(throws: JournalError.self) { try Journal.open(directory: directory.path, options: options) }
+        let error = try #require(throws: JournalError.self) {
+            try Journal.open(directory: directory.path, options: options)
+        }
         #expect(error.code == .mismatchedJournal)
     }
 
     @Test func oversizedEventsAndBadOptionsAreRejected() async throws {
         let directory = TemporaryDirectory()
         let journal = try Journal.open(directory: directory.path, options: smallOptions())
-        let huge = JournalEvent(type: 1, timeMicroseconds: 0, payload: [UInt8](repeating: 1, count: FormatV1.maxEventPayloadBytes + 1))
+        let huge = JournalEvent(
+            type: 1, timeMicroseconds: 0, payload: [UInt8](repeating: 1, count: FormatV1.maxEventPayloadBytes + 1))
         let error = await #expect(throws: JournalError.self) { try await journal.append(huge) }
         #expect(error?.code == .limitExceeded)
         #expect(try await journal.append(Events.person(0)) == 1)
@@ -110,13 +121,16 @@ import Testing
 
         var options = JournalOptions()
         options.segmentSizeBytes = 10
-        let bad = try #require(throws: JournalError.self) { try Journal.open(directory: directory.path, options: options) }
+        let bad = try #require(throws: JournalError.self) {
+            try Journal.open(directory: directory.path, options: options)
+        }
         #expect(bad.description == "journal option segmentSizeBytes must be at least 4096, not 10")
     }
 
     @Test func aReaderStartsAtAnySeqUsingTheIndex() async throws {
         let directory = TemporaryDirectory()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 5))
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 5))
         for start in stride(from: 0, to: 500, by: 5) {
             try await journal.append(contentsOf: Events.people(start..<start + 5))
         }
@@ -136,12 +150,15 @@ import Testing
 
     @Test func aMissingOrDamagedIndexIsRebuiltNotTrusted() async throws {
         let directory = TemporaryDirectory()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 5))
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 5))
         for start in stride(from: 0, to: 300, by: 5) {
             try await journal.append(contentsOf: Events.people(start..<start + 5))
         }
         await journal.close()
-        let indexes = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".idx") }.sorted()
+        let indexes = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".idx")
+        }.sorted()
         try #require(indexes.count >= 2)
         try FileManager.default.removeItem(atPath: directory.file(indexes[0]))
         var damaged = readBytes(directory.file(indexes[1]))
@@ -152,14 +169,19 @@ import Testing
         #expect(reopened.lastSeq == 300)
         await reopened.close()
         // Opening for writing rebuilt both indexes, and they are used again.
-        let inventory = try JournalInventory.load(directory: directory.path, fileSystem: POSIXFileSystem(), depth: .open)
+        let inventory = try JournalInventory.load(
+            directory: directory.path, fileSystem: POSIXFileSystem(), depth: .open)
         let indexed = inventory.segments.dropLast().allSatisfy { $0.fromIndex }
-        #expect(indexed, "\(inventory.segments.map { ($0.name.fileName, $0.fromIndex) }) \((try? FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()) ?? [])")
+        #expect(
+            indexed,
+            "\(inventory.segments.map { ($0.name.fileName, $0.fromIndex) }) \((try? FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()) ?? [])"
+        )
     }
 
     @Test func findingTheFirstSeqAtATimeUsesFrameTimes() async throws {
         let directory = TemporaryDirectory()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 10))
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 10))
         for start in stride(from: 0, to: 200, by: 10) {
             try await journal.append(contentsOf: Events.people(start..<start + 10))
         }
@@ -173,7 +195,8 @@ import Testing
 
     @Test func followersSeeEventsAsTheyAreCommitted() async throws {
         let directory = TemporaryDirectory()
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 4))
+        let journal = try Journal.open(
+            directory: directory.path, options: smallOptions(segmentSize: 4096, maxFrameEvents: 4))
         try await journal.append(contentsOf: Events.people(0..<10))
         let follower = Task {
             var seen: [StoredEvent] = []

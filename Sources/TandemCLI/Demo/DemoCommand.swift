@@ -7,8 +7,10 @@ import TandemJournal
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Write a journal of generated identity events, inspect and verify it, then recover from a simulated crash.",
-        discussion: "Needs no server. Leaves the journal in DIR/journal so that every 'tandem journal' command works on it."
+        abstract:
+            "Write a journal of generated identity events, inspect and verify it, then recover from a simulated crash.",
+        discussion:
+            "Needs no server. Leaves the journal in DIR/journal so that every 'tandem journal' command works on it."
     )
 
     @Option(help: "Where to put the demo's data (created if missing; a previous demo's journal there is replaced).")
@@ -36,7 +38,8 @@ struct DemoCommand: AsyncParsableCommand {
         let marker = (dir as NSString).appendingPathComponent(".tandem-demo")
         if manager.fileExists(atPath: journalDirectory) {
             guard manager.fileExists(atPath: marker) else {
-                throw CLIFailure(message: "\(journalDirectory) exists and was not made by 'tandem demo'; choose another --dir")
+                throw CLIFailure(
+                    message: "\(journalDirectory) exists and was not made by 'tandem demo'; choose another --dir")
             }
             try manager.removeItem(atPath: journalDirectory)
         }
@@ -53,14 +56,17 @@ struct DemoCommand: AsyncParsableCommand {
             var index = 0
             while index < people {
                 let page = (index..<min(index + 1000, people)).map { i -> JournalEvent in
-                    JournalEvent(type: 1, timeMicroseconds: JournalClock.nowMicroseconds(), payload: SampleIdentities.record(i))
+                    JournalEvent(
+                        type: 1, timeMicroseconds: JournalClock.nowMicroseconds(), payload: SampleIdentities.record(i))
                 }
                 rawBytes += page.reduce(0) { $0 + $1.payload.count }
                 try await journal.append(contentsOf: page)
                 index += page.count
             }
         }
-        Terminal.print("   \(people) events in pages of 1,000, each page durable (fdatasync) before the next: \(Self.seconds(importTime))")
+        Terminal.print(
+            "   \(people) events in pages of 1,000, each page durable (fdatasync) before the next: \(Self.seconds(importTime))"
+        )
 
         Terminal.print("== 2. 64 concurrent single-event appends share frames (group commit)")
         let framesBefore = try JournalStatistics.collect(directory: journalDirectory).frames
@@ -69,7 +75,8 @@ struct DemoCommand: AsyncParsableCommand {
             for i in 0..<64 {
                 group.addTask {
                     try await writer.append(
-                        JournalEvent(type: 2, timeMicroseconds: JournalClock.nowMicroseconds(),
+                        JournalEvent(
+                            type: 2, timeMicroseconds: JournalClock.nowMicroseconds(),
                             payload: SampleIdentities.record(i, revision: 1)))
                 }
             }
@@ -87,14 +94,19 @@ struct DemoCommand: AsyncParsableCommand {
 
         Terminal.print("== 4. tandem journal stats \(journalDirectory)")
         let stats = try JournalStatistics.collect(directory: journalDirectory)
-        Terminal.print("   \(stats.events) events in \(stats.frames) frames and \(stats.segments) segments; \(Terminal.formatBytes(stats.rawBytes)) of events stored in \(Terminal.formatBytes(stats.storedBytes)): \(String(format: "%.2f", stats.compressionRatio))× smaller")
+        Terminal.print(
+            "   \(stats.events) events in \(stats.frames) frames and \(stats.segments) segments; \(Terminal.formatBytes(stats.rawBytes)) of events stored in \(Terminal.formatBytes(stats.storedBytes)): \(String(format: "%.2f", stats.compressionRatio))× smaller"
+        )
 
         Terminal.print("== 5. tandem journal verify \(journalDirectory)")
         let sound = try JournalVerification.verify(directory: journalDirectory)
-        Terminal.print("   \(sound.verdict.rawValue): every checksum, chain link, seq and payload checked (\(sound.frames) frames)")
+        Terminal.print(
+            "   \(sound.verdict.rawValue): every checksum, chain link, seq and payload checked (\(sound.frames) frames)"
+        )
 
         Terminal.print("== 6. A crash in the middle of a write: half a frame at the end of the newest segment")
-        let newest = try manager.contentsOfDirectory(atPath: journalDirectory).filter { $0.hasSuffix(".seg") }.sorted().last!
+        let newest = try manager.contentsOfDirectory(atPath: journalDirectory).filter { $0.hasSuffix(".seg") }.sorted()
+            .last!
         let newestPath = (journalDirectory as NSString).appendingPathComponent(newest)
         let lastFrame = try Self.lastFrameBytes(journalDirectory: journalDirectory, lastSeq: lastSeq)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: newestPath))
@@ -113,7 +125,8 @@ struct DemoCommand: AsyncParsableCommand {
         let after = try JournalVerification.verify(directory: journalDirectory)
         Terminal.print("   last seq \(reopenedLast) (was \(lastSeq)); verify: \(after.verdict.rawValue)")
         guard reopenedLast == lastSeq, after.verdict == .sound else {
-            throw CLIFailure(message: "the demo's recovery check failed: last seq \(reopenedLast), verdict \(after.verdict)")
+            throw CLIFailure(
+                message: "the demo's recovery check failed: last seq \(reopenedLast), verdict \(after.verdict)")
         }
 
         Terminal.print("")

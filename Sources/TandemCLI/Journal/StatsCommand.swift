@@ -33,7 +33,9 @@ struct StatsCommand: AsyncParsableCommand {
             func seq(_ value: UInt64?) -> String { value.map(String.init) ?? "-" }
             func time(_ value: Int64?) -> String { value.map(Terminal.formatTime(microseconds:)) ?? "-" }
             Terminal.print("events:      \(stats.events)")
-            Terminal.print("frames:      \(stats.frames) (\(stats.frames > 0 ? String(format: "%.1f", Double(stats.events) / Double(stats.frames)) : "0") events per frame)")
+            Terminal.print(
+                "frames:      \(stats.frames) (\(stats.frames > 0 ? String(format: "%.1f", Double(stats.events) / Double(stats.frames)) : "0") events per frame)"
+            )
             Terminal.print("segments:    \(stats.segments)")
             Terminal.print("epochs:      \(stats.epochs.map(String.init).joined(separator: ", "))")
             Terminal.print("first seq:   \(seq(stats.firstSeq))   \(time(stats.firstTimeMicroseconds))")

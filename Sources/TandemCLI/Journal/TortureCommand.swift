@@ -9,7 +9,8 @@ struct TortureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "torture",
         abstract: "Append deterministic events from concurrent tasks, printing each acknowledgment (for crash tests).",
-        discussion: "Prints 'ack FIRST LAST TAG' after each durable append. Payloads follow from TAG: see payload(tag:index:).",
+        discussion:
+            "Prints 'ack FIRST LAST TAG' after each durable append. Payloads follow from TAG: see payload(tag:index:).",
         shouldDisplay: false
     )
 

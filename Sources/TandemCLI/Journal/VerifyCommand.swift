@@ -22,7 +22,8 @@ struct VerifyCommand: AsyncParsableCommand {
         global.bootstrapLogging()
         try await runReportingErrors {
             let report = try JournalVerification.verify(directory: directory)
-            var summary = "\(report.directory): \(report.segments) segment(s), \(report.frames) frame(s), \(report.events) event(s)"
+            var summary =
+                "\(report.directory): \(report.segments) segment(s), \(report.frames) frame(s), \(report.events) event(s)"
             if let first = report.firstSeq, let last = report.lastSeq { summary += ", seq \(first)–\(last)" }
             Terminal.print(summary)
             for finding in report.findings { Terminal.print(finding.description) }
@@ -30,7 +31,8 @@ struct VerifyCommand: AsyncParsableCommand {
             case .sound:
                 Terminal.print("sound")
             case .tornTail:
-                Terminal.print("torn tail only: recoverable with 'tandem journal repair \(directory) --truncate-torn-tail'")
+                Terminal.print(
+                    "torn tail only: recoverable with 'tandem journal repair \(directory) --truncate-torn-tail'")
                 throw ExitCode(3)
             case .corrupt:
                 Terminal.print("corrupt: the journal must not be opened for writing until the damage is dealt with")

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 @testable import TandemJournal
 
 /// The real file system with faults injected on demand: short writes, writes torn at a 512-byte
@@ -125,7 +126,8 @@ final class FaultyFile: JournalFile, @unchecked Sendable {
             return false
         }
         if fail {
-            throw JournalError(.syncFailed, "fdatasync on \(path) failed", cause: "errno \(EIO): Input/output error (simulated)")
+            throw JournalError(
+                .syncFailed, "fdatasync on \(path) failed", cause: "errno \(EIO): Input/output error (simulated)")
         }
         if !syncsAreFree { try inner.sync() }
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TandemJournal
 
 /// A temporary directory removed when the test ends.
@@ -40,7 +41,8 @@ enum Events {
             {"anchor":"E\(100_000 + index)","givenName":"Given\(index % 37)","surname":"Surname\(index % 101)",\
             "mail":"user\(index)@example.org","department":"Dept\(index % 7)","manager":"E\(100_000 + index / 10)"}
             """
-        return JournalEvent(type: type, timeMicroseconds: time ?? 1_790_000_000_000_000 + Int64(index) * 1_000,
+        return JournalEvent(
+            type: type, timeMicroseconds: time ?? 1_790_000_000_000_000 + Int64(index) * 1_000,
             payload: Array(json.utf8))
     }
 
