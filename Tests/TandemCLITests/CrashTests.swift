@@ -45,7 +45,7 @@ import Testing
         var expectedLast: UInt64 = 0
         for round in 0..<12 {
             let output = directory.file("acks-\(round).txt")
-            FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             let process = Process()
             process.executableURL = TandemProcess.executable
             process.arguments = [
@@ -98,7 +98,7 @@ import Testing
         let directory = TemporaryDirectory("lock")
         let journal = directory.file("journal")
         let output = directory.file("acks.txt")
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let process = Process()
         process.executableURL = TandemProcess.executable
         process.arguments = ["journal", "torture", journal, "--tasks", "1", "--log-level", "error"]
