@@ -2,17 +2,22 @@
 import PackageDescription
 
 // Layers (DESIGN.md): imports only point down.
-//   tandem (@main) → TandemCLI → TandemJournal → CZlib
+//   tandem (@main) → TandemCLI → TandemEngine → FileConnector, … → ConnectorKit
+//                                             → TandemJournal → CZlib
 let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tandem", targets: ["tandem"]),
         .library(name: "TandemJournal", targets: ["TandemJournal"]),
+        .library(name: "ConnectorKit", targets: ["ConnectorKit"]),
+        .library(name: "ConnectorKitTesting", targets: ["ConnectorKitTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -24,6 +29,21 @@ let package = Package(
             name: "TandemJournal",
             dependencies: [
                 "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The API connector authors import: no dependencies, no engine or NIO types.
+        .target(name: "ConnectorKit"),
+        // An in-memory connector and the conformance suite every connector must pass.
+        .target(name: "ConnectorKitTesting", dependencies: ["ConnectorKit"]),
+        .target(name: "FileConnector", dependencies: ["ConnectorKit"]),
+        .target(
+            name: "TandemEngine",
+            dependencies: [
+                "ConnectorKit",
+                "TandemJournal",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -42,6 +62,18 @@ let package = Package(
         .testTarget(
             name: "TandemJournalTests",
             dependencies: ["TandemJournal"]
+        ),
+        .testTarget(
+            name: "ConnectorKitTests",
+            dependencies: ["ConnectorKit", "ConnectorKitTesting"]
+        ),
+        .testTarget(
+            name: "FileConnectorTests",
+            dependencies: ["FileConnector", "ConnectorKit", "ConnectorKitTesting"]
+        ),
+        .testTarget(
+            name: "TandemEngineTests",
+            dependencies: ["TandemEngine", "ConnectorKit", "ConnectorKitTesting", "TandemJournal"]
         ),
         .testTarget(
             name: "TandemCLITests",

@@ -1,0 +1,22 @@
+import ConnectorKit
+
+/// Tandem's copy of one connected system: its objects, the exports pending for it, its sync
+/// errors and its watermark.
+public struct ConnectorSpace: Hashable, Sendable {
+    public let connector: String
+    public internal(set) var objects: [Anchor: ConnectorSpaceObject] = [:]
+    public internal(set) var pendingExports: [Anchor: PendingExport] = [:]
+    public internal(set) var errors: [Anchor: SyncErrorRecord] = [:]
+    /// Deletes that exceeded the deletion threshold and wait for an operator's approval.
+    public internal(set) var heldDeletes: Set<Anchor> = []
+    /// Exports written but not yet confirmed by an import: sync does not stage them again until
+    /// the next import shows whether they took (an unconfirmed value is then exported again).
+    public internal(set) var unconfirmedExports: [Anchor: PendingExport.Operation] = [:]
+    public internal(set) var watermark: Watermark?
+
+    public init(connector: String) {
+        self.connector = connector
+    }
+
+    public subscript(anchor: Anchor) -> ConnectorSpaceObject? { objects[anchor] }
+}

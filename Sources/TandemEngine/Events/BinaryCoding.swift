@@ -1,0 +1,194 @@
+import ConnectorKit
+
+/// Writes the compact binary encoding of engine events (Journal/FORMAT.md, "Engine events"):
+/// LEB128 varints, zigzag for signed integers, length-prefixed UTF-8 strings and byte strings.
+struct BinaryWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+    mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func int(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+    mutating func count(_ value: Int) { varint(UInt64(value)) }
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+    mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func data(_ value: [UInt8]) {
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func optionalString(_ value: String?) {
+        if let value {
+            byte(1)
+            string(value)
+        } else {
+            byte(0)
+        }
+    }
+
+    mutating func value(_ value: AttributeValue) {
+        switch value {
+        case .string(let text):
+            byte(0)
+            string(text)
+        case .integer(let number):
+            byte(1)
+            int(number)
+        case .boolean(let flag):
+            byte(2)
+            bool(flag)
+        case .binary(let raw):
+            byte(3)
+            data(raw)
+        case .date(let micros):
+            byte(4)
+            int(micros)
+        case .reference(let anchor):
+            byte(5)
+            string(anchor.rawValue)
+        }
+    }
+
+    mutating func values(_ values: [AttributeValue]) {
+        count(values.count)
+        for v in values { value(v) }
+    }
+
+    /// Attributes in ascending name order, so that equal attribute sets encode identically.
+    mutating func attributes(_ attributes: Attributes) {
+        count(attributes.count)
+        for name in attributes.keys.sorted() {
+            string(name)
+            values(attributes[name]!)
+        }
+    }
+}
+
+/// Reads what ``BinaryWriter`` wrote; every read is bounds-checked and a malformed input throws.
+struct BinaryReader {
+    private let bytes: [UInt8]
+    private(set) var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    struct Malformed: Error {
+        var reason: String
+        var offset: Int
+    }
+
+    private func fail(_ reason: String) -> Malformed { Malformed(reason: reason, offset: offset) }
+
+    mutating func varint() throws(Malformed) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            let b = bytes[offset]
+            offset += 1
+            if shift == 63 && b > 1 { throw fail("varint overflows 64 bits") }
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            if shift > 63 { throw fail("varint is too long") }
+        }
+        throw fail("truncated varint")
+    }
+
+    mutating func int() throws(Malformed) -> Int64 {
+        let raw = try varint()
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+
+    /// A count of items that each take at least one byte: bounded by the bytes left, so a
+    /// corrupt count cannot make the decoder allocate without bound.
+    mutating func count() throws(Malformed) -> Int {
+        let value = try varint()
+        guard value <= UInt64(bytes.count - offset) else { throw fail("count \(value) exceeds the remaining bytes") }
+        return Int(value)
+    }
+
+    /// A non-negative number (a statistic), not a count of following items.
+    mutating func number() throws(Malformed) -> Int {
+        let value = try varint()
+        guard value <= UInt64(Int.max) else { throw fail("number \(value) is too large") }
+        return Int(value)
+    }
+
+    mutating func byte() throws(Malformed) -> UInt8 {
+        guard offset < bytes.count else { throw fail("truncated") }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func bool() throws(Malformed) -> Bool {
+        switch try byte() {
+        case 0: return false
+        case 1: return true
+        default: throw fail("invalid boolean")
+        }
+    }
+
+    mutating func data() throws(Malformed) -> [UInt8] {
+        let length = try count()
+        defer { offset += length }
+        return Array(bytes[offset..<offset + length])
+    }
+
+    mutating func string() throws(Malformed) -> String {
+        let raw = try data()
+        guard let text = String(validating: raw, as: UTF8.self) else { throw fail("invalid UTF-8") }
+        return text
+    }
+
+    mutating func optionalString() throws(Malformed) -> String? {
+        try bool() ? try string() : nil
+    }
+
+    mutating func value() throws(Malformed) -> AttributeValue {
+        switch try byte() {
+        case 0: return .string(try string())
+        case 1: return .integer(try int())
+        case 2: return .boolean(try bool())
+        case 3: return .binary(try data())
+        case 4: return .date(microsecondsSince1970: try int())
+        case 5: return .reference(Anchor(try string()))
+        case let tag: throw fail("unknown value tag \(tag)")
+        }
+    }
+
+    mutating func values() throws(Malformed) -> [AttributeValue] {
+        let n = try count()
+        var result: [AttributeValue] = []
+        result.reserveCapacity(n)
+        for _ in 0..<n { result.append(try value()) }
+        return result
+    }
+
+    mutating func attributes() throws(Malformed) -> Attributes {
+        let n = try count()
+        var result = Attributes(minimumCapacity: n)
+        for _ in 0..<n {
+            let name = try string()
+            result[name] = try values()
+        }
+        return result
+    }
+}

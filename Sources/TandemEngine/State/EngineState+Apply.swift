@@ -1,0 +1,150 @@
+import ConnectorKit
+
+extension EngineState {
+    /// An import is the truth about the connected system: it replaces what the space held and
+    /// settles unconfirmed exports (sync re-stages any value that did not take).
+    func applyImport(_ change: ConnectorSpaceChange, to space: inout ConnectorSpace, seq: UInt64) throws(EngineError) {
+        switch change {
+        case .upsert(let object):
+            var stored = space.objects[object.anchor] ?? ConnectorSpaceObject(object)
+            stored.objectType = object.objectType
+            stored.distinguishedName = object.distinguishedName
+            stored.attributes = object.attributes
+            stored.isPendingAdd = false
+            space.objects[object.anchor] = stored
+            space.unconfirmedExports[object.anchor] = nil
+        case .update(let anchor, let changes):
+            guard var stored = space.objects[anchor] else {
+                throw EngineError(
+                    .inconsistentJournal, "import updates \(space.connector)/\(anchor), which the connector space does not hold",
+                    seq: seq)
+            }
+            for change in changes { change.apply(to: &stored.attributes) }
+            stored.isPendingAdd = false
+            space.objects[anchor] = stored
+            space.unconfirmedExports[anchor] = nil
+        case .rename(let anchor, let dn):
+            guard space.objects[anchor] != nil else {
+                throw EngineError(
+                    .inconsistentJournal, "import renames \(space.connector)/\(anchor), which the connector space does not hold",
+                    seq: seq)
+            }
+            space.objects[anchor]!.distinguishedName = dn
+            space.unconfirmedExports[anchor] = nil
+        case .delete(let anchor):
+            // The link to the metaverse stays on the metaverse side until sync disconnects it.
+            space.objects[anchor] = nil
+            space.unconfirmedExports[anchor] = nil
+            space.heldDeletes.remove(anchor)
+            // Whatever was pending for the object is moot once the system says it is gone; sync
+            // decides afresh (for example to provision it again).
+            space.pendingExports[anchor] = nil
+            space.errors[anchor] = nil
+        }
+    }
+
+    mutating func applyExport(
+        _ anchor: Anchor, _ outcome: ExportOutcome, to space: inout ConnectorSpace, seq: UInt64
+    ) throws(EngineError) {
+        guard let pending = space.pendingExports[anchor] else {
+            throw EngineError(
+                .inconsistentJournal, "export result for \(space.connector)/\(anchor), which has no pending export", seq: seq)
+        }
+        switch outcome {
+        case .failed(let code, let message):
+            space.errors[anchor] = SyncErrorRecord(rule: nil, code: "export-\(code)", message: message)
+        case .applied(let newAnchor):
+            space.pendingExports[anchor] = nil
+            space.errors[anchor] = nil
+            var operation = pending.operation
+            if case .add(let dn, let attributes) = pending.operation, newAnchor != anchor {
+                // The system gave the new object its identity: re-key the provisional object.
+                guard var object = space.objects.removeValue(forKey: anchor) else {
+                    throw EngineError(.inconsistentJournal, "exported add of \(space.connector)/\(anchor) has no object", seq: seq)
+                }
+                guard space.objects[newAnchor] == nil else {
+                    throw EngineError(
+                        .inconsistentJournal, "exported add of \(space.connector)/\(anchor) was given anchor \(newAnchor), which is taken",
+                        seq: seq)
+                }
+                object.anchor = newAnchor
+                space.objects[newAnchor] = object
+                if let id = object.metaverseID, metaverse[id] != nil {
+                    metaverse[id]!.links.remove(ConnectorSpaceLink(connector: space.connector, anchor: anchor))
+                    metaverse[id]!.links.insert(ConnectorSpaceLink(connector: space.connector, anchor: newAnchor))
+                }
+                operation = .add(distinguishedName: dn, attributes: attributes)
+            }
+            space.unconfirmedExports[newAnchor] = operation
+        }
+    }
+
+    mutating func apply(_ decision: SyncDecision, seq: UInt64) throws(EngineError) {
+        func missing(_ what: String) -> EngineError {
+            EngineError(.inconsistentJournal, "sync decision refers to \(what), which does not exist", seq: seq)
+        }
+        switch decision {
+        case .project(let id, let type, let link):
+            guard metaverse[id] == nil else {
+                throw EngineError(.inconsistentJournal, "projection reuses metaverse ID \(id)", seq: seq)
+            }
+            guard connectorSpaces[link.connector]?.objects[link.anchor] != nil else { throw missing("\(link)") }
+            var object = MetaverseObject(id: id, objectType: type)
+            object.links = [link]
+            object.projectedBy = link
+            metaverse[id] = object
+            connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = id
+            nextMetaverseID = max(nextMetaverseID, id.rawValue + 1)
+        case .join(let link, let id):
+            guard metaverse[id] != nil else { throw missing("\(id)") }
+            guard connectorSpaces[link.connector]?.objects[link.anchor] != nil else { throw missing("\(link)") }
+            metaverse[id]!.links.insert(link)
+            connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = id
+        case .disconnect(let link, let id):
+            metaverse[id]?.links.remove(link)
+            if metaverse[id]?.projectedBy == link { metaverse[id]!.projectedBy = nil }
+            if connectorSpaces[link.connector]?.objects[link.anchor]?.metaverseID == id {
+                connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = nil
+            }
+        case .setAttribute(let id, let attribute, let values, let contributor):
+            guard metaverse[id] != nil else { throw missing("\(id)") }
+            metaverse[id]!.attributes[attribute] =
+                values.isEmpty ? nil : MetaverseValue(values: values, contributor: contributor)
+        case .setAuthoritativeNull(let id, let attribute, let contributor):
+            guard metaverse[id] != nil else { throw missing("\(id)") }
+            metaverse[id]!.attributes[attribute] = MetaverseValue(
+                values: [], contributor: contributor, isAuthoritativeNull: true)
+        case .removeAttribute(let id, let attribute):
+            guard metaverse[id] != nil else { throw missing("\(id)") }
+            metaverse[id]!.attributes[attribute] = nil
+        case .deleteMetaverseObject(let id):
+            guard let object = metaverse.removeValue(forKey: id) else { throw missing("\(id)") }
+            for link in object.links where connectorSpaces[link.connector]?.objects[link.anchor]?.metaverseID == id {
+                connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = nil
+            }
+        case .provision(let link, let type, let dn, let id):
+            guard metaverse[id] != nil else { throw missing("\(id)") }
+            var space = connectorSpaces[link.connector] ?? ConnectorSpace(connector: link.connector)
+            guard space.objects[link.anchor] == nil else {
+                throw EngineError(.inconsistentJournal, "provisioning \(link), which already exists", seq: seq)
+            }
+            space.objects[link.anchor] = ConnectorSpaceObject(
+                anchor: link.anchor, objectType: type, distinguishedName: dn, metaverseID: id, isPendingAdd: true)
+            connectorSpaces[link.connector] = space
+            metaverse[id]!.links.insert(link)
+        case .stageExport(let connector, let export):
+            if connectorSpaces[connector] == nil { connectorSpaces[connector] = ConnectorSpace(connector: connector) }
+            connectorSpaces[connector]!.pendingExports[export.anchor] = export
+        case .clearExport(let link):
+            connectorSpaces[link.connector]?.pendingExports[link.anchor] = nil
+        case .recordError(let link, let record):
+            if connectorSpaces[link.connector] == nil { connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector) }
+            connectorSpaces[link.connector]!.errors[link.anchor] = record
+        case .clearError(let link):
+            connectorSpaces[link.connector]?.errors[link.anchor] = nil
+        case .holdDelete(let link):
+            if connectorSpaces[link.connector] == nil { connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector) }
+            connectorSpaces[link.connector]!.heldDeletes.insert(link.anchor)
+        }
+    }
+}

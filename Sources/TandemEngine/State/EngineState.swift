@@ -1,0 +1,85 @@
+import ConnectorKit
+
+/// The whole engine state: connector spaces, metaverse, pending exports. It is a pure fold
+/// of the journal's engine events: `state = events.reduce(EngineState(), apply)`. Nothing but
+/// the event and the state may influence what applying an event does.
+public struct EngineState: Sendable {
+    public internal(set) var connectorSpaces: [String: ConnectorSpace] = [:]
+    public internal(set) var metaverse: [MetaverseID: MetaverseObject] = [:]
+    /// The next metaverse ID to assign.
+    public internal(set) var nextMetaverseID: UInt64 = 1
+    public internal(set) var configurationHash: String?
+    public internal(set) var epoch: UInt64 = 1
+    /// Run history, newest last (not part of the state digest).
+    public internal(set) var runs: [RunRecord] = []
+    /// Named restore points (not part of the state digest).
+    public internal(set) var restorePoints: [(name: String, seq: UInt64)] = []
+    /// The journal seq of the last event applied.
+    public internal(set) var lastSeq: UInt64 = 0
+
+    public init() {}
+
+    /// A run as the history shows it.
+    public struct RunRecord: Hashable, Sendable {
+        public var runID: UInt64
+        public var connector: String?
+        public var profile: RunProfile
+        public var startSeq: UInt64
+        public var startTimeMicroseconds: Int64
+        public var endTimeMicroseconds: Int64?
+        public var status: RunStatus?
+        public var statistics: RunStatistics?
+        public var message: String?
+    }
+
+    public func space(_ connector: String) -> ConnectorSpace {
+        connectorSpaces[connector] ?? ConnectorSpace(connector: connector)
+    }
+
+    /// Applies one journal event. Replaying the same events always yields the same state.
+    public mutating func apply(_ event: EngineEvent, seq: UInt64, timeMicroseconds: Int64) throws(EngineError) {
+        switch event {
+        case .configurationApplied(let e):
+            configurationHash = e.versionHash
+        case .runStarted(let e):
+            runs.append(
+                RunRecord(
+                    runID: e.runID, connector: e.connector, profile: e.profile, startSeq: seq,
+                    startTimeMicroseconds: timeMicroseconds))
+        case .runFinished(let e):
+            guard let index = runs.lastIndex(where: { $0.runID == e.runID }) else {
+                throw EngineError(.inconsistentJournal, "run \(e.runID) finishes but never started", seq: seq)
+            }
+            runs[index].endTimeMicroseconds = timeMicroseconds
+            runs[index].status = e.status
+            runs[index].statistics = e.statistics
+            runs[index].message = e.message
+            if runs.count > 10_000 { runs.removeFirst(runs.count - 10_000) }
+        case .objectsImported(let e):
+            var space = takeSpace(e.connector)
+            for change in e.changes { try applyImport(change, to: &space, seq: seq) }
+            if let watermark = e.watermark { space.watermark = watermark }
+            connectorSpaces[e.connector] = space
+        case .syncDecisions(let e):
+            for decision in e.decisions { try apply(decision, seq: seq) }
+        case .exportResults(let e):
+            var space = takeSpace(e.connector)
+            for (anchor, outcome) in e.results { try applyExport(anchor, outcome, to: &space, seq: seq) }
+            connectorSpaces[e.connector] = space
+        case .deletesApproved(let e):
+            var space = takeSpace(e.connector)
+            for anchor in e.anchors { space.heldDeletes.remove(anchor) }
+            connectorSpaces[e.connector] = space
+        case .epochStarted(let newEpoch):
+            epoch = newEpoch
+        case .restorePoint(let name):
+            restorePoints.append((name, seq))
+        }
+        lastSeq = seq
+    }
+
+    /// Moves a space out of the dictionary so that mutating it does not copy it.
+    private mutating func takeSpace(_ connector: String) -> ConnectorSpace {
+        connectorSpaces.removeValue(forKey: connector) ?? ConnectorSpace(connector: connector)
+    }
+}
