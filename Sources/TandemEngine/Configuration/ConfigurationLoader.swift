@@ -1,0 +1,358 @@
+import ConnectorKit
+import Foundation
+import Yams
+
+/// Reads `tandem.yaml`. Every mistake is an ``EngineError`` naming the key path and line,
+/// e.g. `rules[1].scope[0][0].op (line 27): unknown operator 'equals'; expected one of …`.
+public enum ConfigurationLoader {
+    public static func load(path: String) throws -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EngineError(.configuration, "cannot read the configuration file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw EngineError(.configuration, "\(path) is not UTF-8 text")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
+        return try parse(text, baseDirectory: base, file: path)
+    }
+
+    public static func parse(_ text: String, baseDirectory: String, file: String = "tandem.yaml") throws -> Configuration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw EngineError(.configuration, "\(file) is empty")
+            }
+            root = node
+        } catch let error as EngineError {
+            throw error
+        } catch let error as YamlError {
+            throw EngineError(.configuration, "\(file) is not valid YAML: \(Self.describe(error))")
+        }
+        return try Reader(file: file, baseDirectory: baseDirectory).configuration(root)
+    }
+
+    private static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)\(context.map { " \($0.text)" } ?? "")"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// Walks the YAML node tree, keeping the key path for error messages.
+private struct Reader {
+    let file: String
+    let baseDirectory: String
+
+    func fail(_ path: String, _ node: Node?, _ problem: String) -> EngineError {
+        let line = node?.mark.map { " (line \($0.line))" } ?? ""
+        return EngineError(.configuration, "\(file): \(path)\(line): \(problem)")
+    }
+
+    func mapping(_ node: Node, _ path: String) throws -> Node.Mapping {
+        guard case .mapping(let mapping) = node else { throw fail(path, node, "expected a map") }
+        return mapping
+    }
+
+    func sequence(_ node: Node, _ path: String) throws -> [Node] {
+        guard case .sequence(let sequence) = node else { throw fail(path, node, "expected a list") }
+        return Array(sequence)
+    }
+
+    func string(_ node: Node, _ path: String) throws -> String {
+        guard case .scalar(let scalar) = node else { throw fail(path, node, "expected a single value") }
+        return scalar.string
+    }
+
+    func integer(_ node: Node, _ path: String) throws -> Int {
+        guard let value = Int(try string(node, path)) else { throw fail(path, node, "expected a whole number") }
+        return value
+    }
+
+    func boolean(_ node: Node, _ path: String) throws -> Bool {
+        switch try string(node, path).lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw fail(path, node, "expected true or false")
+        }
+    }
+
+    /// The entries of a map, rejecting keys not in `allowed` so that typos never pass silently.
+    func entries(_ node: Node, _ path: String, allowed: Set<String>? = nil) throws -> [(String, Node, Node)] {
+        try mapping(node, path).map { key, value in
+            let name = try string(key, path)
+            if let allowed, !allowed.contains(name) {
+                throw fail(
+                    path.isEmpty ? name : "\(path).\(name)", key,
+                    "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
+            }
+            return (name, key, value)
+        }
+    }
+
+    func configuration(_ root: Node) throws -> Configuration {
+        let keys: Set = [
+            "dataDir", "exportDeletionThreshold", "errorLimit", "schedule", "connectors", "metaverse", "rules",
+        ]
+        var dataDirectory = baseDirectory + "/data"
+        var connectors: [ConnectorConfiguration] = []
+        var metaverse: [ObjectType: MetaverseTypeConfiguration] = [:]
+        var inbound: [InboundRule] = []
+        var outbound: [OutboundRule] = []
+        var threshold = DeletionThreshold()
+        var errorLimit = 5_000
+        var interval = Duration.seconds(1_800)
+        for (key, _, value) in try entries(root, "", allowed: keys) {
+            switch key {
+            case "dataDir":
+                let path = try string(value, key)
+                dataDirectory = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+            case "exportDeletionThreshold":
+                threshold = try deletionThreshold(value, key)
+            case "errorLimit":
+                errorLimit = try integer(value, key)
+                guard errorLimit > 0 else { throw fail(key, value, "must be at least 1") }
+            case "schedule":
+                for (name, _, setting) in try entries(value, key, allowed: ["interval"]) {
+                    interval = try duration(setting, "\(key).\(name)")
+                }
+            case "connectors":
+                for (name, _, setting) in try entries(value, key) {
+                    connectors.append(try connector(name, setting, "connectors.\(name)"))
+                }
+            case "metaverse":
+                for (name, _, setting) in try entries(value, key) {
+                    var type = MetaverseTypeConfiguration()
+                    if case .mapping = setting {
+                        for (field, _, fieldValue) in try entries(setting, "metaverse.\(name)", allowed: ["unique"]) {
+                            type.unique = try sequence(fieldValue, "metaverse.\(name).\(field)").enumerated().map {
+                                try string($1, "metaverse.\(name).\(field)[\($0)]")
+                            }
+                        }
+                    }
+                    metaverse[ObjectType(name)] = type
+                }
+            case "rules":
+                for (index, node) in try sequence(value, key).enumerated() {
+                    switch try rule(node, "rules[\(index)]") {
+                    case .inbound(let rule): inbound.append(rule)
+                    case .outbound(let rule): outbound.append(rule)
+                    }
+                }
+            default:
+                break
+            }
+        }
+        let configuration = Configuration(
+            baseDirectory: baseDirectory, dataDirectory: dataDirectory, connectors: connectors, metaverse: metaverse,
+            inboundRules: inbound, outboundRules: outbound, deletionThreshold: threshold, errorLimit: errorLimit,
+            scheduleInterval: interval)
+        try validate(configuration, root)
+        return configuration
+    }
+
+    func deletionThreshold(_ node: Node, _ path: String) throws -> DeletionThreshold {
+        var threshold = DeletionThreshold()
+        for (key, _, value) in try entries(node, path, allowed: ["count", "percent", "enabled"]) {
+            switch key {
+            case "count": threshold.count = try integer(value, "\(path).count")
+            case "percent":
+                threshold.percent = try integer(value, "\(path).percent")
+                guard (0...100).contains(threshold.percent) else { throw fail("\(path).percent", value, "must be 0–100") }
+            default: threshold.enabled = try boolean(value, "\(path).enabled")
+            }
+        }
+        return threshold
+    }
+
+    /// `30m`, `1h`, `45s`, `2h30m`.
+    func duration(_ node: Node, _ path: String) throws -> Duration {
+        let text = try string(node, path)
+        var seconds = 0
+        var number = ""
+        for character in text {
+            if character.isNumber {
+                number.append(character)
+                continue
+            }
+            guard let value = Int(number) else { throw fail(path, node, "expected a duration like 30m, 1h or 45s") }
+            switch character {
+            case "h": seconds += value * 3600
+            case "m": seconds += value * 60
+            case "s": seconds += value
+            default: throw fail(path, node, "expected a duration like 30m, 1h or 45s")
+            }
+            number = ""
+        }
+        guard number.isEmpty, seconds > 0 else { throw fail(path, node, "expected a duration like 30m, 1h or 45s") }
+        return .seconds(seconds)
+    }
+
+    func connector(_ name: String, _ node: Node, _ path: String) throws -> ConnectorConfiguration {
+        var type: String?
+        var settings: [String: ConfigurationValue] = [:]
+        var lines: [String: Int] = [:]
+        for (key, keyNode, value) in try entries(node, path) {
+            lines[key] = keyNode.mark?.line
+            if key == "type" {
+                type = try string(value, "\(path).type")
+            } else {
+                settings[key] = try configurationValue(value, "\(path).\(key)")
+            }
+        }
+        guard let type else { throw fail("\(path).type", node, "required setting is missing") }
+        return ConnectorConfiguration(
+            name: name, type: type, settings: settings, baseDirectory: baseDirectory, lines: lines)
+    }
+
+    func configurationValue(_ node: Node, _ path: String) throws -> ConfigurationValue {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain {
+                if let number = Int(scalar.string) { return .integer(number) }
+                if ["true", "false"].contains(scalar.string) { return .boolean(scalar.string == "true") }
+            }
+            return .string(scalar.string)
+        case .sequence(let items):
+            return .list(try items.enumerated().map { try configurationValue($1, "\(path)[\($0)]") })
+        case .mapping:
+            var result: [String: ConfigurationValue] = [:]
+            for (key, _, value) in try entries(node, path) { result[key] = try configurationValue(value, "\(path).\(key)") }
+            return .map(result)
+        }
+    }
+
+    enum AnyRule {
+        case inbound(InboundRule)
+        case outbound(OutboundRule)
+    }
+
+    func rule(_ node: Node, _ path: String) throws -> AnyRule {
+        let fields = try Dictionary(entries(node, path).map { ($0.0, ($0.1, $0.2)) }, uniquingKeysWith: { a, _ in a })
+        func required(_ key: String) throws -> String {
+            guard let (_, value) = fields[key] else { throw fail("\(path).\(key)", node, "required setting is missing") }
+            return try string(value, "\(path).\(key)")
+        }
+        let name = try required("name")
+        let direction = try required("direction")
+        let common: Set = ["name", "direction", "connector", "from", "to", "precedence", "scope", "join", "flows"]
+        let scope = try fields["scope"].map { try scopingFilter($0.1, "\(path).scope") } ?? ScopingFilter()
+        let join = try fields["join"].map { try joinGroups($0.1, "\(path).join") } ?? []
+        let flows = try fields["flows"].map { try self.flows($0.1, "\(path).flows") } ?? []
+        let precedence = try fields["precedence"].map { try integer($0.1, "\(path).precedence") } ?? 100
+        switch direction {
+        case "inbound":
+            _ = try entries(node, path, allowed: common.union(["projection"]))
+            return .inbound(
+                InboundRule(
+                    name: name, connector: try required("connector"), sourceType: ObjectType(try required("from")),
+                    targetType: ObjectType(try required("to")), precedence: precedence, scope: scope, join: join,
+                    projection: try fields["projection"].map { try boolean($0.1, "\(path).projection") } ?? false,
+                    flows: flows))
+        case "outbound":
+            _ = try entries(node, path, allowed: common.union(["provision", "deprovision", "dn"]))
+            var deprovision = Deprovisioning.disconnect
+            if let (_, value) = fields["deprovision"] {
+                let text = try string(value, "\(path).deprovision")
+                guard let parsed = Deprovisioning(rawValue: text) else {
+                    throw fail("\(path).deprovision", value, "unknown value '\(text)'; expected delete or disconnect")
+                }
+                deprovision = parsed
+            }
+            return .outbound(
+                OutboundRule(
+                    name: name, connector: try required("connector"), sourceType: ObjectType(try required("from")),
+                    targetType: ObjectType(try required("to")), precedence: precedence, scope: scope, join: join,
+                    provision: try fields["provision"].map { try boolean($0.1, "\(path).provision") } ?? false,
+                    deprovision: deprovision, distinguishedName: try fields["dn"].map { try string($0.1, "\(path).dn") },
+                    flows: flows))
+        default:
+            throw fail(
+                "\(path).direction", fields["direction"]?.1, "unknown direction '\(direction)'; expected inbound or outbound")
+        }
+    }
+
+    func scopingFilter(_ node: Node, _ path: String) throws -> ScopingFilter {
+        var groups: [[ScopingFilter.Condition]] = []
+        for (g, group) in try sequence(node, path).enumerated() {
+            var conditions: [ScopingFilter.Condition] = []
+            for (c, conditionNode) in try sequence(group, "\(path)[\(g)]").enumerated() {
+                let conditionPath = "\(path)[\(g)][\(c)]"
+                var attribute: String?
+                var op: ScopingFilter.Operator?
+                var values: [String] = []
+                for (key, _, value) in try entries(conditionNode, conditionPath, allowed: ["attribute", "op", "value", "values"]) {
+                    switch key {
+                    case "attribute": attribute = try string(value, "\(conditionPath).attribute")
+                    case "op":
+                        let text = try string(value, "\(conditionPath).op")
+                        guard let parsed = ScopingFilter.Operator(rawValue: text) else {
+                            throw fail(
+                                "\(conditionPath).op", value,
+                                "unknown operator '\(text)'; expected one of \(ScopingFilter.Operator.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                        op = parsed
+                    case "value": values = [try string(value, "\(conditionPath).value")]
+                    default:
+                        values = try sequence(value, "\(conditionPath).values").enumerated().map {
+                            try string($1, "\(conditionPath).values[\($0)]")
+                        }
+                    }
+                }
+                guard let attribute else { throw fail("\(conditionPath).attribute", conditionNode, "required setting is missing") }
+                guard let op else { throw fail("\(conditionPath).op", conditionNode, "required setting is missing") }
+                if ![.present, .absent].contains(op) && values.isEmpty {
+                    throw fail(conditionPath, conditionNode, "operator \(op.rawValue) needs a value")
+                }
+                conditions.append(ScopingFilter.Condition(attribute: attribute, op: op, values: values))
+            }
+            groups.append(conditions)
+        }
+        return ScopingFilter(groups: groups)
+    }
+
+    func joinGroups(_ node: Node, _ path: String) throws -> [[JoinCondition]] {
+        try sequence(node, path).enumerated().map { g, group in
+            try sequence(group, "\(path)[\(g)]").enumerated().map { c, conditionNode in
+                let conditionPath = "\(path)[\(g)][\(c)]"
+                var source: String?
+                var target: String?
+                for (key, _, value) in try entries(conditionNode, conditionPath, allowed: ["source", "target"]) {
+                    if key == "source" { source = try string(value, "\(conditionPath).source") }
+                    else { target = try string(value, "\(conditionPath).target") }
+                }
+                guard let source, let target else {
+                    throw fail(conditionPath, conditionNode, "a join condition needs both source and target")
+                }
+                return JoinCondition(source: source, target: target)
+            }
+        }
+    }
+
+    func flows(_ node: Node, _ path: String) throws -> [AttributeFlow] {
+        try entries(node, path).map { name, key, value in
+            AttributeFlow(
+                target: name, expression: try string(value, "\(path).\(name)"),
+                location: "\(path).\(name)\(key.mark.map { " (line \($0.line))" } ?? "")")
+        }
+    }
+
+    func validate(_ configuration: Configuration, _ root: Node) throws {
+        let names = Set(configuration.connectors.map(\.name))
+        for (index, rule) in configuration.inboundRules.enumerated() where !names.contains(rule.connector) {
+            throw fail("rules", root, "rule \"\(rule.name)\" (inbound #\(index + 1)) names connector '\(rule.connector)', which is not configured")
+        }
+        for (index, rule) in configuration.outboundRules.enumerated() where !names.contains(rule.connector) {
+            throw fail("rules", root, "rule \"\(rule.name)\" (outbound #\(index + 1)) names connector '\(rule.connector)', which is not configured")
+        }
+        let ruleNames = configuration.inboundRules.map(\.name) + configuration.outboundRules.map(\.name)
+        if let duplicate = Dictionary(grouping: ruleNames, by: { $0 }).first(where: { $1.count > 1 })?.key {
+            throw fail("rules", root, "two rules are named \"\(duplicate)\"; rule names identify contributors and must be unique")
+        }
+        for rule in configuration.inboundRules where configuration.metaverse[rule.targetType] == nil {
+            throw fail("rules", root, "rule \"\(rule.name)\" projects to metaverse type '\(rule.targetType)', which is not declared under metaverse")
+        }
+    }
+}

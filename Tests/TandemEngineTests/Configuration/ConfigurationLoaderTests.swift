@@ -1,0 +1,124 @@
+import ConnectorKit
+import Testing
+@testable import TandemEngine
+
+@Suite struct ConfigurationLoaderTests {
+    static let sample = """
+        dataDir: ./data
+        exportDeletionThreshold: { count: 50, percent: 10 }
+        schedule: { interval: 15m }
+        connectors:
+          hr:
+            type: file
+            path: ./hr.csv
+            objectType: person
+            anchor: employeeId
+            multiValued: { phones: ";" }
+            references: { manager: person }
+          directory:
+            type: file
+            path: ./directory.jsonl
+            objectType: account
+            anchor: uid
+            passwordEnv: DIRECTORY_PASSWORD
+        metaverse:
+          person: { unique: [mail] }
+          group: {}
+        rules:
+          - name: HR in
+            direction: inbound
+            connector: hr
+            from: person
+            to: person
+            precedence: 10
+            scope: [[{ attribute: status, op: equal, value: active }]]
+            join: [[{ source: employeeId, target: employeeId }]]
+            projection: true
+            flows:
+              employeeId: "[employeeId]"
+              displayName: 'Trim([givenName] & " " & [surname])'
+          - name: Directory out
+            direction: outbound
+            connector: directory
+            from: person
+            to: account
+            provision: true
+            deprovision: delete
+            flows:
+              uid: "Lower([employeeId])"
+        """
+
+    @Test func theSampleConfigurationLoads() throws {
+        let configuration = try ConfigurationLoader.parse(Self.sample, baseDirectory: "/etc/tandem")
+        #expect(configuration.dataDirectory == "/etc/tandem/./data")
+        #expect(configuration.deletionThreshold == DeletionThreshold(count: 50, percent: 10))
+        #expect(configuration.scheduleInterval == .seconds(900))
+        #expect(configuration.connectors.map(\.name) == ["hr", "directory"])
+        let hr = try #require(configuration.connector("hr"))
+        #expect(hr.type == "file")
+        #expect(try hr.path("path") == "/etc/tandem/./hr.csv")
+        #expect(try hr.stringMap("multiValued") == ["phones": ";"])
+        #expect(hr.keyPath("anchor") == "connectors.hr.anchor (line 9)")
+        #expect(configuration.metaverse["person"]?.unique == ["mail"])
+        let inbound = try #require(configuration.inboundRules.first)
+        #expect(inbound.scope.groups == [[ScopingFilter.Condition(attribute: "status", op: .equal, values: ["active"])]])
+        #expect(inbound.join == [[JoinCondition(source: "employeeId", target: "employeeId")]])
+        #expect(inbound.flows.map(\.target) == ["employeeId", "displayName"])
+        #expect(inbound.flows[1].location == "rules[0].flows.displayName (line 33)")
+        let outbound = try #require(configuration.outboundRules.first)
+        #expect(outbound.deprovision == .delete)
+        #expect(outbound.provision)
+    }
+
+    @Test(arguments: [
+        ("errorLimit: lots\nconnectors: {}", "tandem.yaml: errorLimit (line 1): expected a whole number"),
+        ("connectorz: {}", "tandem.yaml: connectorz (line 1): unknown key; expected one of connectors, dataDir, errorLimit, exportDeletionThreshold, metaverse, rules, schedule"),
+        ("connectors:\n  hr:\n    path: x.csv", "tandem.yaml: connectors.hr.type (line 3): required setting is missing"),
+        ("schedule: { interval: soon }", "tandem.yaml: schedule.interval (line 1): expected a duration like 30m, 1h or 45s"),
+        ("""
+        connectors: { hr: { type: file } }
+        metaverse: { person: {} }
+        rules:
+          - name: r
+            direction: inbound
+            connector: hr
+            from: person
+            to: person
+            scope: [[{ attribute: status, op: equals, value: x }]]
+        """, "tandem.yaml: rules[0].scope[0][0].op (line 9): unknown operator 'equals'; expected one of equal, notEqual, startsWith, endsWith, contains, present, absent, in, memberOf"),
+        ("""
+        connectors: { hr: { type: file } }
+        rules:
+          - name: r
+            direction: sideways
+        """, "tandem.yaml: rules[0].direction (line 4): unknown direction 'sideways'; expected inbound or outbound"),
+        ("""
+        connectors: { hr: { type: file } }
+        metaverse: { person: {} }
+        rules:
+          - { name: r, direction: inbound, connector: ad, from: user, to: person }
+        """, "tandem.yaml: rules (line 1): rule \"r\" (inbound #1) names connector 'ad', which is not configured"),
+        ("rules: [", "tandem.yaml is not valid YAML: line 2, column 1: did not find expected node content while parsing a flow node"),
+    ])
+    func mistakesNameTheKeyPathAndLine(yaml: String, message: String) {
+        #expect {
+            try ConfigurationLoader.parse(yaml, baseDirectory: "/tmp")
+        } throws: { error in
+            (error as? EngineError)?.message == message
+        }
+    }
+
+    @Test func secretsAreReadByReferenceOnly() throws {
+        var directory = try #require(try ConfigurationLoader.parse(Self.sample, baseDirectory: "/tmp").connector("directory"))
+        directory.environment = { $0 == "DIRECTORY_PASSWORD" ? "s3cret" : nil }
+        let secret = try #require(try directory.secret("password"))
+        #expect(secret.reveal() == "s3cret")
+        #expect("\(secret)" == "<redacted>")
+        directory.settings["password"] = .string("inline")
+        #expect(throws: ConnectorError.self) { try directory.secret("password") }
+        directory.settings["password"] = nil
+        directory.environment = { _ in nil }
+        let error = try #require(throws: ConnectorError.self) { try directory.secret("password") }
+        #expect(error.message == "connectors.directory.passwordEnv (line 17): environment variable DIRECTORY_PASSWORD is not set")
+    }
+}
