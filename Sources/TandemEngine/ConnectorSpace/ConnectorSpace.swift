@@ -9,10 +9,15 @@ public struct ConnectorSpace: Hashable, Sendable {
     public internal(set) var errors: [Anchor: SyncErrorRecord] = [:]
     /// Deletes that exceeded the deletion threshold and wait for an operator's approval.
     public internal(set) var heldDeletes: Set<Anchor> = []
+    /// Held deletes an operator approved: the next export performs them whatever the threshold.
+    public internal(set) var approvedDeletes: Set<Anchor> = []
     /// Exports written but not yet confirmed by an import: sync does not stage them again until
     /// the next import shows whether they took (an unconfirmed value is then exported again).
     public internal(set) var unconfirmedExports: [Anchor: PendingExport.Operation] = [:]
     public internal(set) var watermark: Watermark?
+    /// Objects added, changed or deleted by imports since the last sync of this connector
+    /// (what a delta sync processes).
+    public internal(set) var changedSinceSync: Set<Anchor> = []
 
     public init(connector: String) {
         self.connector = connector

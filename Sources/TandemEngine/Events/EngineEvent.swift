@@ -179,6 +179,8 @@ public enum SyncDecision: Hashable, Sendable {
     case recordError(ConnectorSpaceLink, SyncErrorRecord)
     case clearError(ConnectorSpaceLink)
     case holdDelete(ConnectorSpaceLink)
+    /// Every import change of the connector so far has been synchronized (delta sync starts after it).
+    case markSynchronized(connector: String)
 }
 
 public struct SyncDecisions: Hashable, Sendable {
@@ -234,5 +236,15 @@ public struct DeletesApproved: Hashable, Sendable {
     public init(connector: String, anchors: [Anchor]) {
         self.connector = connector
         self.anchors = anchors
+    }
+}
+
+extension ConnectorSpaceChange {
+    /// The object the change is about.
+    public var anchor: Anchor {
+        switch self {
+        case .upsert(let object): object.anchor
+        case .update(let anchor, _), .rename(let anchor, _), .delete(let anchor): anchor
+        }
     }
 }

@@ -341,6 +341,9 @@ public enum EngineEventCodec {
         case .holdDelete(let link):
             w.byte(12)
             encode(link, into: &w)
+        case .markSynchronized(let connector):
+            w.byte(13)
+            w.string(connector)
         }
     }
 
@@ -384,6 +387,7 @@ public enum EngineEventCodec {
             return .recordError(link, SyncErrorRecord(rule: try r.optionalString(), code: try r.string(), message: try r.string()))
         case 11: return .clearError(try decodeLink(&r))
         case 12: return .holdDelete(try decodeLink(&r))
+        case 13: return .markSynchronized(connector: try r.string())
         case let tag: throw BinaryReader.Malformed(reason: "unknown sync decision \(tag)", offset: r.offset)
         }
     }

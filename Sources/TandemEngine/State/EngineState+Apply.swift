@@ -4,6 +4,7 @@ extension EngineState {
     /// An import is the truth about the connected system: it replaces what the space held and
     /// settles unconfirmed exports (sync re-stages any value that did not take).
     func applyImport(_ change: ConnectorSpaceChange, to space: inout ConnectorSpace, seq: UInt64) throws(EngineError) {
+        space.changedSinceSync.insert(change.anchor)
         switch change {
         case .upsert(let object):
             var stored = space.objects[object.anchor] ?? ConnectorSpaceObject(object)
@@ -36,6 +37,7 @@ extension EngineState {
             space.objects[anchor] = nil
             space.unconfirmedExports[anchor] = nil
             space.heldDeletes.remove(anchor)
+            space.approvedDeletes.remove(anchor)
             // Whatever was pending for the object is moot once the system says it is gone; sync
             // decides afresh (for example to provision it again).
             space.pendingExports[anchor] = nil
@@ -56,6 +58,7 @@ extension EngineState {
         case .applied(let newAnchor):
             space.pendingExports[anchor] = nil
             space.errors[anchor] = nil
+            space.approvedDeletes.remove(anchor)
             var operation = pending.operation
             if case .add(let dn, let attributes) = pending.operation, newAnchor != anchor {
                 // The system gave the new object its identity: re-key the provisional object.
@@ -104,7 +107,13 @@ extension EngineState {
             metaverse[id]?.links.remove(link)
             if metaverse[id]?.projectedBy == link { metaverse[id]!.projectedBy = nil }
             if connectorSpaces[link.connector]?.objects[link.anchor]?.metaverseID == id {
-                connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = nil
+                if connectorSpaces[link.connector]!.objects[link.anchor]!.isPendingAdd {
+                    // Never exported: the object exists only in Tandem, so it goes with its link.
+                    connectorSpaces[link.connector]!.objects[link.anchor] = nil
+                    connectorSpaces[link.connector]!.pendingExports[link.anchor] = nil
+                } else {
+                    connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = nil
+                }
             }
         case .setAttribute(let id, let attribute, let values, let contributor):
             guard metaverse[id] != nil else { throw missing("\(id)") }
@@ -145,6 +154,8 @@ extension EngineState {
         case .holdDelete(let link):
             if connectorSpaces[link.connector] == nil { connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector) }
             connectorSpaces[link.connector]!.heldDeletes.insert(link.anchor)
+        case .markSynchronized(let connector):
+            connectorSpaces[connector]?.changedSinceSync = []
         }
     }
 }

@@ -81,6 +81,10 @@ extension EngineState {
             }
             w.count(space.heldDeletes.count)
             for anchor in space.heldDeletes.sorted() { w.string(anchor.rawValue) }
+            w.count(space.approvedDeletes.count)
+            for anchor in space.approvedDeletes.sorted() { w.string(anchor.rawValue) }
+            w.count(space.changedSinceSync.count)
+            for anchor in space.changedSinceSync.sorted() { w.string(anchor.rawValue) }
         }
         w.varint(nextMetaverseID)
         w.count(metaverse.count)

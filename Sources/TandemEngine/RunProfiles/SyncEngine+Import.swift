@@ -1,0 +1,65 @@
+import ConnectorKit
+
+extension SyncEngine {
+    /// Imports a connector's objects into its connector space, one journal event per batch.
+    /// Objects that did not change are not journaled. A full import deletes what it did not see.
+    func importObjects(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws {
+        let connector = try connector(name)
+        let watermark = state.space(name).watermark
+        let mode: ImportRequest.Mode = if !full, let watermark { .delta(watermark) } else { .full }
+        let request = ImportRequest(mode: mode, connectorSpace: ConnectorSpaceSnapshot(space: state.space(name)))
+        var seen = Set<Anchor>()
+        for try await batch in connector.importObjects(request) {
+            var changes: [ConnectorSpaceChange] = []
+            changes.reserveCapacity(batch.items.count)
+            let space = state.space(name)
+            for item in batch.items {
+                switch item {
+                case .object(let object), .change(.add(let object)):
+                    seen.insert(object.anchor)
+                    if let existing = space.objects[object.anchor], !existing.isPendingAdd,
+                        existing.connectorObject == object
+                    {
+                        statistics.unchanged += 1
+                        continue
+                    }
+                    if space.objects[object.anchor] == nil { statistics.adds += 1 } else { statistics.updates += 1 }
+                    changes.append(.upsert(object))
+                case .change(.update(let anchor, _, let attributeChanges)):
+                    seen.insert(anchor)
+                    guard space.objects[anchor] != nil else {
+                        throw ConnectorError(.protocolViolation, "delta import updates an object it never imported", anchor: anchor)
+                    }
+                    statistics.updates += 1
+                    changes.append(.update(anchor: anchor, changes: attributeChanges))
+                case .change(.rename(let anchor, _, let dn)):
+                    seen.insert(anchor)
+                    guard space.objects[anchor] != nil else {
+                        throw ConnectorError(.protocolViolation, "delta import renames an object it never imported", anchor: anchor)
+                    }
+                    statistics.renames += 1
+                    changes.append(.rename(anchor: anchor, distinguishedName: dn))
+                case .change(.delete(let anchor, _)):
+                    guard space.objects[anchor] != nil else { continue }
+                    statistics.deletes += 1
+                    changes.append(.delete(anchor: anchor))
+                }
+            }
+            if full && batch.isComplete {
+                for anchor in state.space(name).objects.keys.sorted() where !seen.contains(anchor) {
+                    if state.space(name).objects[anchor]?.isPendingAdd == true { continue }
+                    statistics.deletes += 1
+                    changes.append(.delete(anchor: anchor))
+                }
+            }
+            if !changes.isEmpty || batch.watermark != nil {
+                try await commit([
+                    .objectsImported(ObjectsImported(runID: runID, connector: name, changes: changes, watermark: batch.watermark))
+                ])
+            }
+            if isCancelled { break }
+        }
+    }
+
+    var isCancelled: Bool { cancelled || Task.isCancelled }
+}

@@ -1,0 +1,19 @@
+import ConnectorKit
+
+extension SyncEngine {
+    /// Runs the synchronizer and journals its decisions; returns whether it stopped at the error limit.
+    func synchronize(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws -> Bool {
+        _ = try self.connector(name)
+        var synchronizer = Synchronizer(state: state, rules: rules, errorLimit: configuration.errorLimit)
+        try synchronizer.synchronize(connector: name, full: full)
+        let decisions = synchronizer.decisions
+        var start = 0
+        while start < decisions.count {
+            let end = min(start + decisionsPerEvent, decisions.count)
+            try await commit([.syncDecisions(SyncDecisions(runID: runID, decisions: Array(decisions[start..<end])))])
+            start = end
+        }
+        statistics = synchronizer.statistics
+        return synchronizer.stoppedAtErrorLimit
+    }
+}

@@ -1,0 +1,128 @@
+import ConnectorKit
+import Logging
+import TandemJournal
+
+/// Runs profiles and cycles against connectors, recording every step in the journal before it
+/// changes the state: the state is always the fold of the journal.
+public actor SyncEngine {
+    public let configuration: Configuration
+    let journal: Journal
+    let rules: CompiledRules
+    let connectors: [String: any Connector]
+    let logger: Logger
+    /// Read by progress reporting; checked between batches so that SIGINT leaves a consistent journal.
+    var cancelled = false
+    private(set) public var state: EngineState
+    /// How many decisions go into one journal event.
+    let decisionsPerEvent = 1_000
+
+    /// Opens the engine on a journal, rebuilding its state by replaying it.
+    package init(
+        configuration: Configuration, journal: Journal, connectors: [String: any Connector], compile: FlowCompiler,
+        logger: Logger = Logger(label: "tandem.engine")
+    ) throws {
+        self.configuration = configuration
+        self.journal = journal
+        self.connectors = connectors
+        self.logger = logger
+        self.rules = try CompiledRules(configuration, compile: compile)
+        self.state = try EngineReplay.replay(directory: journal.directory)
+    }
+
+    /// Stops the current run at its next batch boundary.
+    public func cancel() { cancelled = true }
+
+    private func nextRunID() -> UInt64 { (state.runs.last?.runID ?? 0) + 1 }
+
+    /// Appends events to the journal, then applies them: nothing changes that is not durable.
+    func commit(_ events: [EngineEvent]) async throws {
+        guard !events.isEmpty else { return }
+        let time = JournalClock.nowMicroseconds()
+        let seqs = try await journal.append(contentsOf: events.map { EngineEventCodec.encode($0, timeMicroseconds: time) })
+        for (event, seq) in zip(events, seqs) { try state.apply(event, seq: seq, timeMicroseconds: time) }
+    }
+
+    func connector(_ name: String) throws -> any Connector {
+        guard let connector = connectors[name] else {
+            throw EngineError(.notFound, "no connector named '\(name)' is configured")
+        }
+        return connector
+    }
+
+    /// Runs one profile on one connector.
+    @discardableResult
+    public func run(_ profile: RunProfile, connector name: String) async throws -> RunFinished {
+        let runID = nextRunID()
+        cancelled = false
+        try await commit([.runStarted(RunStarted(runID: runID, connector: name, profile: profile))])
+        var statistics = RunStatistics()
+        var status = RunStatus.success
+        var message = ""
+        do {
+            switch profile {
+            case .fullImport, .deltaImport:
+                try await importObjects(connector: name, runID: runID, full: profile == .fullImport, statistics: &statistics)
+            case .fullSync, .deltaSync:
+                let stopped = try await synchronize(connector: name, runID: runID, full: profile == .fullSync, statistics: &statistics)
+                if stopped {
+                    status = .stoppedErrorLimit
+                    message = "the run stopped after \(statistics.errors) sync errors (error limit \(configuration.errorLimit))"
+                }
+            case .export:
+                let held = try await export(connector: name, runID: runID, statistics: &statistics)
+                if held > 0 {
+                    status = .deletesHeld
+                    message = "\(held) deletes exceed the deletion threshold and are held; approve them with 'tandem exports approve-deletes \(name)'"
+                }
+            case .initialCycle, .deltaCycle:
+                throw EngineError(.invalidArgument, "\(profile.rawValue) runs on all connectors: use cycle(initial:)")
+            }
+            if status == .success && statistics.errors > 0 { status = .completedWithErrors }
+            if cancelled {
+                status = .cancelled
+                message = "interrupted; the journal and state are consistent up to the last completed batch"
+            }
+        } catch let error as ConnectorError {
+            status = .stoppedConnectorError
+            message = "\(name): \(error)"
+        }
+        let finished = RunFinished(runID: runID, status: status, statistics: statistics, message: message)
+        try await commit([.runFinished(finished)])
+        logger.info(
+            "run finished",
+            metadata: ["connector": "\(name)", "profile": "\(profile.rawValue)", "status": "\(status.rawValue)", "run": "\(runID)"])
+        return finished
+    }
+
+    /// The initial cycle (full import, full sync, export on every connector) or the delta cycle
+    /// (delta import, delta sync, export).
+    @discardableResult
+    public func cycle(initial: Bool) async throws -> [RunFinished] {
+        let names = configuration.connectors.map(\.name)
+        var results: [RunFinished] = []
+        for name in names {
+            let supportsDelta = try connector(name).capabilities.supportsDeltaImport
+            let profile: RunProfile = initial || !supportsDelta ? .fullImport : .deltaImport
+            results.append(try await run(profile, connector: name))
+            if cancelled { return results }
+        }
+        for name in names {
+            results.append(try await run(initial ? .fullSync : .deltaSync, connector: name))
+            if cancelled { return results }
+        }
+        for name in names {
+            results.append(try await run(.export, connector: name))
+            if cancelled { return results }
+        }
+        return results
+    }
+
+    /// Approves held deletes (all, or the listed anchors); the next export performs them.
+    public func approveDeletes(connector: String, anchors: [Anchor]?) async throws -> Int {
+        let held = state.space(connector).heldDeletes
+        let approved = anchors.map { Set($0).intersection(held) } ?? held
+        guard !approved.isEmpty else { return 0 }
+        try await commit([.deletesApproved(DeletesApproved(connector: connector, anchors: approved.sorted()))])
+        return approved.count
+    }
+}

@@ -1,0 +1,75 @@
+import ConnectorKit
+
+/// What sync needs of a compiled attribute-flow expression.
+package protocol FlowExpression: Sendable {
+    /// The attributes the expression reads.
+    var referencedAttributes: Set<String> { get }
+    /// Evaluates against an object's attribute values.
+    func evaluateFlow(_ source: (String) -> [AttributeValue]) throws -> FlowResult
+}
+
+/// The outcome of one attribute flow.
+package enum FlowResult: Hashable, Sendable {
+    case values([AttributeValue])
+    /// `NULL`: contributes nothing; a lower-precedence rule may set the attribute.
+    case null
+    /// `AuthoritativeNull`: the attribute is absent and lower-precedence rules may not set it.
+    case authoritativeNull
+}
+
+/// Compiles flow expressions; the expression language lives in `Expressions/`.
+package typealias FlowCompiler = @Sendable (_ source: String, _ rule: String, _ attribute: String) throws -> any FlowExpression
+
+/// A rule with its expressions compiled once, evaluated for every object.
+package struct CompiledFlow: Sendable {
+    package var target: String
+    package var expression: any FlowExpression
+}
+
+package struct CompiledInboundRule: Sendable {
+    package var rule: InboundRule
+    package var flows: [CompiledFlow]
+}
+
+package struct CompiledOutboundRule: Sendable {
+    package var rule: OutboundRule
+    package var flows: [CompiledFlow]
+    package var distinguishedName: (any FlowExpression)?
+}
+
+/// The configuration's rules, compiled and grouped the way sync looks them up.
+package struct CompiledRules: Sendable {
+    package var inbound: [CompiledInboundRule]
+    package var outbound: [CompiledOutboundRule]
+    package var metaverse: [ObjectType: MetaverseTypeConfiguration]
+
+    package init(_ configuration: Configuration, compile: FlowCompiler) throws {
+        func compileFlows(_ flows: [AttributeFlow], rule: String) throws -> [CompiledFlow] {
+            try flows.map { CompiledFlow(target: $0.target, expression: try compile($0.expression, rule, $0.target)) }
+        }
+        // Lower precedence first; the name breaks ties, so the order never depends on the file's.
+        inbound = try configuration.inboundRules.sorted { ($0.precedence, $0.name) < ($1.precedence, $1.name) }.map {
+            CompiledInboundRule(rule: $0, flows: try compileFlows($0.flows, rule: $0.name))
+        }
+        outbound = try configuration.outboundRules.sorted { ($0.precedence, $0.name) < ($1.precedence, $1.name) }.map {
+            rule in
+            CompiledOutboundRule(
+                rule: rule, flows: try compileFlows(rule.flows, rule: rule.name),
+                distinguishedName: try rule.distinguishedName.map { try compile($0, rule.name, "dn") })
+        }
+        metaverse = configuration.metaverse
+    }
+
+    package func inboundRules(connector: String, type: ObjectType) -> [CompiledInboundRule] {
+        inbound.filter { $0.rule.connector == connector && $0.rule.sourceType == type }
+    }
+
+    package func outboundRules(for type: ObjectType) -> [CompiledOutboundRule] {
+        outbound.filter { $0.rule.sourceType == type }
+    }
+
+    /// Connectors whose objects can contribute to metaverse objects of `type`.
+    package func contributingConnectors(for type: ObjectType) -> Set<String> {
+        Set(inbound.filter { $0.rule.targetType == type }.map(\.rule.connector))
+    }
+}

@@ -1,0 +1,120 @@
+import ConnectorKit
+
+extension Synchronizer {
+    /// Scope, join, projection and disconnection of one connector-space object.
+    mutating func synchronizeInbound(_ link: ConnectorSpaceLink) throws(EngineError) {
+        let space = state.space(link.connector)
+        guard let object = space.objects[link.anchor] else {
+            // Deleted by an import: disconnect it from whatever it was joined to.
+            for (id, mv) in state.metaverse where mv.links.contains(link) {
+                try record(.disconnect(link, from: id))
+                affected.insert(id)
+            }
+            return
+        }
+        guard !object.isPendingAdd else { return }  // Tandem's own provisional object: nothing to import yet
+        let applicable = rules.inboundRules(connector: link.connector, type: object.objectType).filter {
+            $0.rule.scope.matches { object.attributes[$0] ?? [] }
+        }
+        if let id = object.metaverseID {
+            if applicable.isEmpty || !applicable.contains(where: { $0.rule.targetType == state.metaverse[id]?.objectType }) {
+                try record(.disconnect(link, from: id))  // left every rule's scope
+            }
+            affected.insert(id)
+            return
+        }
+        guard !applicable.isEmpty else { return }  // a disconnector: no rule wants it
+
+        switch try findJoin(object, link: link, rules: applicable) {
+        case .joined(let id):
+            try clearError(link)
+            try record(.join(link, to: id))
+            newlyLinked.insert(link)
+            affected.insert(id)
+        case .ambiguous(let rule, let count):
+            try recordError(
+                link, rule: rule, code: "ambiguous-join",
+                message: "join rule matches \(count) metaverse objects; exactly one is needed")
+        case .none:
+            guard let projecting = applicable.first(where: { $0.rule.projection }) else { return }
+            try clearError(link)
+            let id = MetaverseID(state.nextMetaverseID)
+            try record(.project(id, objectType: projecting.rule.targetType, from: link))
+            newlyLinked.insert(link)
+            affected.insert(id)
+        }
+    }
+
+    enum JoinOutcome {
+        case joined(MetaverseID)
+        case ambiguous(rule: String, count: Int)
+        case none
+    }
+
+    /// Tries each rule's join groups in order: the first group that finds exactly one metaverse
+    /// object wins; a group that finds several is an ambiguous join.
+    func findJoin(_ object: ConnectorSpaceObject, link: ConnectorSpaceLink, rules: [CompiledInboundRule]) throws(EngineError)
+        -> JoinOutcome
+    {
+        for rule in rules {
+            for group in rule.rule.join where !group.isEmpty {
+                var candidates: Set<MetaverseID>?
+                for condition in group {
+                    var matches = Set<MetaverseID>()
+                    for value in object.attributes[condition.source] ?? [] {
+                        matches.formUnion(index.objects(type: rule.rule.targetType, attribute: condition.target, value: value))
+                    }
+                    candidates = candidates.map { $0.intersection(matches) } ?? matches
+                    if candidates!.isEmpty { break }
+                }
+                // A metaverse object holds at most one object per connector.
+                let eligible = (candidates ?? []).filter { id in
+                    !(state.metaverse[id]?.links.contains { $0.connector == link.connector } ?? true)
+                }
+                if eligible.count == 1 { return .joined(eligible.first!) }
+                if eligible.count > 1 { return .ambiguous(rule: rule.rule.name, count: eligible.count) }
+            }
+        }
+        return .none
+    }
+
+    mutating func clearError(_ link: ConnectorSpaceLink) throws(EngineError) {
+        if state.connectorSpaces[link.connector]?.errors[link.anchor] != nil { try record(.clearError(link)) }
+    }
+
+    /// Objects that hold references to objects joined in this run are synchronized again, so a
+    /// reference that arrived before its target resolves now.
+    mutating func resolveWaitingReferences() throws(EngineError) {
+        guard !newlyLinked.isEmpty else { return }
+        let targets = Dictionary(grouping: newlyLinked, by: \.connector).mapValues { Set($0.map(\.anchor)) }
+        for (connector, anchors) in targets.sorted(by: { $0.key < $1.key }) {
+            for object in state.space(connector).objects.values {
+                guard let id = object.metaverseID, !affected.contains(id) else { continue }
+                let refersToNew = object.attributes.values.contains { values in
+                    values.contains { if case .reference(let anchor) = $0 { anchors.contains(anchor) } else { false } }
+                }
+                if refersToNew { affected.insert(id) }
+            }
+        }
+        // Metaverse objects referring to newly linked ones flow outbound references again.
+        let newIDs = Set(newlyLinked.compactMap { state.connectorSpaces[$0.connector]?.objects[$0.anchor]?.metaverseID })
+        for (id, object) in state.metaverse where !affected.contains(id) {
+            let refers = object.attributes.values.contains { value in
+                value.values.contains {
+                    if case .reference(let anchor) = $0, let target = MetaverseReference.id(anchor) { newIDs.contains(target) } else { false }
+                }
+            }
+            if refers { affected.insert(id) }
+        }
+    }
+}
+
+/// Metaverse reference values hold `mv:N`, the referenced metaverse object's ID.
+enum MetaverseReference {
+    static func anchor(_ id: MetaverseID) -> Anchor { Anchor("mv:\(id.rawValue)") }
+
+    static func id(_ anchor: Anchor) -> MetaverseID? {
+        guard anchor.rawValue.hasPrefix("mv:"), let value = UInt64(anchor.rawValue.dropFirst(3)) else { return nil }
+        return MetaverseID(value)
+    }
+}

@@ -1,0 +1,121 @@
+import ConnectorKit
+
+extension Synchronizer {
+    /// One contribution to a metaverse attribute: a flow of an in-scope rule on a linked object.
+    struct Contribution {
+        var contributor: Contributor
+        var result: FlowResult
+    }
+
+    /// Recomputes a metaverse object's attributes from every linked object's inbound flows
+    /// (precedence, NULL, AuthoritativeNull), then its exports; deletes it when no object of a
+    /// contributing connector remains linked.
+    mutating func synchronizeMetaverseObject(_ id: MetaverseID) throws(EngineError) {
+        guard let object = state.metaverse[id] else { return }
+        let contributing = rules.contributingConnectors(for: object.objectType)
+        if !object.links.contains(where: { contributing.contains($0.connector) && state.connectorSpaces[$0.connector]?.objects[$0.anchor]?.isPendingAdd == false }) {
+            try deprovisionAll(id)
+            try record(.deleteMetaverseObject(id))
+            return
+        }
+        try flowInbound(id)
+        try synchronizeOutbound(id)
+    }
+
+    /// Evaluates the inbound flows of every linked object and sets each attribute to its winner.
+    mutating func flowInbound(_ id: MetaverseID) throws(EngineError) {
+        guard let object = state.metaverse[id] else { return }
+        var contributions: [String: [Contribution]] = [:]
+        var failed = Set<String>()  // attributes whose flow failed: keep their current value
+        for link in object.links.sorted() {
+            guard let source = state.connectorSpaces[link.connector]?.objects[link.anchor], !source.isPendingAdd else { continue }
+            let values = inboundValues(of: source, connector: link.connector)
+            for rule in rules.inboundRules(connector: link.connector, type: source.objectType)
+            where rule.rule.targetType == object.objectType && rule.rule.scope.matches({ source.attributes[$0] ?? [] }) {
+                for flow in rule.flows {
+                    do {
+                        let result = try flow.expression.evaluateFlow(values)
+                        contributions[flow.target, default: []].append(
+                            Contribution(
+                                contributor: Contributor(rule: rule.rule.name, connector: link.connector, anchor: link.anchor, precedence: rule.rule.precedence),
+                                result: result))
+                    } catch {
+                        failed.insert(flow.target)
+                        try recordError(
+                            link, rule: rule.rule.name, code: "expression",
+                            message: "flow to \(flow.target) failed: \(Self.describe(error))")
+                    }
+                }
+            }
+        }
+        let unique = Set(rules.metaverse[object.objectType]?.unique ?? [])
+        let names = Set(contributions.keys).union(object.attributes.keys).subtracting(failed)
+        for name in names.sorted() {
+            let current = object.attributes[name]
+            guard let winner = Self.winner(contributions[name] ?? []) else {
+                if current != nil { try record(.removeAttribute(id, attribute: name)) }
+                continue
+            }
+            switch winner.result {
+            case .authoritativeNull:
+                if current?.isAuthoritativeNull != true || current?.contributor != winner.contributor {
+                    try record(.setAuthoritativeNull(id, attribute: name, contributor: winner.contributor))
+                }
+            case .values(let values):
+                if current?.values == values && current?.contributor == winner.contributor && current?.isAuthoritativeNull == false { continue }
+                if unique.contains(name), let holder = duplicateHolder(of: values, attribute: name, type: object.objectType, except: id) {
+                    try recordError(
+                        ConnectorSpaceLink(connector: winner.contributor.connector, anchor: winner.contributor.anchor),
+                        rule: winner.contributor.rule, code: "duplicate-value",
+                        message: "\(name) would duplicate the value held by metaverse object \(holder); \(name) must be unique")
+                    continue
+                }
+                try record(.setAttribute(id, attribute: name, values: values, contributor: winner.contributor))
+            case .null:
+                break
+            }
+        }
+    }
+
+    /// The lowest-precedence contribution that says something: values, or an AuthoritativeNull
+    /// (which blocks rules of lower precedence). `NULL` and empty results contribute nothing.
+    static func winner(_ contributions: [Contribution]) -> Contribution? {
+        let ordered = contributions.sorted {
+            ($0.contributor.precedence, $0.contributor.rule, $0.contributor.connector, $0.contributor.anchor.rawValue)
+                < ($1.contributor.precedence, $1.contributor.rule, $1.contributor.connector, $1.contributor.anchor.rawValue)
+        }
+        for contribution in ordered {
+            switch contribution.result {
+            case .authoritativeNull: return contribution
+            case .values(let values) where !values.isEmpty: return contribution
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    func duplicateHolder(of values: [AttributeValue], attribute: String, type: ObjectType, except id: MetaverseID) -> MetaverseID? {
+        for value in values {
+            if let other = index.objects(type: type, attribute: attribute, value: value).filter({ $0 != id }).min() { return other }
+        }
+        return nil
+    }
+
+    /// A connector-space object's values as inbound flows see them: references to other objects
+    /// of the same connector become references to their metaverse objects (`mv:N`); a reference
+    /// whose target is not joined yet is left out until it is.
+    func inboundValues(of object: ConnectorSpaceObject, connector: String) -> (String) -> [AttributeValue] {
+        let space = state.connectorSpaces[connector]
+        return { name in
+            guard let values = object.attributes[name] else { return [] }
+            guard values.contains(where: { $0.kind == .reference }) else { return values }
+            return values.compactMap { value in
+                guard case .reference(let anchor) = value else { return value }
+                return space?.objects[anchor]?.metaverseID.map { .reference(MetaverseReference.anchor($0)) }
+            }
+        }
+    }
+
+    /// Expression errors never carry attribute values, so their text is safe to record.
+    static func describe(_ error: any Error) -> String { String(describing: error) }
+}

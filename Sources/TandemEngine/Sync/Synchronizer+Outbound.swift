@@ -1,0 +1,126 @@
+import ConnectorKit
+
+extension Synchronizer {
+    /// Applies each outbound rule to a metaverse object: provision, join, update, rename, deprovision.
+    mutating func synchronizeOutbound(_ id: MetaverseID) throws(EngineError) {
+        guard let object = state.metaverse[id] else { return }
+        let values: (String) -> [AttributeValue] = { object.values($0) }
+        var handled = Set<String>()
+        for rule in rules.outboundRules(for: object.objectType) where !handled.contains(rule.rule.connector) {
+            let connector = rule.rule.connector
+            let link = state.metaverse[id]!.links.sorted().first { $0.connector == connector }
+            let inScope = rule.rule.scope.matches(values)
+            guard inScope else {
+                if let link { try deprovision(link, id: id, how: rule.rule.deprovision) }
+                continue
+            }
+            handled.insert(connector)
+            let desired: Attributes
+            let dn: String?
+            do {
+                desired = try outboundValues(rule, object: object, connector: connector)
+                dn = try rule.distinguishedName.flatMap { expression -> String? in
+                    if case .values(let v) = try expression.evaluateFlow(values) { return v.first?.text }
+                    return nil
+                }
+            } catch {
+                let contributor = object.projectedBy ?? object.links.sorted().first!
+                try recordError(contributor, rule: rule.rule.name, code: "expression", message: "outbound flow failed: \(Self.describe(error))")
+                continue
+            }
+            if let link {
+                try update(link, desired: desired, dn: dn, id: id)
+            } else if rule.rule.provision {
+                let provisional = ConnectorSpaceLink(connector: connector, anchor: Anchor("~provisional:\(connector):\(id.rawValue)"))
+                try record(.provision(provisional, objectType: rule.rule.targetType, distinguishedName: dn, metaverseID: id))
+                try record(.stageExport(connector: connector, PendingExport(
+                    anchor: provisional.anchor, objectType: rule.rule.targetType,
+                    operation: .add(distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty }), metaverseID: id)))
+            }
+        }
+    }
+
+    /// The values an outbound rule's flows give; `[]` for an attribute means "remove it".
+    /// References to metaverse objects become the anchors of their objects in `connector`.
+    func outboundValues(_ rule: CompiledOutboundRule, object: MetaverseObject, connector: String) throws -> Attributes {
+        let source: (String) -> [AttributeValue] = { name in
+            let values = object.values(name)
+            guard values.contains(where: { $0.kind == .reference }) else { return values }
+            return values.compactMap { value in
+                guard case .reference(let anchor) = value, let target = MetaverseReference.id(anchor) else { return value }
+                return state.metaverse[target]?.links.sorted().first { $0.connector == connector }
+                    .flatMap { state.connectorSpaces[connector]?.objects[$0.anchor]?.isPendingAdd == false ? .reference($0.anchor) : nil }
+            }
+        }
+        var result: Attributes = [:]
+        for flow in rule.flows {
+            switch try flow.expression.evaluateFlow(source) {
+            case .values(let values): result[flow.target] = values
+            case .authoritativeNull: result[flow.target] = []
+            case .null: break
+            }
+        }
+        return result
+    }
+
+    /// Stages what differs between the desired values and what the connected system holds.
+    mutating func update(_ link: ConnectorSpaceLink, desired: Attributes, dn: String?, id: MetaverseID) throws(EngineError) {
+        guard let object = state.connectorSpaces[link.connector]?.objects[link.anchor] else { return }
+        let space = state.space(link.connector)
+        if object.isPendingAdd {
+            let add = PendingExport.Operation.add(distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty })
+            if space.pendingExports[link.anchor]?.operation != add {
+                try record(.stageExport(connector: link.connector, PendingExport(anchor: link.anchor, objectType: object.objectType, operation: add, metaverseID: id)))
+            }
+            return
+        }
+        var changes: Attributes = [:]
+        for (name, values) in desired where (object.attributes[name] ?? []).sorted() != values.sorted() {
+            changes[name] = values
+        }
+        // Values already exported and awaiting confirmation are not staged again until an import shows them.
+        if case .update(let exported)? = space.unconfirmedExports[link.anchor] {
+            changes = changes.filter { exported[$0.key]?.sorted() != $0.value.sorted() }
+        }
+        if let dn, dn != object.distinguishedName, space.unconfirmedExports[link.anchor] != .rename(distinguishedName: dn) {
+            let rename = PendingExport(anchor: link.anchor, objectType: object.objectType, operation: .rename(distinguishedName: dn), metaverseID: id)
+            if space.pendingExports[link.anchor] != rename { try record(.stageExport(connector: link.connector, rename)) }
+            return  // the attribute update follows once the rename is confirmed
+        }
+        if changes.isEmpty {
+            if let pending = space.pendingExports[link.anchor], case .update = pending.operation {
+                try record(.clearExport(link))
+            }
+            return
+        }
+        let export = PendingExport(anchor: link.anchor, objectType: object.objectType, operation: .update(changes), metaverseID: id)
+        if space.pendingExports[link.anchor] != export { try record(.stageExport(connector: link.connector, export)) }
+    }
+
+    mutating func deprovision(_ link: ConnectorSpaceLink, id: MetaverseID, how: Deprovisioning) throws(EngineError) {
+        guard let object = state.connectorSpaces[link.connector]?.objects[link.anchor] else {
+            try record(.disconnect(link, from: id))
+            return
+        }
+        if object.isPendingAdd || how == .disconnect {
+            try record(.disconnect(link, from: id))
+            return
+        }
+        let delete = PendingExport(anchor: link.anchor, objectType: object.objectType, operation: .delete, metaverseID: id)
+        if state.space(link.connector).pendingExports[link.anchor] != delete,
+            state.space(link.connector).unconfirmedExports[link.anchor] != .delete
+        {
+            try record(.stageExport(connector: link.connector, delete))
+        }
+        try record(.disconnect(link, from: id))
+    }
+
+    /// Before a metaverse object is deleted, every object it provisioned elsewhere is deprovisioned.
+    mutating func deprovisionAll(_ id: MetaverseID) throws(EngineError) {
+        guard let object = state.metaverse[id] else { return }
+        for link in object.links.sorted() {
+            let rule = rules.outboundRules(for: object.objectType).first { $0.rule.connector == link.connector }
+            try deprovision(link, id: id, how: rule?.rule.deprovision ?? .disconnect)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import ConnectorKit
+
+/// Computes the decisions of a sync run and applies each to a working copy of the state as it
+/// is made, so that the live state and a replay of the recorded decisions are the same fold.
+///
+/// Deterministic: objects are visited in anchor order, rules in (precedence, name) order, and
+/// nothing reads the clock or iterates a dictionary in its own order.
+package struct Synchronizer {
+    package let rules: CompiledRules
+    package private(set) var state: EngineState
+    package private(set) var decisions: [SyncDecision] = []
+    package private(set) var statistics = RunStatistics()
+    let errorLimit: Int
+    var index: MetaverseIndex
+    /// Metaverse objects whose attributes and exports must be recomputed.
+    var affected: Set<MetaverseID> = []
+    /// Connector-space objects joined or projected in this run (their referrers may now resolve).
+    var newlyLinked: Set<ConnectorSpaceLink> = []
+
+    /// The run stopped because the error limit was reached.
+    package private(set) var stoppedAtErrorLimit = false
+
+    package init(state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000) {
+        self.state = state
+        self.rules = rules
+        self.errorLimit = errorLimit
+        var pairs = Set<MetaverseIndex.AttributePair>()
+        for rule in rules.inbound {
+            for group in rule.rule.join {
+                for condition in group { pairs.insert(.init(type: rule.rule.targetType, attribute: condition.target)) }
+            }
+        }
+        for (type, configuration) in rules.metaverse {
+            for attribute in configuration.unique { pairs.insert(.init(type: type, attribute: attribute)) }
+        }
+        index = MetaverseIndex(indexing: pairs, metaverse: state.metaverse)
+    }
+
+    /// Records a decision: applies it to the working state (keeping the index current) and keeps it.
+    mutating func record(_ decision: SyncDecision) throws(EngineError) {
+        switch decision {
+        case .setAttribute(let id, let attribute, _, _), .setAuthoritativeNull(let id, let attribute, _),
+            .removeAttribute(let id, let attribute):
+            let old = state.metaverse[id]?.values(attribute) ?? []
+            let type = state.metaverse[id]?.objectType ?? ""
+            try state.apply(decision, seq: state.lastSeq)
+            index.update(id: id, type: type, attribute: attribute, old: old, new: state.metaverse[id]?.values(attribute) ?? [])
+        case .deleteMetaverseObject(let id):
+            if let object = state.metaverse[id] {
+                for (name, value) in object.attributes {
+                    index.update(id: id, type: object.objectType, attribute: name, old: value.values, new: [])
+                }
+            }
+            try state.apply(decision, seq: state.lastSeq)
+        default:
+            try state.apply(decision, seq: state.lastSeq)
+        }
+        decisions.append(decision)
+        switch decision {
+        case .project: statistics.projections += 1
+        case .join: statistics.joins += 1
+        case .disconnect: statistics.disconnections += 1
+        case .stageExport: statistics.exportsStaged += 1
+        case .recordError: statistics.errors += 1
+        default: break
+        }
+    }
+
+    /// Records a sync error on one object (quarantining it for this run) unless the same error is already recorded.
+    mutating func recordError(_ link: ConnectorSpaceLink, rule: String?, code: String, message: String) throws(EngineError) {
+        let error = SyncErrorRecord(rule: rule, code: code, message: message)
+        if state.connectorSpaces[link.connector]?.errors[link.anchor] != error {
+            try record(.recordError(link, error))
+        } else {
+            statistics.errors += 1
+        }
+        if statistics.errors >= errorLimit { stoppedAtErrorLimit = true }
+    }
+
+    /// Synchronizes one connector: every object (full sync) or those imported since its last sync (delta sync).
+    package mutating func synchronize(connector: String, full: Bool) throws(EngineError) {
+        let space = state.space(connector)
+        let anchors = full ? Set(space.objects.keys).union(space.changedSinceSync) : space.changedSinceSync
+        for anchor in anchors.sorted() {
+            if stoppedAtErrorLimit { return }
+            try synchronizeInbound(ConnectorSpaceLink(connector: connector, anchor: anchor))
+        }
+        if full {
+            // Links whose connector-space object is gone (deleted by an import some earlier run missed).
+            for (id, object) in state.metaverse.sorted(by: { $0.key < $1.key }) {
+                for link in object.links.sorted() where link.connector == connector && space.objects[link.anchor] == nil
+                    && !anchors.contains(link.anchor)
+                {
+                    try record(.disconnect(link, from: id))
+                    affected.insert(id)
+                }
+            }
+        }
+        try resolveWaitingReferences()
+        for id in affected.sorted() {
+            if stoppedAtErrorLimit { return }
+            try synchronizeMetaverseObject(id)
+        }
+        try record(.markSynchronized(connector: connector))
+    }
+}
