@@ -17,9 +17,15 @@ extension Synchronizer {
             $0.rule.scope.matches { object.attributes[$0] ?? [] }
         }
         if let id = object.metaverseID {
-            if applicable.isEmpty || !applicable.contains(where: { $0.rule.targetType == state.metaverse[id]?.objectType }) {
-                try record(.disconnect(link, from: id))  // left every rule's scope
+            // An object that inbound rules can join leaves when it leaves all their scopes; one that only
+            // outbound rules manage (provisioned or joined by them) is left to outbound deprovisioning.
+            let mvType = state.metaverse[id]?.objectType
+            let inbound = rules.inboundRules(connector: link.connector, type: object.objectType).filter { $0.rule.targetType == mvType }
+            if !inbound.isEmpty && !applicable.contains(where: { $0.rule.targetType == mvType }) {
+                try record(.disconnect(link, from: id))
             }
+            // An object confirmed by import may be the target others' references wait for.
+            newlyLinked.insert(link)
             affected.insert(id)
             return
         }

@@ -101,17 +101,27 @@ extension Synchronizer {
         return nil
     }
 
-    /// A connector-space object's values as inbound flows see them: references to other objects
-    /// of the same connector become references to their metaverse objects (`mv:N`); a reference
-    /// whose target is not joined yet is left out until it is.
+    /// A connector-space object's values as inbound flows see them: references become references
+    /// to metaverse objects (`mv:N`). A reference names an object of the same connector space
+    /// or, failing that, of the first other space (by connector name) holding that anchor — so a
+    /// groups file can name the people of an HR file. A reference whose target is not joined yet
+    /// is left out until it is.
     func inboundValues(of object: ConnectorSpaceObject, connector: String) -> (String) -> [AttributeValue] {
-        let space = state.connectorSpaces[connector]
+        let spaces = state.connectorSpaces
         return { name in
             guard let values = object.attributes[name] else { return [] }
             guard values.contains(where: { $0.kind == .reference }) else { return values }
             return values.compactMap { value in
                 guard case .reference(let anchor) = value else { return value }
-                return space?.objects[anchor]?.metaverseID.map { .reference(MetaverseReference.anchor($0)) }
+                if let target = spaces[connector]?.objects[anchor] {
+                    return target.metaverseID.map { .reference(MetaverseReference.anchor($0)) }
+                }
+                for other in spaces.keys.sorted() where other != connector {
+                    if let target = spaces[other]?.objects[anchor], !target.isPendingAdd {
+                        return target.metaverseID.map { .reference(MetaverseReference.anchor($0)) }
+                    }
+                }
+                return nil
             }
         }
     }

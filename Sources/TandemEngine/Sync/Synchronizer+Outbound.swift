@@ -48,8 +48,7 @@ extension Synchronizer {
             guard values.contains(where: { $0.kind == .reference }) else { return values }
             return values.compactMap { value in
                 guard case .reference(let anchor) = value, let target = MetaverseReference.id(anchor) else { return value }
-                return state.metaverse[target]?.links.sorted().first { $0.connector == connector }
-                    .flatMap { state.connectorSpaces[connector]?.objects[$0.anchor]?.isPendingAdd == false ? .reference($0.anchor) : nil }
+                return exportedReference(to: target, connector: connector)
             }
         }
         var result: Attributes = [:]
@@ -122,5 +121,23 @@ extension Synchronizer {
             let rule = rules.outboundRules(for: object.objectType).first { $0.rule.connector == link.connector }
             try deprovision(link, id: id, how: rule?.rule.deprovision ?? .disconnect)
         }
+    }
+
+    /// The anchor a reference to metaverse object `target` is exported as in `connector`: its
+    /// object there or, failing that, its object in the first connector (by name) that an outbound
+    /// rule provisions it to — so a groups file can name the accounts of a directory file. `nil`
+    /// until that object has been exported and confirmed (the reference waits).
+    func exportedReference(to target: MetaverseID, connector: String) -> AttributeValue? {
+        guard let object = state.metaverse[target] else { return nil }
+        func confirmed(in name: String) -> AttributeValue? {
+            guard let link = object.links.sorted().first(where: { $0.connector == name }),
+                state.connectorSpaces[name]?.objects[link.anchor]?.isPendingAdd == false
+            else { return nil }
+            return .reference(link.anchor)
+        }
+        if object.links.contains(where: { $0.connector == connector }) { return confirmed(in: connector) }
+        let provisioned = Set(rules.outboundRules(for: object.objectType).map(\.rule.connector))
+        for name in provisioned.sorted() { if let value = confirmed(in: name) { return value } }
+        return nil
     }
 }
