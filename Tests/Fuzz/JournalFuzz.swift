@@ -10,9 +10,9 @@
 //      or throws and events() on every frame;
 //  (b) feeds the same bytes to a FrameDecoder (all at once and in chunks), and, when the
 //      input starts with a segment header, the bytes after that header too;
-//  (c) repeats (a) and (b) on a copy whose CRC-32s (segment header, each frame) and frame
-//      chain links have been recomputed, so that mutations reach the code behind the
-//      checksum checks (field validation, inflating, event decoding).
+//  (c) repeats (a) and (b) on a copy whose CRC-32s (segment header, each frame) and, for
+//      half of the inputs, frame chain links have been recomputed, so that mutations reach
+//      the code behind the checksum checks (field validation, inflating, event decoding).
 //
 // Errors thrown by the decoders are expected (malformed input must be rejected with an
 // error). A crash, sanitizer report, hang or unbounded allocation is a bug, and so is a
@@ -199,6 +199,9 @@ private enum Repair {
         var bytes = input
         var position = 0
         var previous: UInt32?
+        // Inputs whose last byte is odd keep their chain links, so that a broken chain (with
+        // good checksums) reaches SegmentDecoder too.
+        let relink = (input.last ?? 0) & 1 == 0
         if bytes.count >= 64 && bytes.starts(with: segmentMagic) {
             store(crc32(bytes[0..<60]), in: &bytes, at: 60)
             previous = load(bytes, at: 56)
@@ -207,7 +210,7 @@ private enum Repair {
         while position + 64 <= bytes.count, bytes[position..<position + 4].elementsEqual(frameMagic) {
             let stored = Int(load(bytes, at: position + 4))
             guard stored <= FormatV1.maxFramePayloadBytes, position + 64 + stored <= bytes.count else { break }
-            if let previous { store(previous, in: &bytes, at: position + 12) }
+            if relink, let previous { store(previous, in: &bytes, at: position + 12) }
             store(0, in: &bytes, at: position + 8)
             let crc = crc32(bytes[position..<position + 64 + stored])
             store(crc, in: &bytes, at: position + 8)
