@@ -11,7 +11,10 @@ public struct TandemCommand: AsyncParsableCommand {
             Start with 'tandem demo'.
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, JournalCommand.self]
+        subcommands: [
+            DemoCommand.self, RunCommand.self, CycleCommand.self, RunsCommand.self, StatusCommand.self,
+            ReplayCommand.self, ExportsCommand.self, ShowCommand.self, JournalCommand.self,
+        ]
     )
 
     public init() {}
@@ -23,7 +26,8 @@ struct JournalCommand: AsyncParsableCommand {
         commandName: "journal",
         abstract: "Verify, inspect, measure and repair a journal directory.",
         subcommands: [
-            VerifyCommand.self, InspectCommand.self, StatsCommand.self, RepairCommand.self, TortureCommand.self,
+            VerifyCommand.self, InspectCommand.self, StatsCommand.self, RepairCommand.self, JournalTourCommand.self,
+            TortureCommand.self,
         ]
     )
 }

@@ -108,6 +108,27 @@ import Testing
         #expect(error.message == "frame payload inflates to more than the 1000 bytes its header declares")
     }
 
+    /// Found by the fuzzer: a frame (with a valid checksum) claiming four billion events in three
+    /// bytes must be rejected, not make the decoder reserve memory for them.
+    @Test func anAbsurdEventCountIsRejectedWithoutAllocating() throws {
+        var header = FrameHeader(
+            storedLength: 3, checksum: 0, previousChecksum: 0, type: FormatV1.frameTypeEvents, codec: 0, flags: 0,
+            count: UInt32.max, epoch: 1, firstSeq: 1, earliestTimeMicroseconds: 0, latestTimeMicroseconds: 0,
+            inflatedLength: 3)
+        var bytes = header.serialized() + [1, 0, 0]
+        header.checksum = bytes.withUnsafeBytes { raw in
+            FrameHeader.computeChecksum(
+                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+        }
+        bytes.storeLittleEndian(header.checksum, at: 8)
+        var decoder = FrameDecoder()
+        decoder.append(bytes)
+        let frame = try #require(try decoder.next())
+        let error = try #require(throws: JournalError.self) { try frame.events() }
+        #expect(error.code == .corruption)
+        #expect(error.message == "event 2 of 4294967295 in frame: invalid type code")
+    }
+
     @Test func everyHeaderFieldIsCoveredByTheChecksum() throws {
         let encoded = try frame(Events.people(0..<3))
         for offset in 0..<FormatV1.frameHeaderLength {

@@ -2,19 +2,19 @@ import ArgumentParser
 import Foundation
 import TandemJournal
 
-/// `tandem demo`: until the sync engine lands, a tour of the journal on generated identity data:
-/// write, inspect, verify, measure, crash mid-write, recover.
-struct DemoCommand: AsyncParsableCommand {
+/// `tandem journal tour`: the journal on generated identity data: write, inspect, verify,
+/// measure, crash mid-write, recover.
+struct JournalTourCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo",
+        commandName: "tour",
         abstract:
             "Write a journal of generated identity events, inspect and verify it, then recover from a simulated crash.",
         discussion:
             "Needs no server. Leaves the journal in DIR/journal so that every 'tandem journal' command works on it."
     )
 
-    @Option(help: "Where to put the demo's data (created if missing; a previous demo's journal there is replaced).")
-    var dir = "tandem-demo"
+    @Option(help: "Where to put the tour's data (created if missing; a previous tour's journal there is replaced).")
+    var dir = "tandem-tour"
 
     @Option(help: "How many person records to import.")
     var people = 10_000
@@ -35,16 +35,16 @@ struct DemoCommand: AsyncParsableCommand {
     private func tour() async throws {
         let manager = FileManager.default
         let journalDirectory = (dir as NSString).appendingPathComponent("journal")
-        let marker = (dir as NSString).appendingPathComponent(".tandem-demo")
+        let marker = (dir as NSString).appendingPathComponent(".tandem-tour")
         if manager.fileExists(atPath: journalDirectory) {
             guard manager.fileExists(atPath: marker) else {
                 throw CLIFailure(
-                    message: "\(journalDirectory) exists and was not made by 'tandem demo'; choose another --dir")
+                    message: "\(journalDirectory) exists and was not made by 'tandem journal tour'; choose another --dir")
             }
             try manager.removeItem(atPath: journalDirectory)
         }
         try manager.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        _ = manager.createFile(atPath: marker, contents: Data("made by tandem demo\n".utf8))
+        _ = manager.createFile(atPath: marker, contents: Data("made by tandem journal tour\n".utf8))
 
         var options = JournalOptions()
         options.segmentSizeBytes = 1 << 20  // small, so the demo shows segments rolling

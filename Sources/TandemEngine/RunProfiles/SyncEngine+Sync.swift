@@ -4,7 +4,9 @@ extension SyncEngine {
     /// Runs the synchronizer and journals its decisions; returns whether it stopped at the error limit.
     func synchronize(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws -> Bool {
         _ = try self.connector(name)
-        var synchronizer = Synchronizer(state: state, rules: rules, errorLimit: configuration.errorLimit)
+        let renaming = Set(connectors.filter { $0.value.capabilities.exportOperations.contains(.rename) }.keys)
+        var synchronizer = Synchronizer(
+            state: state, rules: rules, errorLimit: configuration.errorLimit, renamingConnectors: renaming)
         try synchronizer.synchronize(connector: name, full: full)
         let decisions = synchronizer.decisions
         var start = 0

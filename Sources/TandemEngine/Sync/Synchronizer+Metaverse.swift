@@ -27,6 +27,7 @@ extension Synchronizer {
         guard let object = state.metaverse[id] else { return }
         var contributions: [String: [Contribution]] = [:]
         var failed = Set<String>()  // attributes whose flow failed: keep their current value
+        var erred = Set<ConnectorSpaceLink>()
         for link in object.links.sorted() {
             guard let source = state.connectorSpaces[link.connector]?.objects[link.anchor], !source.isPendingAdd else { continue }
             let values = inboundValues(of: source, connector: link.connector)
@@ -41,6 +42,7 @@ extension Synchronizer {
                                 result: result))
                     } catch {
                         failed.insert(flow.target)
+                        erred.insert(link)
                         try recordError(
                             link, rule: rule.rule.name, code: "expression",
                             message: "flow to \(flow.target) failed: \(Self.describe(error))")
@@ -64,8 +66,10 @@ extension Synchronizer {
             case .values(let values):
                 if current?.values == values && current?.contributor == winner.contributor && current?.isAuthoritativeNull == false { continue }
                 if unique.contains(name), let holder = duplicateHolder(of: values, attribute: name, type: object.objectType, except: id) {
+                    let link = ConnectorSpaceLink(connector: winner.contributor.connector, anchor: winner.contributor.anchor)
+                    erred.insert(link)
                     try recordError(
-                        ConnectorSpaceLink(connector: winner.contributor.connector, anchor: winner.contributor.anchor),
+                        link,
                         rule: winner.contributor.rule, code: "duplicate-value",
                         message: "\(name) would duplicate the value held by metaverse object \(holder); \(name) must be unique")
                     continue
@@ -73,6 +77,12 @@ extension Synchronizer {
                 try record(.setAttribute(id, attribute: name, values: values, contributor: winner.contributor))
             case .null:
                 break
+            }
+        }
+        // Flow errors from earlier runs that did not happen again are resolved.
+        for link in object.links.sorted() where !erred.contains(link) {
+            if let code = state.connectorSpaces[link.connector]?.errors[link.anchor]?.code, ["expression", "duplicate-value"].contains(code) {
+                try record(.clearError(link))
             }
         }
     }

@@ -81,7 +81,9 @@ extension Synchronizer {
         if case .update(let exported)? = space.unconfirmedExports[link.anchor] {
             changes = changes.filter { exported[$0.key]?.sorted() != $0.value.sorted() }
         }
-        if let dn, dn != object.distinguishedName, space.unconfirmedExports[link.anchor] != .rename(distinguishedName: dn) {
+        if let dn, dn != object.distinguishedName, renamingConnectors.contains(link.connector),
+            space.unconfirmedExports[link.anchor] != .rename(distinguishedName: dn)
+        {
             let rename = PendingExport(anchor: link.anchor, objectType: object.objectType, operation: .rename(distinguishedName: dn), metaverseID: id)
             if space.pendingExports[link.anchor] != rename { try record(.stageExport(connector: link.connector, rename)) }
             return  // the attribute update follows once the rename is confirmed

@@ -20,8 +20,12 @@ package struct Synchronizer {
     /// The run stopped because the error limit was reached.
     package private(set) var stoppedAtErrorLimit = false
 
-    package init(state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000) {
+    /// Connectors whose systems name objects and can rename them; others never get a rename staged.
+    let renamingConnectors: Set<String>
+
+    package init(state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000, renamingConnectors: Set<String>? = nil) {
         self.state = state
+        self.renamingConnectors = renamingConnectors ?? Set(rules.outbound.map(\.rule.connector))
         self.rules = rules
         self.errorLimit = errorLimit
         var pairs = Set<MetaverseIndex.AttributePair>()

@@ -1,0 +1,111 @@
+import ArgumentParser
+import ConnectorKit
+import FileConnector
+import Foundation
+import Logging
+import TandemEngine
+import TandemJournal
+
+/// Options shared by the commands that work on a deployment: where its configuration is.
+struct DeploymentOptions: ParsableArguments {
+    @Option(help: "The configuration file.")
+    var config = "tandem.yaml"
+
+    @OptionGroup var global: GlobalOptions
+
+    func loadConfiguration() throws -> Configuration {
+        global.bootstrapLogging()
+        return try ConfigurationLoader.load(path: config)
+    }
+}
+
+/// The composition root: the connector types Tandem is built with, and how an engine is assembled.
+enum EngineContext {
+    /// Built-in connectors, registered at compile time by type name.
+    static let registry = ConnectorRegistry([FileConnectorFactory()])
+
+    static func journalDirectory(_ configuration: Configuration) -> String {
+        configuration.dataDirectory + "/journal"
+    }
+
+    /// Rebuilds the state from the journal alone (no lock, nothing written): for read-only commands.
+    static func replayedState(_ configuration: Configuration, through seq: UInt64? = nil) throws -> EngineState {
+        let directory = journalDirectory(configuration)
+        guard FileManager.default.fileExists(atPath: directory) else { return EngineState() }
+        return try EngineReplay.replay(directory: directory, through: seq)
+    }
+
+    /// Opens the journal for writing and assembles an engine with every configured connector.
+    static func openEngine(_ configuration: Configuration) throws -> (SyncEngine, Journal) {
+        var connectors: [String: any Connector] = [:]
+        for connector in configuration.connectors {
+            connectors[connector.name] = try registry.makeConnector(connector)
+        }
+        var options = JournalOptions()
+        options.logger = Logger(label: "tandem.journal")
+        let journal = try Journal.open(directory: journalDirectory(configuration), options: options)
+        do {
+            let engine = try SyncEngine(
+                configuration: configuration, journal: journal, connectors: connectors,
+                compile: ExpressionLanguage.flowCompiler)
+            return (engine, journal)
+        } catch {
+            Task { await journal.close() }
+            throw error
+        }
+    }
+
+    static func printJSON(_ object: Any) {
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        Terminal.print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Runs an engine operation, turning SIGINT into a clean stop at the next batch boundary.
+func withInterruptibleEngine<T: Sendable>(
+    _ configuration: Configuration, _ body: @Sendable (SyncEngine) async throws -> T
+) async throws -> T {
+    let (engine, journal) = try EngineContext.openEngine(configuration)
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT)
+    source.setEventHandler {
+        Terminal.printError("interrupted: stopping at the next batch boundary…")
+        Task { await engine.cancel() }
+    }
+    source.resume()
+    defer {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+    do {
+        let result = try await body(engine)
+        await journal.close()
+        return result
+    } catch {
+        await journal.close()
+        throw error
+    }
+}
+
+extension EngineError {
+    var exitCode: Int32 {
+        switch code {
+        case .configuration, .invalidArgument, .notFound: return 2
+        case .inconsistentJournal, .malformedEvent: return 4
+        default: return 1
+        }
+    }
+}
+
+/// Like ``runReportingErrors(_:)`` but also for engine and connector errors.
+func runReportingEngineErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await runReportingErrors(body)
+    } catch let error as EngineError {
+        Terminal.printError("error: \(error)")
+        throw ExitCode(error.exitCode)
+    } catch let error as ConnectorError {
+        Terminal.printError("error: \(error)")
+        throw ExitCode(error.code == .invalidConfiguration ? 2 : 1)
+    }
+}
