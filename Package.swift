@@ -51,6 +51,9 @@ let package = Package(
             name: "TandemCLI",
             dependencies: [
                 "TandemJournal",
+                "TandemEngine",
+                "ConnectorKit",
+                "FileConnector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -141,18 +141,19 @@ import Testing
         #expect(help.stdout.contains("Exit status: 0 the journal is sound; 3 only a torn tail"))
         let top = try TandemProcess.run(["--help"])
         #expect(top.stdout.contains("demo"))
+        #expect(top.stdout.contains("cycle"))
         #expect(top.stdout.contains("journal"))
         #expect(!top.stdout.contains("torture"))
     }
 
-    @Test func demoRunsWithoutAServer() throws {
-        let directory = TemporaryDirectory("demo")
-        let result = try TandemProcess.run(["demo", "--dir", directory.path, "--people", "2000"])
+    @Test func theJournalTourRunsWithoutAServer() throws {
+        let directory = TemporaryDirectory("tour")
+        let result = try TandemProcess.run(["journal", "tour", "--dir", directory.path, "--people", "2000"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("verdict: torn tail"))
         #expect(result.stdout.contains("last seq 2064 (was 2064); verify: sound"))
         #expect(try TandemProcess.run(["journal", "verify", directory.file("journal")]).status == 0)
-        // Running it again replaces the previous demo's journal.
-        #expect(try TandemProcess.run(["demo", "--dir", directory.path, "--people", "10"]).status == 0)
+        // Running it again replaces the previous tour's journal.
+        #expect(try TandemProcess.run(["journal", "tour", "--dir", directory.path, "--people", "10"]).status == 0)
     }
 }
