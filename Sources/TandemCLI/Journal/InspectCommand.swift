@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TandemEngine
 import TandemJournal
 
 struct InspectCommand: AsyncParsableCommand {
@@ -7,8 +8,10 @@ struct InspectCommand: AsyncParsableCommand {
         commandName: "inspect",
         abstract: "Print a journal's events, one line each: seq, epoch, time, type, size, payload.",
         discussion: """
-            Payloads that are UTF-8 text are printed as text, others as base64. With --json each \
-            line is a JSON object: {"seq","epoch","time","timeMicroseconds","type","size","payload","encoding"}.
+            Engine events (imports, sync decisions, exports, runs) are decoded and shown typed; other \
+            payloads are printed as text if they are UTF-8, else as base64. With --json each line is a \
+            JSON object: {"seq","epoch","time","timeMicroseconds","type","size"} plus "event" (typed) or \
+            "payload" and "encoding".
             """
     )
 
@@ -64,20 +67,43 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     static func textLine(_ stored: StoredEvent) -> String {
+        let prefix = "\(stored.seq)\t\(stored.epoch)\t\(Terminal.formatTime(microseconds: stored.event.timeMicroseconds))\t"
+            + "type=\(stored.event.type)\t\(stored.event.payload.count)B\t"
+        if let event = try? EngineEventCodec.decode(stored) { return prefix + summary(event) }
         let (text, encoding) = payloadText(stored.event.payload)
-        let shown = encoding == "utf8" ? text : "base64:" + text
-        return "\(stored.seq)\t\(stored.epoch)\t\(Terminal.formatTime(microseconds: stored.event.timeMicroseconds))\t"
-            + "type=\(stored.event.type)\t\(stored.event.payload.count)B\t\(shown)"
+        return prefix + (encoding == "utf8" ? text : "base64:" + text)
+    }
+
+    /// One line about an engine event: its kind and the facts that identify it.
+    static func summary(_ event: EngineEvent) -> String {
+        switch event {
+        case .configurationApplied(let e): "configurationApplied \(e.versionHash.prefix(16))"
+        case .runStarted(let e): "runStarted #\(e.runID) \(e.connector ?? "*") \(e.profile.rawValue)"
+        case .runFinished(let e): "runFinished #\(e.runID) \(e.status.rawValue)"
+        case .objectsImported(let e):
+            "objectsImported #\(e.runID) \(e.connector): \(e.changes.count) changes\(e.watermark.map { ", watermark \($0.value.prefix(24))" } ?? "")"
+        case .syncDecisions(let e): "syncDecisions #\(e.runID): \(e.decisions.count) decisions"
+        case .exportResults(let e): "exportResults #\(e.runID) \(e.connector): \(e.results.count) results"
+        case .deletesApproved(let e): "deletesApproved \(e.connector): \(e.anchors.count)"
+        case .epochStarted(let epoch): "epochStarted \(epoch)"
+        case .restorePoint(let name): "restorePoint \(name)"
+        }
     }
 
     static func jsonLine(_ stored: StoredEvent) -> String {
-        let (text, encoding) = payloadText(stored.event.payload)
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "seq": stored.seq, "epoch": stored.epoch,
             "time": Terminal.formatTime(microseconds: stored.event.timeMicroseconds),
             "timeMicroseconds": stored.event.timeMicroseconds, "type": Int(stored.event.type),
-            "size": stored.event.payload.count, "payload": text, "encoding": encoding,
+            "size": stored.event.payload.count,
         ]
+        if let event = try? EngineEventCodec.decode(stored) {
+            object["event"] = event.jsonObject
+        } else {
+            let (text, encoding) = payloadText(stored.event.payload)
+            object["payload"] = text
+            object["encoding"] = encoding
+        }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }

@@ -49,9 +49,18 @@ public actor SyncEngine {
         return connector
     }
 
+    /// Records the configuration in the journal if it differs from the one last applied, so that
+    /// replay and `explain` know which rules made each decision. Secrets are never recorded.
+    public func recordConfigurationIfChanged() async throws {
+        let hash = configuration.versionHash
+        guard state.configurationHash != hash else { return }
+        try await commit([.configurationApplied(ConfigurationApplied(versionHash: hash, summary: configuration.summary))])
+    }
+
     /// Runs one profile on one connector.
     @discardableResult
     public func run(_ profile: RunProfile, connector name: String) async throws -> RunFinished {
+        try await recordConfigurationIfChanged()
         let runID = nextRunID()
         cancelled = false
         try await commit([.runStarted(RunStarted(runID: runID, connector: name, profile: profile))])

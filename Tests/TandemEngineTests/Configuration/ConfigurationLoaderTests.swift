@@ -121,4 +121,16 @@ import Testing
         let error = try #require(throws: ConnectorError.self) { try directory.secret("password") }
         #expect(error.message == "connectors.directory.passwordEnv (line 17): environment variable DIRECTORY_PASSWORD is not set")
     }
+
+    @Test func theRecordedSummaryNeverHoldsASecret() throws {
+        var configuration = try ConfigurationLoader.parse(Self.sample, baseDirectory: "/tmp")
+        configuration.connectors[1].settings["apiToken"] = .string("do-not-record-me")
+        let summary = configuration.summary
+        #expect(summary.contains("\"passwordEnv\":\"DIRECTORY_PASSWORD\""))
+        #expect(!summary.contains("do-not-record-me"))
+        #expect(summary.contains("\"apiToken\":\"<redacted>\""))
+        #expect(configuration.versionHash.count == 64)
+        let again = try ConfigurationLoader.parse(Self.sample, baseDirectory: "/tmp")
+        #expect(again.versionHash == (try ConfigurationLoader.parse(Self.sample, baseDirectory: "/tmp")).versionHash)
+    }
 }
