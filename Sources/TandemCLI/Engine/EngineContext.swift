@@ -3,6 +3,7 @@ import ConnectorKit
 import FileConnector
 import Foundation
 import Logging
+import Synchronization
 import TandemEngine
 import TandemJournal
 
@@ -66,6 +67,7 @@ func withInterruptibleEngine<T: Sendable>(
     _ configuration: Configuration, _ body: @Sendable (SyncEngine) async throws -> T
 ) async throws -> T {
     let (engine, journal) = try EngineContext.openEngine(configuration)
+    await engine.setProgressHandler(ProgressPrinter.make())
     signal(SIGINT, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGINT)
     source.setEventHandler {
@@ -107,5 +109,32 @@ func runReportingEngineErrors(_ body: () async throws -> Void) async throws {
     } catch let error as ConnectorError {
         Terminal.printError("error: \(error)")
         throw ExitCode(error.code == .invalidConfiguration ? 2 : 1)
+    }
+}
+
+/// Shows run progress: a line rewritten in place on a terminal, a log line every five seconds otherwise.
+enum ProgressPrinter {
+    static func make() -> @Sendable (RunProgress) -> Void {
+        let interactive = isatty(STDERR_FILENO) == 1
+        let last = Mutex(ContinuousClock.now)
+        let logger = Logger(label: "tandem.progress")
+        return { progress in
+            var text = "\(progress.connector) \(progress.profile.rawValue): \(progress.stage) \(progress.processed)"
+            if let total = progress.total { text += "/\(total)" }
+            text += String(format: " (%.0f objects/s", progress.objectsPerSecond)
+            if let remaining = progress.estimatedRemaining { text += ", \(remaining.components.seconds) s left" }
+            text += ")"
+            if interactive {
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            } else {
+                let now = ContinuousClock.now
+                let due = last.withLock { previous -> Bool in
+                    guard now - previous >= .seconds(5) else { return false }
+                    previous = now
+                    return true
+                }
+                if due { logger.notice("\(text)") }
+            }
+        }
     }
 }

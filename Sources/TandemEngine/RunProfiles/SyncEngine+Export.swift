@@ -24,8 +24,10 @@ extension SyncEngine {
         }
         let toExport = pending.filter { !held.contains($0.anchor) && !space.heldDeletes.contains($0.anchor) || space.approvedDeletes.contains($0.anchor) }
         let pageSize = max(1, connector.capabilities.pageSize)
+        var progress = ProgressReporter(connector: name, profile: .export, stage: "exporting", handler: progressHandler)
         var start = 0
         while start < toExport.count {
+            progress.report(start, total: toExport.count)
             let page = Array(toExport[start..<min(start + pageSize, toExport.count)])
             start += page.count
             let changes = page.map(Self.change(for:))

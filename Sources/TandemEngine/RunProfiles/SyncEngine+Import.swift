@@ -9,7 +9,11 @@ extension SyncEngine {
         let mode: ImportRequest.Mode = if !full, let watermark { .delta(watermark) } else { .full }
         let request = ImportRequest(mode: mode, connectorSpace: ConnectorSpaceSnapshot(space: state.space(name)))
         var seen = Set<Anchor>()
+        var progress = ProgressReporter(connector: name, profile: full ? .fullImport : .deltaImport, stage: "importing", handler: progressHandler)
+        var processed = 0
         for try await batch in connector.importObjects(request) {
+            processed += batch.items.count
+            progress.report(processed)
             var changes: [ConnectorSpaceChange] = []
             changes.reserveCapacity(batch.items.count)
             let space = state.space(name)

@@ -7,7 +7,9 @@ extension SyncEngine {
         let renaming = Set(connectors.filter { $0.value.capabilities.exportOperations.contains(.rename) }.keys)
         var synchronizer = Synchronizer(
             state: state, rules: rules, errorLimit: configuration.errorLimit, renamingConnectors: renaming)
-        try synchronizer.synchronize(connector: name, full: full)
+        let handler = progressHandler
+        var progress = ProgressReporter(connector: name, profile: full ? .fullSync : .deltaSync, stage: "synchronizing", handler: handler)
+        try synchronizer.synchronize(connector: name, full: full) { done, total in progress.report(done, total: total) }
         let decisions = synchronizer.decisions
         var start = 0
         while start < decisions.count {

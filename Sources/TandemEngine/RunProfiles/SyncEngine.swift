@@ -15,6 +15,10 @@ public actor SyncEngine {
     private(set) public var state: EngineState
     /// How many decisions go into one journal event.
     let decisionsPerEvent = 1_000
+    /// Called with progress while runs run (from the engine's executor; keep it quick).
+    var progressHandler: (@Sendable (RunProgress) -> Void)?
+
+    public func setProgressHandler(_ handler: (@Sendable (RunProgress) -> Void)?) { progressHandler = handler }
 
     /// Opens the engine on a journal, rebuilding its state by replaying it.
     package init(

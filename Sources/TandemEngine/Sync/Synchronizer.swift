@@ -82,11 +82,14 @@ package struct Synchronizer {
     }
 
     /// Synchronizes one connector: every object (full sync) or those imported since its last sync (delta sync).
-    package mutating func synchronize(connector: String, full: Bool) throws(EngineError) {
+    package mutating func synchronize(
+        connector: String, full: Bool, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws(EngineError) {
         let space = state.space(connector)
         let anchors = full ? Set(space.objects.keys).union(space.changedSinceSync) : space.changedSinceSync
-        for anchor in anchors.sorted() {
+        for (done, anchor) in anchors.sorted().enumerated() {
             if stoppedAtErrorLimit { return }
+            if done % 1024 == 0 { progress(done, anchors.count) }
             try synchronizeInbound(ConnectorSpaceLink(connector: connector, anchor: anchor))
         }
         if full {
