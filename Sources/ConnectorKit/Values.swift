@@ -105,7 +105,8 @@ public enum ISO8601 {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        var text = "\(String(year).leftPadded(to: 4))-\(String(month).leftPadded(to: 2))-\(String(day).leftPadded(to: 2))"
+        var text =
+            "\(String(year).leftPadded(to: 4))-\(String(month).leftPadded(to: 2))-\(String(day).leftPadded(to: 2))"
         text += "T\(String(secondOfDay / 3600).leftPadded(to: 2)):\(String(secondOfDay / 60 % 60).leftPadded(to: 2))"
         text += ":\(String(secondOfDay % 60).leftPadded(to: 2))"
         if fraction != 0 { text += "." + String(fraction).leftPadded(to: 6) }
@@ -125,7 +126,7 @@ public enum ISO8601 {
             return value
         }
         guard bytes.count >= 10, bytes[4] == 45, bytes[7] == 45, let year = number(0..<4), let month = number(5..<7),
-            let day = number(8..<10), (1...12).contains(month), (1...31).contains(day)
+            let day = number(8..<10), (1...12).contains(month), (1...daysIn(month, of: year)).contains(day)
         else { return nil }
         var micros = days(fromCivil: year, month, day) * 86_400_000_000
         if bytes.count == 10 { return micros }
@@ -157,6 +158,15 @@ public enum ISO8601 {
         else { return nil }
         let offset = (offsetHours * 60 + offsetMinutes) * 60_000_000
         return bytes[index] == 43 ? micros - offset : micros + offset
+    }
+
+    /// The days of `month` (1–12) in the Gregorian `year`, so that `2026-02-30` is rejected, not moved to March.
+    static func daysIn(_ month: Int64, of year: Int64) -> Int64 {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     // Howard Hinnant's days-from-civil algorithms (public domain).

@@ -1,0 +1,101 @@
+import ConnectorKit
+
+/// The embedded connector for a CSV or JSON Lines file: a connected system anyone can try without a server.
+///
+/// Settings (`connectors.NAME` in `tandem.yaml`):
+///
+/// | setting | meaning |
+/// | --- | --- |
+/// | `path` | the file, relative to the configuration file; it must exist (an empty file is an empty system) |
+/// | `format` | `csv` or `jsonl`; by default from the extension (`.csv`, `.jsonl`, `.ndjson`) |
+/// | `objectType` | the type of every object in the file (`person`) |
+/// | `anchor` | the attribute whose value is each object's anchor (`employeeId`) |
+/// | `multiValued` | multi-valued attributes and, in CSV, the separator of their values in one cell: `{ phones: ";" }` |
+/// | `references` | reference attributes and the type they point to: `{ manager: person }`; values are anchors |
+/// | `types` | kinds other than string: `{ hired: date, level: integer, active: boolean, photo: binary }` |
+/// | `attributes` | the column order of a new CSV file, after the anchor |
+/// | `delimiter` | the CSV delimiter, `,` by default |
+/// | `pageSize` | objects per import batch, 1000 by default |
+/// | `readOnly` | refuse exports (the directory need not be writable) |
+///
+/// Dates are ISO 8601 (`2026-11-25` or `2026-11-25T13:45:00Z`), binary values base64, booleans `true`/`false`.
+///
+/// - Full import reads the whole file and returns every row; a row without an anchor, a duplicate anchor, a
+///   malformed value or a syntax error fails the import with the file and line, before any batch.
+/// - Delta import compares the file with the engine's connector space (``ImportRequest/connectorSpace``): rows
+///   that are new or differ come back as whole objects, objects the file no longer has as deletes. The watermark
+///   is a hash of the file's bytes (and of the settings that shape reading): while the file is unchanged, a delta
+///   import returns nothing without comparing.
+/// - Export applies the changes to the file's current contents and replaces the file atomically (a temporary
+///   file in the same directory, written, synced and renamed, then the directory synced), keeping unchanged rows
+///   byte for byte. An add's anchor is its anchor, or if empty the value of the anchor attribute; an add with
+///   neither fails with `schema`. Values a file could not read back unchanged (a kind it does not declare, a
+///   CSV value holding its separator, an empty string in CSV) fail with `schema`; unknown anchors with `notFound`;
+///   an existing anchor with `conflict`. Renames are unsupported: files have no distinguished names.
+public struct FileConnector: Connector {
+    let settings: FileConnectorSettings
+
+    /// A connector from a configuration's settings; throws ``ConnectorError/Code/invalidConfiguration`` naming
+    /// the setting that is wrong.
+    public init(configuration: ConnectorConfiguration) throws {
+        self.settings = try FileConnectorSettings(configuration)
+    }
+
+    /// One object type; delta import by difference; adds, updates and deletes unless read-only.
+    public var capabilities: ConnectorCapabilities {
+        ConnectorCapabilities(
+            objectTypes: [settings.objectType], supportsDeltaImport: true,
+            exportOperations: settings.readOnly ? [] : [.add, .update, .delete],
+            referenceAttributes: Set(settings.references.keys), pageSize: settings.pageSize)
+    }
+
+    /// The file's attributes: the CSV header's columns or the JSON members found, and the declared ones.
+    public func schema() async throws -> ConnectorSchema {
+        let settings = self.settings
+        return try await BlockingIO.run {
+            let table = try settings.fileFormat.read(FileStorage.load(settings.path).bytes, decodingValues: true)
+            return settings.schema(of: table)
+        }
+    }
+
+    /// Checks that the file can be read and, unless read-only, that its directory can be written.
+    public func testConnection() async throws {
+        let settings = self.settings
+        try await BlockingIO.run { try FileStorage.check(settings.path, readOnly: settings.readOnly) }
+    }
+
+    /// Reads the file (on a thread of its own) and returns its rows, or its difference from the connector space.
+    public func importObjects(_ request: ImportRequest) -> AsyncThrowingStream<ImportBatch, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<ImportBatch, any Error>.makeStream()
+        let fileImport = FileImport(settings: settings)
+        Task {
+            do {
+                for batch in try await BlockingIO.run({ try fileImport.batches(for: request) }) {
+                    continuation.yield(batch)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        return stream
+    }
+
+    /// Applies the changes to the file's current contents and replaces the file once, atomically.
+    public func export(_ changes: [ObjectChange]) async throws -> [ExportResult] {
+        guard !settings.readOnly else {
+            throw ConnectorError(.unsupported, "connectors.\(settings.name) is read-only (readOnly: true)")
+        }
+        let settings = self.settings
+        return try await BlockingIO.run {
+            let contents = try FileStorage.load(settings.path)
+            let format = settings.fileFormat
+            var table = try format.read(contents.bytes, decodingValues: false)
+            let results = changes.map { table.apply($0, settings: settings, format: format) }
+            if results.contains(where: { if case .applied = $0 { true } else { false } }) {
+                try FileStorage.replace(settings.path, with: format.write(table), expected: contents)
+            }
+            return results
+        }
+    }
+}

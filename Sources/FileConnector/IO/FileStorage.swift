@@ -1,0 +1,160 @@
+import ConnectorKit
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Reads a file whole and replaces it atomically, with POSIX calls. Every call blocks: run them with
+/// ``BlockingIO``.
+enum FileStorage {
+    /// What identifies one version of a file, to notice that someone replaced or changed it meanwhile.
+    struct Version: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modifiedSeconds: Int64
+        var modifiedNanoseconds: Int64
+
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            #if canImport(Darwin)
+                modifiedSeconds = Int64(info.st_mtimespec.tv_sec)
+                modifiedNanoseconds = Int64(info.st_mtimespec.tv_nsec)
+            #else
+                modifiedSeconds = Int64(info.st_mtim.tv_sec)
+                modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+            #endif
+        }
+    }
+
+    struct Contents {
+        var bytes: [UInt8]
+        var version: Version
+        var mode: mode_t
+        var owner: uid_t
+        var group: gid_t
+    }
+
+    /// The file's bytes and version.
+    static func load(_ path: String) throws(ConnectorError) -> Contents {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot open", path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure("cannot inspect", path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw ConnectorError(.invalidConfiguration, "\(path) is not a regular file")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(info.st_size) + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw failure("cannot read", path) }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+        }
+        // A file written in place while it was read would import partly, and a partial full import deletes.
+        var after = stat()
+        guard fstat(descriptor, &after) == 0, Version(after) == Version(info), bytes.count == Int(info.st_size) else {
+            throw ConnectorError(
+                .transient,
+                "\(path) changed while it was read; retry when it is complete (write it by renaming a new file)")
+        }
+        return Contents(
+            bytes: bytes, version: Version(info), mode: info.st_mode & 0o7777, owner: info.st_uid, group: info.st_gid)
+    }
+
+    /// The file's current version, or `nil` if it does not exist.
+    static func version(_ path: String) throws(ConnectorError) -> Version? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw failure("cannot inspect", path)
+        }
+        return Version(info)
+    }
+
+    /// Replaces the file at `path` with `bytes` atomically: a temporary file in the same directory is written,
+    /// synced and renamed over it, then the directory is synced. Throws ``ConnectorError/Code/transient`` without
+    /// replacing anything if the file is no longer `expected` (someone changed it meanwhile).
+    static func replace(_ path: String, with bytes: [UInt8], expected: Contents) throws(ConnectorError) {
+        let (directory, name) = split(path)
+        let temporary = "\(directory)/.\(name).tandem-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, expected.mode)
+        guard descriptor >= 0 else { throw failure("cannot create a temporary file beside", path) }
+        var renamed = false
+        defer { if !renamed { unlink(temporary) } }
+        do {
+            defer { close(descriptor) }
+            // Keep the original's permissions and, where allowed, its owner: the file may hold personal data.
+            _ = fchmod(descriptor, expected.mode)
+            _ = fchown(descriptor, expected.owner, expected.group)
+            let complete = bytes.withUnsafeBytes { buffer in
+                var written = 0
+                while written < buffer.count {
+                    let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                    if result < 0 && errno == EINTR { continue }
+                    guard result > 0 else { return false }
+                    written += result
+                }
+                return true
+            }
+            guard complete else { throw failure("cannot write a temporary file beside", path) }
+            guard fsync(descriptor) == 0 else { throw failure("cannot sync a temporary file beside", path) }
+        }
+        guard try version(path) == expected.version else {
+            throw ConnectorError(
+                .transient, "\(path) changed while the export was prepared; nothing was written, retry the export")
+        }
+        guard rename(temporary, path) == 0 else { throw failure("cannot replace", path) }
+        renamed = true
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryDescriptor >= 0 else { throw failure("cannot open the directory of", path) }
+        defer { close(directoryDescriptor) }
+        guard fsync(directoryDescriptor) == 0 else { throw failure("cannot sync the directory of", path) }
+    }
+
+    /// The path's directory (`.` if none) and file name.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+
+    /// Checks the file can be read and, unless `readOnly`, its directory written.
+    static func check(_ path: String, readOnly: Bool) throws(ConnectorError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot open", path) }
+        close(descriptor)
+        if !readOnly && access(split(path).directory, W_OK) != 0 {
+            throw failure("cannot write to the directory of", path)
+        }
+    }
+
+    /// An error for the failed call that set `errno`: what failed, on what, why, and what to do.
+    static func failure(_ action: String, _ path: String) -> ConnectorError {
+        let number = errno
+        let reason = String(cString: strerror(number))
+        switch number {
+        case ENOENT:
+            return ConnectorError(
+                .invalidConfiguration,
+                "\(action) \(path): \(reason); create the file (an empty file is an empty system) or correct the path")
+        case EACCES, EPERM:
+            return ConnectorError(
+                .authentication, "\(action) \(path): \(reason); give Tandem's user access or set readOnly: true")
+        case ENOSPC, EDQUOT, EAGAIN, EBUSY:
+            return ConnectorError(.transient, "\(action) \(path): \(reason)", systemCode: "errno \(number)")
+        case ENOTDIR, EISDIR, EROFS:
+            return ConnectorError(.invalidConfiguration, "\(action) \(path): \(reason)")
+        default:
+            return ConnectorError(.other, "\(action) \(path): \(reason)", systemCode: "errno \(number)")
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import ConnectorKit
+
+/// Reads and writes a JSON Lines file of objects: one JSON object per line, its members the attributes.
+///
+/// Values are strings, numbers, booleans or arrays of them (several values); `null` and `[]` are an absent
+/// attribute. Undeclared attributes take their kind from JSON (integers, booleans, strings); declared ones
+/// (`types`, `references`) are read from their text. Lines that hold only white space are skipped.
+struct JSONLinesFormat: FileFormat {
+    let settings: FileConnectorSettings
+
+    func read(_ source: [UInt8], decodingValues: Bool) throws -> FileTable {
+        var table = FileTable(source: source)
+        try source.withUnsafeBufferPointer { bytes in
+            if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
+                let line = UTF8Validation.line(of: offset, in: bytes)
+                throw error(.protocolViolation, line, "the text is not valid UTF-8; save the file as UTF-8")
+            }
+            let layout = FileTable.layout(of: bytes)
+            table.reserveCapacity(for: bytes)
+            table.hasByteOrderMark = layout.bom
+            table.lineEnding = layout.lineEnding
+            var position = layout.start
+            var line = 0
+            var members: [JSONLineParser.Member] = []
+            var names = NameCache()
+            while position < bytes.count {
+                line += 1
+                var lineEnd = position
+                while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                var contentEnd = lineEnd
+                if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                let range = position..<contentEnd
+                position = lineEnd + 1
+                if bytes[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                var parser = JSONLineParser(bytes, line: range)
+                do throws(JSONLineParser.SyntaxError) {
+                    try parser.parseObject(into: &members)
+                } catch {
+                    throw self.error(.protocolViolation, line, "column \(error.column): \(error.message)")
+                }
+                let object = try self.object(
+                    members, names: &names, bytes: bytes, line: line, decodingValues: decodingValues)
+                try table.append(object, line: line, raw: range, isDecoded: decodingValues, file: settings.path)
+            }
+        }
+        return table
+    }
+
+    /// The names and declared kinds of the members of the previous lines, by position: lines of one file
+    /// usually name the same members in the same order, so most names are found without making a string.
+    struct NameCache {
+        var entries: [(bytes: Range<Int>, name: String, kind: AttributeKind?)] = []
+    }
+
+    private func object(
+        _ members: [JSONLineParser.Member], names: inout NameCache, bytes: UnsafeBufferPointer<UInt8>, line: Int,
+        decodingValues: Bool = true
+    ) throws -> ConnectorObject {
+        var attributes: Attributes = [:]
+        attributes.reserveCapacity(members.count)
+        var anchor: Anchor?
+        for (position, member) in members.enumerated() {
+            let name: String
+            let kind: AttributeKind?
+            switch member.name {
+            case .text(let text):
+                (name, kind) = (text, settings.declaredKind(of: text))
+            case .bytes(let range):
+                if position < names.entries.count, Self.equal(bytes, range, names.entries[position].bytes) {
+                    (name, kind) = (names.entries[position].name, names.entries[position].kind)
+                } else {
+                    name = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                    kind = settings.declaredKind(of: name)
+                    let entry = (range, name, kind)
+                    if position < names.entries.count {
+                        names.entries[position] = entry
+                    } else {
+                        names.entries.append(entry)
+                    }
+                }
+            }
+            if !decodingValues && name != settings.anchorAttribute { continue }
+            var values: [AttributeValue] = []
+            switch member.value {
+            case .scalar(let scalar):
+                if let value = try value(scalar, kind, name, line) { values.append(value) }
+                if name == settings.anchorAttribute {
+                    switch scalar {
+                    case .string(let text) where !text.isEmpty: anchor = Anchor(text)
+                    case .number(let text, _): anchor = Anchor(text)
+                    default: break
+                    }
+                }
+            case .array(let scalars):
+                if name == settings.anchorAttribute {
+                    throw error(.schema, line, "member '\(name)' is the anchor and must hold one value, not an array")
+                }
+                for scalar in scalars {
+                    if let value = try value(scalar, kind, name, line) { values.append(value) }
+                }
+            }
+            if values.isEmpty {
+                // A null or empty member adds nothing, but a member with values before it makes a duplicate.
+                if attributes[name] != nil { throw error(.schema, line, "member '\(name)' appears twice") }
+            } else if attributes.updateValue(values, forKey: name) != nil {
+                throw error(.schema, line, "member '\(name)' appears twice")
+            }
+        }
+        guard let anchor else {
+            throw error(
+                .schema, line,
+                "the object has no value for '\(settings.anchorAttribute)', the anchor; every line needs one")
+        }
+        var object = ConnectorObject(anchor: anchor, objectType: settings.objectType)
+        object.attributes = attributes
+        return object
+    }
+
+    func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject {
+        guard let raw = row.raw else { return row.object }
+        return try table.source.withUnsafeBufferPointer { bytes in
+            var parser = JSONLineParser(bytes, line: raw)
+            var members: [JSONLineParser.Member] = []
+            var names = NameCache()
+            do throws(JSONLineParser.SyntaxError) {
+                try parser.parseObject(into: &members)
+            } catch {
+                throw self.error(.protocolViolation, row.line, "column \(error.column): \(error.message)")
+            }
+            return try object(members, names: &names, bytes: bytes, line: row.line)
+        }
+    }
+
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        guard a.count == b.count else { return false }
+        var (i, j) = (a.lowerBound, b.lowerBound)
+        while i < a.upperBound {
+            if bytes[i] != bytes[j] { return false }
+            i += 1
+            j += 1
+        }
+        return true
+    }
+
+    private func value(_ scalar: JSONLineParser.Scalar, _ kind: AttributeKind?, _ name: String, _ line: Int) throws
+        -> AttributeValue?
+    {
+        let text: String
+        switch scalar {
+        case .null:
+            return nil
+        case .string(let string):
+            guard kind != nil else { return .string(string) }
+            text = string
+        case .number(let literal, let isInteger):
+            if kind == nil {
+                return isInteger ? Int64(literal).map(AttributeValue.integer) ?? .string(literal) : .string(literal)
+            }
+            text = literal
+        case .boolean(let flag):
+            if kind == nil { return .boolean(flag) }
+            text = flag ? "true" : "false"
+        }
+        switch AttributeCodec.decode(text, as: kind!) {
+        case .success(let value): return value
+        case .failure(let problem): throw error(.schema, line, "the value of member '\(name)' \(problem.description)")
+        }
+    }
+
+    private func error(_ code: ConnectorError.Code, _ line: Int, _ message: String) -> ConnectorError {
+        ConnectorError(code, "\(settings.path):\(line): \(message)")
+    }
+
+    func write(_ table: FileTable) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(table.source.count + 4096)
+        if table.hasByteOrderMark { output += [0xEF, 0xBB, 0xBF] }
+        for case let row? in table.rows {
+            if let raw = row.raw {
+                output += table.source[raw]
+            } else {
+                append(row.object, to: &output)
+            }
+            output += table.lineEnding
+        }
+        return output
+    }
+
+    /// Writes the anchor attribute first, then the others in name order.
+    private func append(_ object: ConnectorObject, to output: inout [UInt8]) {
+        let anchorName = settings.anchorAttribute
+        let names = [anchorName] + object.attributes.keys.filter { $0 != anchorName }.sorted()
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        for name in names {
+            guard let values = object.attributes[name] else { continue }
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            appendString(name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            if values.count == 1 && settings.multiValued[name] == nil {
+                append(values[0], to: &output)
+            } else {
+                output.append(UInt8(ascii: "["))
+                for (index, value) in values.enumerated() {
+                    if index > 0 { output.append(UInt8(ascii: ",")) }
+                    append(value, to: &output)
+                }
+                output.append(UInt8(ascii: "]"))
+            }
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    private func append(_ value: AttributeValue, to output: inout [UInt8]) {
+        switch value {
+        case .integer(let number): output += String(number).utf8
+        case .boolean(let flag): output += (flag ? "true" : "false").utf8
+        default: appendString(AttributeCodec.encode(value), to: &output)
+        }
+    }
+
+    private func appendString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                output += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}

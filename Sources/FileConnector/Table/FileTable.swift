@@ -1,0 +1,69 @@
+import ConnectorKit
+
+/// A file's objects in file order, with what is needed to write the file back: the original bytes of rows
+/// that did not change (so they are written exactly as they were), the CSV header and the line ending.
+struct FileTable {
+    struct Row {
+        var object: ConnectorObject
+        /// The line the row starts on (0 for a row added by an export).
+        var line: Int
+        /// The row's bytes in ``FileTable/source``, without the line ending, while the row is unchanged.
+        var raw: Range<Int>?
+        /// Whether ``object`` holds the row's values, or only its anchor (see ``FileFormat/read(_:decodingValues:)``).
+        var isDecoded = true
+    }
+
+    /// The file's bytes as read.
+    var source: [UInt8]
+    /// The rows; `nil` for a row deleted by an export.
+    var rows: [Row?] = []
+    /// The position in ``rows`` of each anchor.
+    var index: [Anchor: Int] = [:]
+    /// The CSV header's columns, in order (empty for JSON Lines and an empty CSV file).
+    var columns: [String] = []
+    /// The CSV header's bytes in ``source``, without the line ending.
+    var headerRaw: Range<Int>?
+    /// The line ending the file uses (LF unless its first line ends with CRLF).
+    var lineEnding: [UInt8] = [0x0A]
+    /// Whether the file starts with a UTF-8 byte order mark, kept when writing.
+    var hasByteOrderMark = false
+
+    init(source: [UInt8]) {
+        self.source = source
+    }
+
+    /// Every row still present, in file order.
+    var objects: [ConnectorObject] { rows.compactMap { $0?.object } }
+
+    /// Adds a row read from the file; a duplicate anchor is an error naming both lines.
+    mutating func append(
+        _ object: ConnectorObject, line: Int, raw: Range<Int>, isDecoded: Bool = true, file: String
+    ) throws(ConnectorError) {
+        if let existing = index[object.anchor] {
+            throw ConnectorError(
+                .conflict,
+                "\(file):\(line): anchor already used on line \(rows[existing]!.line); every row needs its own anchor",
+                anchor: object.anchor)
+        }
+        index[object.anchor] = rows.count
+        rows.append(Row(object: object, line: line, raw: raw, isDecoded: isDecoded))
+    }
+
+    /// Reserves room for as many rows as `bytes` has lines, so a large file is read without rehashing.
+    mutating func reserveCapacity(for bytes: UnsafeBufferPointer<UInt8>) {
+        var lines = 1
+        for byte in bytes where byte == 0x0A { lines += 1 }
+        rows.reserveCapacity(lines)
+        index.reserveCapacity(lines)
+    }
+
+    /// The line ending and byte order mark of `bytes`, and where the content starts.
+    static func layout(of bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, bom: Bool, lineEnding: [UInt8]) {
+        let bom = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+        var lineEnding: [UInt8] = [0x0A]
+        if let newline = bytes.firstIndex(of: 0x0A), newline > 0, bytes[newline - 1] == 0x0D {
+            lineEnding = [0x0D, 0x0A]
+        }
+        return (bom ? 3 : 0, bom, lineEnding)
+    }
+}
