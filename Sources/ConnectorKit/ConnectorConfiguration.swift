@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A value in a connector's settings, as written in `tandem.yaml`.
@@ -197,7 +197,8 @@ public struct ConnectorRegistry: Sendable {
     public func makeConnector(_ configuration: ConnectorConfiguration) throws -> any Connector {
         guard let factory = factories[configuration.type] else {
             throw configuration.error(
-                "type", "unknown connector type '\(configuration.type)'; known types: \(typeNames.joined(separator: ", "))")
+                "type",
+                "unknown connector type '\(configuration.type)'; known types: \(typeNames.joined(separator: ", "))")
         }
         return try factory.makeConnector(configuration)
     }

@@ -6,7 +6,8 @@ public struct ConnectorObject: Hashable, Sendable {
     public var distinguishedName: String?
     public var attributes: Attributes
 
-    public init(anchor: Anchor, objectType: ObjectType, distinguishedName: String? = nil, attributes: Attributes = [:]) {
+    public init(anchor: Anchor, objectType: ObjectType, distinguishedName: String? = nil, attributes: Attributes = [:])
+    {
         self.anchor = anchor
         self.objectType = objectType
         self.distinguishedName = distinguishedName

@@ -1,4 +1,5 @@
 import Logging
+
 import struct Foundation.UUID
 
 /// An append-only journal of events, opened for writing by exactly one process.

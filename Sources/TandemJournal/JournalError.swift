@@ -111,7 +111,8 @@ extension JournalError {
                 .diskFull, "\(call) on \(path) failed: the file system is full; the writer has stopped",
                 cause: "errno \(code): \(reason)")
         case ENOENT:
-            return JournalError(.notFound, "\(call) on \(path) failed: no such file or directory",
+            return JournalError(
+                .notFound, "\(call) on \(path) failed: no such file or directory",
                 cause: "errno \(code): \(reason)")
         default:
             return JournalError(.io, "\(call) on \(path) failed", cause: "errno \(code): \(reason)")
@@ -120,9 +121,9 @@ extension JournalError {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -1,4 +1,5 @@
 import Logging
+
 import struct Foundation.UUID
 
 /// How a journal writes: segment size, compression and the bounds of group commit.
@@ -27,9 +28,15 @@ public struct JournalOptions: Sendable {
 
     func validate() throws {
         func bad(_ what: String) -> JournalError { JournalError(.invalidArgument, "journal option \(what)") }
-        guard segmentSizeBytes >= 4096 else { throw bad("segmentSizeBytes must be at least 4096, not \(segmentSizeBytes)") }
-        guard (0...9).contains(compressionLevel) else { throw bad("compressionLevel must be 0–9, not \(compressionLevel)") }
-        guard (1...1_000_000).contains(maxFrameEvents) else { throw bad("maxFrameEvents must be 1–1000000, not \(maxFrameEvents)") }
+        guard segmentSizeBytes >= 4096 else {
+            throw bad("segmentSizeBytes must be at least 4096, not \(segmentSizeBytes)")
+        }
+        guard (0...9).contains(compressionLevel) else {
+            throw bad("compressionLevel must be 0–9, not \(compressionLevel)")
+        }
+        guard (1...1_000_000).contains(maxFrameEvents) else {
+            throw bad("maxFrameEvents must be 1–1000000, not \(maxFrameEvents)")
+        }
         guard (1...FormatV1.maxEventPayloadBytes).contains(maxFrameBytes) else {
             throw bad("maxFrameBytes must be 1–\(FormatV1.maxEventPayloadBytes), not \(maxFrameBytes)")
         }

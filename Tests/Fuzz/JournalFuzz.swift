@@ -59,10 +59,13 @@ private func exercise(_ bytes: [UInt8]) {
     if bytes.count >= 64 && bytes.starts(with: Repair.segmentMagic) {
         let body = bytes[64...]
         let stream = decodeFrames(body, chunks: [body.count])
-        let streamSingle = decodeFrames(body, chunks: Array(repeating: 1, count: min(body.count, 1 << 16)) + [body.count])
+        let streamSingle = decodeFrames(
+            body, chunks: Array(repeating: 1, count: min(body.count, 1 << 16)) + [body.count])
         check(stream == streamSingle, "FrameDecoder after segment header: one-byte chunks", stream, streamSingle)
         if stream.frames.count < whole.frames.count || Array(stream.frames.prefix(whole.frames.count)) != whole.frames {
-            fatalError("SegmentDecoder returned frames that FrameDecoder does not: \(whole.frames.count) vs \(stream.frames.count)")
+            fatalError(
+                "SegmentDecoder returned frames that FrameDecoder does not: \(whole.frames.count) vs \(stream.frames.count)"
+            )
         }
         for frame in stream.frames.dropFirst(whole.frames.count) { checkEvents(frame) }
     }
@@ -85,7 +88,9 @@ private func decodeSegment(_ bytes: [UInt8], chunks: [Int]) -> Outcome {
     }
     // Whatever was fed, asking again without new bytes must not change anything.
     do {
-        if let frame = try decoder.next() { fatalError("SegmentDecoder yielded frame \(frame.header) without new bytes") }
+        if let frame = try decoder.next() {
+            fatalError("SegmentDecoder yielded frame \(frame.header) without new bytes")
+        }
     } catch {
         fatalError("SegmentDecoder threw without new bytes after returning nil: \(error)")
     }

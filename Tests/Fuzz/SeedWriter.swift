@@ -37,7 +37,8 @@ var noise = Noise(state: 0x9E37_79B9_7F4A_7C15)
 let baseTime: Int64 = 1_700_000_000_000_000
 
 func identity(_ i: Int) -> [UInt8] {
-    Array(#"{"uid":"user\#(i)","cn":"Person \#(i)","mail":"user\#(i)@example.org","groups":["staff","g\#(i % 7)"]}"#.utf8)
+    Array(
+        #"{"uid":"user\#(i)","cn":"Person \#(i)","mail":"user\#(i)@example.org","groups":["staff","g\#(i % 7)"]}"#.utf8)
 }
 
 var options = JournalOptions()
@@ -53,7 +54,8 @@ var index = 0
 for page in 0..<6 {
     let events = (0..<(1 + page % 6)).map { _ -> JournalEvent in
         defer { index += 1 }
-        return JournalEvent(type: UInt16(1 + index % 3), timeMicroseconds: baseTime + Int64(index) * 1_500, payload: identity(index))
+        return JournalEvent(
+            type: UInt16(1 + index % 3), timeMicroseconds: baseTime + Int64(index) * 1_500, payload: identity(index))
     }
     try await journal.append(contentsOf: events)
 }
@@ -66,10 +68,12 @@ for n in 0..<4 {
     try await journal.append(contentsOf: events)
 }
 // A single large-ish event in a frame of its own.
-try await journal.append(JournalEvent(type: UInt16.max, timeMicroseconds: baseTime, payload: identity(99_999) + noise.bytes(1200)))
+try await journal.append(
+    JournalEvent(type: UInt16.max, timeMicroseconds: baseTime, payload: identity(99_999) + noise.bytes(1200)))
 try await journal.beginEpoch(2)
 for n in 0..<3 {
-    try await journal.append(JournalEvent(type: 2, timeMicroseconds: baseTime + 200_000 + Int64(n), payload: identity(n)))
+    try await journal.append(
+        JournalEvent(type: 2, timeMicroseconds: baseTime + 200_000 + Int64(n), payload: identity(n)))
 }
 await journal.close()
 

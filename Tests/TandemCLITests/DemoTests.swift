@@ -62,6 +62,9 @@ import Testing
             .write(toFile: directory.file("tandem.yaml"), atomically: true, encoding: .utf8)
         let result = try TandemProcess.run(["status"], directory: directory.path)
         #expect(result.status == 2)
-        #expect(result.stderr == "error: tandem.yaml: rules[0].direction (line 7): unknown direction 'upward'; expected inbound or outbound\n")
+        #expect(
+            result.stderr
+                == "error: tandem.yaml: rules[0].direction (line 7): unknown direction 'upward'; expected inbound or outbound\n"
+        )
     }
 }

@@ -118,7 +118,8 @@ import Testing
         var bytes = header.serialized() + [1, 0, 0]
         header.checksum = bytes.withUnsafeBytes { raw in
             FrameHeader.computeChecksum(
-                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]), payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
+                header: UnsafeRawBufferPointer(rebasing: raw[0..<64]),
+                payload: UnsafeRawBufferPointer(rebasing: raw[64...]))
         }
         bytes.storeLittleEndian(header.checksum, at: 8)
         var decoder = FrameDecoder()

@@ -3,6 +3,13 @@ import Testing
 
 @testable import TandemJournal
 
+/// Options whose logger stays silent: these tests recover thousands of torn tails on purpose.
+private func quiet(_ options: JournalOptions) -> JournalOptions {
+    var options = options
+    options.logger.logLevel = .critical
+    return options
+}
+
 @Suite struct JournalRecoveryTests {
     /// A small journal of three-plus segments, with the events acknowledged.
     private func makeJournal(_ directory: TemporaryDirectory, events: Int = 120) async throws -> [JournalEvent] {
@@ -55,7 +62,7 @@ import Testing
                 }.reduce(0) { $0 + Int($1.frame.count) }
 
                 let journal = try Journal.open(
-                    directory: work.path, options: smallOptions(segmentSize: 4096), fileSystem: fast)
+                    directory: work.path, options: quiet(smallOptions(segmentSize: 4096)), fileSystem: fast)
                 #expect(journal.lastSeq == UInt64(kept), "cut \(segment) at \(cut)")
                 let next = try await journal.append(Events.person(10_000))
                 #expect(next == UInt64(kept + 1))

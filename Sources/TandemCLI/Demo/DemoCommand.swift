@@ -8,7 +8,8 @@ import TandemJournal
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Sync a generated HR system into a directory with the file connector: initial cycle, changes, delta cycle, replay.",
+        abstract:
+            "Sync a generated HR system into a directory with the file connector: initial cycle, changes, delta cycle, replay.",
         discussion: """
             Writes DIR/hr.csv and DIR/groups.csv (the HR system), DIR/tandem.yaml, and syncs them into \
             DIR/directory/*.jsonl. Then hires, renames, moves and lets people go, runs a delta cycle, shows \
@@ -39,9 +40,13 @@ struct DemoCommand: AsyncParsableCommand {
         let marker = root + "/.tandem-demo"
         if manager.fileExists(atPath: root + "/tandem.yaml") || manager.fileExists(atPath: root + "/data") {
             guard manager.fileExists(atPath: marker) else {
-                throw CLIFailure(message: "\(root) holds a Tandem deployment not made by 'tandem demo'; choose another --dir", exitCode: 2)
+                throw CLIFailure(
+                    message: "\(root) holds a Tandem deployment not made by 'tandem demo'; choose another --dir",
+                    exitCode: 2)
             }
-            for item in ["data", "directory", "hr.csv", "groups.csv", "tandem.yaml"] { try? manager.removeItem(atPath: root + "/" + item) }
+            for item in ["data", "directory", "hr.csv", "groups.csv", "tandem.yaml"] {
+                try? manager.removeItem(atPath: root + "/" + item)
+            }
         }
         try manager.createDirectory(atPath: root + "/directory", withIntermediateDirectories: true)
         _ = manager.createFile(atPath: marker, contents: Data("made by tandem demo\n".utf8))
@@ -54,14 +59,17 @@ struct DemoCommand: AsyncParsableCommand {
         try write(DemoScenario.configuration + "\n", to: root + "/tandem.yaml")
         let configuration = try ConfigurationLoader.load(path: root + "/tandem.yaml")
 
-        Terminal.print("== 1. The HR system: \(people) people in \(root)/hr.csv, \(DemoScenario.departments.count) department groups in groups.csv")
+        Terminal.print(
+            "== 1. The HR system: \(people) people in \(root)/hr.csv, \(DemoScenario.departments.count) department groups in groups.csv"
+        )
         Terminal.print("== 2. Initial cycle: full import, full sync, export on every connector")
         let clock = ContinuousClock()
         var elapsed = try await clock.measure {
             try await CycleCommand.runCycle(configuration, initial: true, quiet: true)
         }
         Terminal.print("   initial cycle took \(Self.seconds(elapsed))")
-        Terminal.print("== 3. Confirming import: the directory now holds what was exported (export confirmed by import)")
+        Terminal.print(
+            "== 3. Confirming import: the directory now holds what was exported (export confirmed by import)")
         try await CycleCommand.runCycle(configuration, initial: false, quiet: true)
 
         Terminal.print("== 4. Changes in HR: 5 hires, a surname change, a department move, 3 leavers")
@@ -74,7 +82,9 @@ struct DemoCommand: AsyncParsableCommand {
         for leaver in [15, 16, 17] { staff[leaver].status = "terminated" }
         try write(DemoScenario.peopleCSV(staff), to: root + "/hr.csv")
         try write(DemoScenario.groupsCSV(staff), to: root + "/groups.csv")
-        Terminal.print("   \(staff[moved].employeeID) moves from \(oldDepartment) to \(staff[moved].department); \(staff[15].employeeID), \(staff[16].employeeID), \(staff[17].employeeID) leave")
+        Terminal.print(
+            "   \(staff[moved].employeeID) moves from \(oldDepartment) to \(staff[moved].department); \(staff[15].employeeID), \(staff[16].employeeID), \(staff[17].employeeID) leave"
+        )
 
         Terminal.print("== 5. Delta cycle: delta import, delta sync, export")
         elapsed = try await clock.measure {
@@ -85,16 +95,25 @@ struct DemoCommand: AsyncParsableCommand {
         try await CycleCommand.runCycle(configuration, initial: false, quiet: true)
 
         let state = try EngineContext.replayedState(configuration)
-        Terminal.print("== 6. Pending exports (tandem exports pending): \(state.connectorSpaces.values.reduce(0) { $0 + $1.pendingExports.count })")
-        Terminal.print("   directory holds \(state.space("directory").objects.count) accounts; metaverse holds \(state.metaverse.count) objects")
+        Terminal.print(
+            "== 6. Pending exports (tandem exports pending): \(state.connectorSpaces.values.reduce(0) { $0 + $1.pendingExports.count })"
+        )
+        Terminal.print(
+            "   directory holds \(state.space("directory").objects.count) accounts; metaverse holds \(state.metaverse.count) objects"
+        )
         let renamed = state.space("directory").objects[Anchor(staff[11].employeeID.lowercased())]
-        Terminal.print("   \(staff[11].employeeID.lowercased()) is now '\(renamed?.attributes["cn"]?.first?.text ?? "?")'")
-        Terminal.print("   leavers' accounts: \([15, 16, 17].map { state.space("directory").objects[Anchor(staff[$0].employeeID.lowercased())] == nil ? "deleted" : "still there" }.joined(separator: ", "))")
+        Terminal.print(
+            "   \(staff[11].employeeID.lowercased()) is now '\(renamed?.attributes["cn"]?.first?.text ?? "?")'")
+        Terminal.print(
+            "   leavers' accounts: \([15, 16, 17].map { state.space("directory").objects[Anchor(staff[$0].employeeID.lowercased())] == nil ? "deleted" : "still there" }.joined(separator: ", "))"
+        )
 
         Terminal.print("== 7. Run history (tandem runs)")
         for run in state.runs.suffix(6) {
             let s = run.statistics ?? RunStatistics()
-            Terminal.print("   #\(run.runID) \(run.connector ?? "*") \(run.profile.rawValue): \(run.status?.rawValue ?? "running") adds \(s.adds) updates \(s.updates) deletes \(s.deletes)")
+            Terminal.print(
+                "   #\(run.runID) \(run.connector ?? "*") \(run.profile.rawValue): \(run.status?.rawValue ?? "running") adds \(s.adds) updates \(s.updates) deletes \(s.deletes)"
+            )
         }
 
         Terminal.print("== 8. Replay: the journal alone rebuilds the same state (tandem replay)")
@@ -104,9 +123,13 @@ struct DemoCommand: AsyncParsableCommand {
         Terminal.print("   replayed \(replayed)  \(live == replayed ? "✓ identical" : "✗ DIFFERENT")")
         guard live == replayed else { throw CLIFailure(message: "replay did not reproduce the live state") }
         let stats = try JournalStatistics.collect(directory: EngineContext.journalDirectory(configuration))
-        Terminal.print("   journal: \(stats.events) events in \(stats.frames) frames, \(Terminal.formatBytes(stats.storedBytes)) on disk (\(String(format: "%.1f", stats.compressionRatio))× compressed)")
+        Terminal.print(
+            "   journal: \(stats.events) events in \(stats.frames) frames, \(Terminal.formatBytes(stats.storedBytes)) on disk (\(String(format: "%.1f", stats.compressionRatio))× compressed)"
+        )
         Terminal.print("")
-        Terminal.print("Try: cd \(dir) && tandem status && tandem runs && tandem show hr E100011 && tandem journal inspect data/journal --json | head")
+        Terminal.print(
+            "Try: cd \(dir) && tandem status && tandem runs && tandem show hr E100011 && tandem journal inspect data/journal --json | head"
+        )
     }
 
     private func write(_ text: String, to path: String) throws {

@@ -19,7 +19,8 @@ struct DemoScenario {
 
     static let departments = ["Engineering", "Finance", "Sales", "Support", "Legal", "Research", "People"]
     private static let givenNames = [
-        "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis", "Radia", "Leslie",
+        "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis", "Radia",
+        "Leslie",
         "Shafi", "Niklaus", "Tony", "Hedy", "Vint", "Adele", "Bjarne", "Sophie",
     ]
     private static let surnames = [
@@ -33,7 +34,8 @@ struct DemoScenario {
         let surname = Self.surnames[(i / Self.givenNames.count + i) % Self.surnames.count]
         return Person(
             employeeID: "E\(100_000 + i)", givenName: given, surname: surname,
-            department: Self.departments[(i * 7 / 3) % Self.departments.count], title: Self.titles[i % Self.titles.count],
+            department: Self.departments[(i * 7 / 3) % Self.departments.count],
+            title: Self.titles[i % Self.titles.count],
             manager: i < 7 ? "" : "E\(100_000 + i / 7)", status: "active",
             phones: ["+1 555 \(1000 + i % 9000)", "+1 555 \(2000 + i % 7000)"],
             mail: "\(given.lowercased()).\(surname.lowercased()).\(i)@example.org")
@@ -48,8 +50,11 @@ struct DemoScenario {
     static func peopleCSV(_ people: [Person]) -> String {
         var text = "employeeId,givenName,surname,mail,department,title,manager,status,phones\r\n"
         for p in people {
-            text += [p.employeeID, p.givenName, p.surname, p.mail, p.department, p.title, p.manager, p.status,
-                p.phones.joined(separator: ";")].map(csvField).joined(separator: ",") + "\r\n"
+            text +=
+                [
+                    p.employeeID, p.givenName, p.surname, p.mail, p.department, p.title, p.manager, p.status,
+                    p.phones.joined(separator: ";"),
+                ].map(csvField).joined(separator: ",") + "\r\n"
         }
         return text
     }
@@ -59,7 +64,8 @@ struct DemoScenario {
         var text = "groupId,name,members\r\n"
         for department in departments {
             let members = people.filter { $0.department == department && $0.status == "active" }.map(\.employeeID)
-            text += ["G-\(department.lowercased())", "\(department) department", members.joined(separator: ";")]
+            text +=
+                ["G-\(department.lowercased())", "\(department) department", members.joined(separator: ";")]
                 .map(csvField).joined(separator: ",") + "\r\n"
         }
         return text

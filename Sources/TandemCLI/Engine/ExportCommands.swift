@@ -39,7 +39,8 @@ struct ExportsPendingCommand: AsyncParsableCommand {
                     let held = space.heldDeletes.contains(export.anchor)
                     if json {
                         var object: [String: Any] = [
-                            "connector": name, "anchor": export.anchor.rawValue, "objectType": export.objectType.rawValue,
+                            "connector": name, "anchor": export.anchor.rawValue,
+                            "objectType": export.objectType.rawValue,
                             "held": held,
                         ]
                         switch export.operation {
@@ -59,14 +60,17 @@ struct ExportsPendingCommand: AsyncParsableCommand {
                         EngineContext.printJSON(object)
                         continue
                     }
-                    Terminal.print("\(name)\t\(export.anchor)\t\(Self.describe(export.operation))\(held ? "\t(held: deletion threshold)" : "")")
+                    Terminal.print(
+                        "\(name)\t\(export.anchor)\t\(Self.describe(export.operation))\(held ? "\t(held: deletion threshold)" : "")"
+                    )
                     switch export.operation {
                     case .add(_, let attributes), .update(let attributes):
                         let current = space.objects[export.anchor]?.attributes ?? [:]
                         for attribute in attributes.keys.sorted() {
                             let before = (current[attribute] ?? []).map(\.text).joined(separator: " | ")
                             let after = attributes[attribute]!.map(\.text).joined(separator: " | ")
-                            Terminal.print("\t\t\(attribute): \(before.isEmpty ? "∅" : before) → \(after.isEmpty ? "∅" : after)")
+                            Terminal.print(
+                                "\t\t\(attribute): \(before.isEmpty ? "∅" : before) → \(after.isEmpty ? "∅" : after)")
                         }
                     default: break
                     }
@@ -79,7 +83,9 @@ struct ExportsPendingCommand: AsyncParsableCommand {
 struct ApproveDeletesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve-deletes",
-        abstract: "Approve deletes held by the deletion threshold: all of them, or the anchors listed in a file (one per line).")
+        abstract:
+            "Approve deletes held by the deletion threshold: all of them, or the anchors listed in a file (one per line)."
+    )
 
     @OptionGroup var deployment: DeploymentOptions
     @Argument(help: "The connector.") var connector: String
@@ -98,8 +104,10 @@ struct ApproveDeletesCommand: AsyncParsableCommand {
                 guard let text = try? String(contentsOfFile: anchors, encoding: .utf8) else {
                     throw CLIFailure(message: "cannot read \(anchors)", exitCode: 2)
                 }
-                list = text.split(whereSeparator: \.isNewline).map { Anchor(String($0).trimmingCharacters(in: .whitespaces)) }
-                    .filter { !$0.rawValue.isEmpty }
+                list = text.split(whereSeparator: \.isNewline).map {
+                    Anchor(String($0).trimmingCharacters(in: .whitespaces))
+                }
+                .filter { !$0.rawValue.isEmpty }
             }
             let chosen = list
             let approved = try await withInterruptibleEngine(configuration) { engine in

@@ -6,7 +6,8 @@ extension RunProfile: ExpressibleByArgument {}
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run one profile on one connector: full-import, delta-import, full-sync, delta-sync or export.")
+        commandName: "run",
+        abstract: "Run one profile on one connector: full-import, delta-import, full-sync, delta-sync or export.")
 
     @OptionGroup var deployment: DeploymentOptions
     @Argument(help: "The connector.") var connector: String
@@ -27,7 +28,9 @@ struct RunCommand: AsyncParsableCommand {
 struct CycleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cycle",
-        abstract: "Run the delta cycle (delta import, delta sync, export on every connector), or with --initial the initial cycle.")
+        abstract:
+            "Run the delta cycle (delta import, delta sync, export on every connector), or with --initial the initial cycle."
+    )
 
     @OptionGroup var deployment: DeploymentOptions
     @Flag(help: "Full import, full sync, export.") var initial = false
@@ -35,9 +38,11 @@ struct CycleCommand: AsyncParsableCommand {
     static func report(connector: String?, profile: RunProfile, _ finished: RunFinished) {
         let s = finished.statistics
         var line = "#\(finished.runID) \(connector ?? "*") \(profile.rawValue): \(finished.status.rawValue) — "
-        line += "adds \(s.adds), updates \(s.updates), deletes \(s.deletes), unchanged \(s.unchanged), errors \(s.errors)"
+        line +=
+            "adds \(s.adds), updates \(s.updates), deletes \(s.deletes), unchanged \(s.unchanged), errors \(s.errors)"
         if s.projections + s.joins + s.disconnections + s.exportsStaged > 0 {
-            line += "; projections \(s.projections), joins \(s.joins), disconnections \(s.disconnections), exports staged \(s.exportsStaged)"
+            line +=
+                "; projections \(s.projections), joins \(s.joins), disconnections \(s.disconnections), exports staged \(s.exportsStaged)"
         }
         Terminal.print(line)
         if !finished.message.isEmpty { Terminal.print("   \(finished.message)") }

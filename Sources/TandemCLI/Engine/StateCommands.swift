@@ -8,7 +8,8 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the engine's state: journal position, epoch, state digest, objects, pending exports, last run.",
-        discussion: "Rebuilds the state from the journal without writing anything, so it works beside a running server.")
+        discussion: "Rebuilds the state from the journal without writing anything, so it works beside a running server."
+    )
 
     @OptionGroup var deployment: DeploymentOptions
     @Flag(help: "Print one JSON object.") var json = false
@@ -21,26 +22,29 @@ struct StatusCommand: AsyncParsableCommand {
             var connectors: [String: Any] = [:]
             for name in names {
                 let space = state.space(name)
-                connectors[name] = [
-                    "objects": space.objects.count, "pendingExports": space.pendingExports.count,
-                    "errors": space.errors.count, "heldDeletes": space.heldDeletes.count,
-                    "watermark": space.watermark?.value ?? NSNull(),
-                ] as [String: Any]
+                connectors[name] =
+                    [
+                        "objects": space.objects.count, "pendingExports": space.pendingExports.count,
+                        "errors": space.errors.count, "heldDeletes": space.heldDeletes.count,
+                        "watermark": space.watermark?.value ?? NSNull(),
+                    ] as [String: Any]
             }
             let last = state.runs.last
-            let lastRun: Any = last.map { run in
-                [
-                    "runID": run.runID, "connector": run.connector ?? NSNull(), "profile": run.profile.rawValue,
-                    "status": run.status?.rawValue ?? "running",
-                    "started": Terminal.formatTime(microseconds: run.startTimeMicroseconds),
-                ] as [String: Any]
-            } ?? NSNull()
+            let lastRun: Any =
+                last.map { run in
+                    [
+                        "runID": run.runID, "connector": run.connector ?? NSNull(), "profile": run.profile.rawValue,
+                        "status": run.status?.rawValue ?? "running",
+                        "started": Terminal.formatTime(microseconds: run.startTimeMicroseconds),
+                    ] as [String: Any]
+                } ?? NSNull()
             if json {
-                EngineContext.printJSON([
-                    "lastSeq": state.lastSeq, "epoch": state.epoch, "stateDigest": state.stateDigest,
-                    "metaverseObjects": state.metaverse.count, "connectors": connectors, "lastRun": lastRun,
-                    "configurationHash": state.configurationHash ?? NSNull(),
-                ] as [String: Any])
+                EngineContext.printJSON(
+                    [
+                        "lastSeq": state.lastSeq, "epoch": state.epoch, "stateDigest": state.stateDigest,
+                        "metaverseObjects": state.metaverse.count, "connectors": connectors, "lastRun": lastRun,
+                        "configurationHash": state.configurationHash ?? NSNull(),
+                    ] as [String: Any])
                 return
             }
             Terminal.print("lastSeq:      \(state.lastSeq)")
@@ -55,7 +59,8 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if let last {
                 Terminal.print(
-                    "last run:     #\(last.runID) \(last.profile.rawValue) \(last.connector ?? "all") → \(last.status?.rawValue ?? "running")")
+                    "last run:     #\(last.runID) \(last.profile.rawValue) \(last.connector ?? "all") → \(last.status?.rawValue ?? "running")"
+                )
             }
         }
     }
@@ -64,7 +69,8 @@ struct StatusCommand: AsyncParsableCommand {
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Rebuild the state from the journal alone, in memory, and print its digest. Never writes the journal.")
+        abstract: "Rebuild the state from the journal alone, in memory, and print its digest. Never writes the journal."
+    )
 
     @OptionGroup var deployment: DeploymentOptions
     @Option(help: "Stop after this seq.") var toSeq: UInt64?
@@ -78,9 +84,11 @@ struct ReplayCommand: AsyncParsableCommand {
             let elapsed = try clock.measure { state = try EngineContext.replayedState(configuration, through: toSeq) }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if json {
-                EngineContext.printJSON([
-                    "lastSeq": state.lastSeq, "stateDigest": state.stateDigest, "seconds": (seconds * 1000).rounded() / 1000,
-                ] as [String: Any])
+                EngineContext.printJSON(
+                    [
+                        "lastSeq": state.lastSeq, "stateDigest": state.stateDigest,
+                        "seconds": (seconds * 1000).rounded() / 1000,
+                    ] as [String: Any])
             } else {
                 Terminal.print("replayed through seq \(state.lastSeq) in \(String(format: "%.2f", seconds)) s")
                 Terminal.print("stateDigest: \(state.stateDigest)")
@@ -103,15 +111,17 @@ struct RunsCommand: AsyncParsableCommand {
             for run in state.runs.suffix(last) {
                 let s = run.statistics ?? RunStatistics()
                 if json {
-                    EngineContext.printJSON([
-                        "runID": run.runID, "connector": run.connector ?? NSNull(), "profile": run.profile.rawValue,
-                        "status": run.status?.rawValue ?? "running",
-                        "started": Terminal.formatTime(microseconds: run.startTimeMicroseconds),
-                        "adds": s.adds, "updates": s.updates, "deletes": s.deletes, "renames": s.renames,
-                        "unchanged": s.unchanged, "errors": s.errors, "projections": s.projections, "joins": s.joins,
-                        "disconnections": s.disconnections, "exportsStaged": s.exportsStaged,
-                        "message": run.message ?? "",
-                    ] as [String: Any])
+                    EngineContext.printJSON(
+                        [
+                            "runID": run.runID, "connector": run.connector ?? NSNull(), "profile": run.profile.rawValue,
+                            "status": run.status?.rawValue ?? "running",
+                            "started": Terminal.formatTime(microseconds: run.startTimeMicroseconds),
+                            "adds": s.adds, "updates": s.updates, "deletes": s.deletes, "renames": s.renames,
+                            "unchanged": s.unchanged, "errors": s.errors, "projections": s.projections,
+                            "joins": s.joins,
+                            "disconnections": s.disconnections, "exportsStaged": s.exportsStaged,
+                            "message": run.message ?? "",
+                        ] as [String: Any])
                 } else {
                     var line = "#\(run.runID)\t\(Terminal.formatTime(microseconds: run.startTimeMicroseconds))\t"
                     line += "\(run.connector ?? "*")\t\(run.profile.rawValue)\t\(run.status?.rawValue ?? "running")\t"
@@ -129,7 +139,8 @@ struct RunsCommand: AsyncParsableCommand {
 
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print a connector-space object (CONNECTOR ANCHOR) or a metaverse object (--mv ID) with its links.")
+        commandName: "show",
+        abstract: "Print a connector-space object (CONNECTOR ANCHOR) or a metaverse object (--mv ID) with its links.")
 
     @OptionGroup var deployment: DeploymentOptions
     @Argument(help: "The connector.") var connector: String?
@@ -153,8 +164,12 @@ struct ShowCommand: AsyncParsableCommand {
                 Terminal.print("mv:\(mv) (\(object.objectType))")
                 for name in object.attributes.keys.sorted() {
                     let value = object.attributes[name]!
-                    let shown = value.isAuthoritativeNull ? "AuthoritativeNull" : value.values.map(\.text).joined(separator: " | ")
-                    Terminal.print("  \(name): \(shown)    ← \(value.contributor.rule) from \(value.contributor.connector)/\(value.contributor.anchor)")
+                    let shown =
+                        value.isAuthoritativeNull
+                        ? "AuthoritativeNull" : value.values.map(\.text).joined(separator: " | ")
+                    Terminal.print(
+                        "  \(name): \(shown)    ← \(value.contributor.rule) from \(value.contributor.connector)/\(value.contributor.anchor)"
+                    )
                 }
                 for link in object.links.sorted() { Terminal.print("  linked: \(link)") }
                 return
@@ -163,13 +178,17 @@ struct ShowCommand: AsyncParsableCommand {
             guard let object = space.objects[Anchor(anchor!)] else {
                 throw CLIFailure(message: "connector \(connector!) holds no object with anchor \(anchor!)", exitCode: 2)
             }
-            Terminal.print("\(connector!)/\(object.anchor) (\(object.objectType))\(object.isPendingAdd ? " — provisioned, awaiting export" : "")")
+            Terminal.print(
+                "\(connector!)/\(object.anchor) (\(object.objectType))\(object.isPendingAdd ? " — provisioned, awaiting export" : "")"
+            )
             if let dn = object.distinguishedName { Terminal.print("  dn: \(dn)") }
             for name in object.attributes.keys.sorted() {
                 Terminal.print("  \(name): \(object.attributes[name]!.map(\.text).joined(separator: " | "))")
             }
             Terminal.print("  metaverse: \(object.metaverseID.map { "mv:\($0.rawValue)" } ?? "not joined")")
-            if let pending = space.pendingExports[object.anchor] { Terminal.print("  pending export: \(ExportsPendingCommand.describe(pending.operation))") }
+            if let pending = space.pendingExports[object.anchor] {
+                Terminal.print("  pending export: \(ExportsPendingCommand.describe(pending.operation))")
+            }
             if let error = space.errors[object.anchor] { Terminal.print("  error: \(error.code): \(error.message)") }
         }
     }

@@ -67,7 +67,8 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     static func textLine(_ stored: StoredEvent) -> String {
-        let prefix = "\(stored.seq)\t\(stored.epoch)\t\(Terminal.formatTime(microseconds: stored.event.timeMicroseconds))\t"
+        let prefix =
+            "\(stored.seq)\t\(stored.epoch)\t\(Terminal.formatTime(microseconds: stored.event.timeMicroseconds))\t"
             + "type=\(stored.event.type)\t\(stored.event.payload.count)B\t"
         if let event = try? EngineEventCodec.decode(stored) { return prefix + summary(event) }
         let (text, encoding) = payloadText(stored.event.payload)

@@ -39,7 +39,8 @@ struct JournalTourCommand: AsyncParsableCommand {
         if manager.fileExists(atPath: journalDirectory) {
             guard manager.fileExists(atPath: marker) else {
                 throw CLIFailure(
-                    message: "\(journalDirectory) exists and was not made by 'tandem journal tour'; choose another --dir")
+                    message:
+                        "\(journalDirectory) exists and was not made by 'tandem journal tour'; choose another --dir")
             }
             try manager.removeItem(atPath: journalDirectory)
         }

@@ -38,23 +38,28 @@ extension Configuration {
                     settings["type"] = connector.type
                     return (connector.name, settings)
                 }, uniquingKeysWith: { a, _ in a }),
-            "metaverse": Dictionary(metaverse.map { ($0.key.rawValue, ["unique": $0.value.unique]) }, uniquingKeysWith: { a, _ in a }),
+            "metaverse": Dictionary(
+                metaverse.map { ($0.key.rawValue, ["unique": $0.value.unique]) }, uniquingKeysWith: { a, _ in a }),
             "inbound": inboundRules.map {
                 [
-                    "name": $0.name, "connector": $0.connector, "from": $0.sourceType.rawValue, "to": $0.targetType.rawValue,
+                    "name": $0.name, "connector": $0.connector, "from": $0.sourceType.rawValue,
+                    "to": $0.targetType.rawValue,
                     "precedence": $0.precedence, "scope": filter($0.scope), "join": join($0.join),
                     "projection": $0.projection, "flows": flows($0.flows),
                 ] as [String: Any]
             },
             "outbound": outboundRules.map {
                 [
-                    "name": $0.name, "connector": $0.connector, "from": $0.sourceType.rawValue, "to": $0.targetType.rawValue,
-                    "precedence": $0.precedence, "scope": filter($0.scope), "join": join($0.join), "provision": $0.provision,
+                    "name": $0.name, "connector": $0.connector, "from": $0.sourceType.rawValue,
+                    "to": $0.targetType.rawValue,
+                    "precedence": $0.precedence, "scope": filter($0.scope), "join": join($0.join),
+                    "provision": $0.provision,
                     "deprovision": $0.deprovision.rawValue, "dn": $0.distinguishedName ?? "", "flows": flows($0.flows),
                 ] as [String: Any]
             },
             "exportDeletionThreshold": [
-                "count": deletionThreshold.count, "percent": deletionThreshold.percent, "enabled": deletionThreshold.enabled,
+                "count": deletionThreshold.count, "percent": deletionThreshold.percent,
+                "enabled": deletionThreshold.enabled,
             ],
             "errorLimit": errorLimit,
         ]

@@ -16,7 +16,9 @@ public enum ConfigurationLoader {
         return try parse(text, baseDirectory: base, file: path)
     }
 
-    public static func parse(_ text: String, baseDirectory: String, file: String = "tandem.yaml") throws -> Configuration {
+    public static func parse(_ text: String, baseDirectory: String, file: String = "tandem.yaml") throws
+        -> Configuration
+    {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -160,7 +162,9 @@ private struct Reader {
             case "count": threshold.count = try integer(value, "\(path).count")
             case "percent":
                 threshold.percent = try integer(value, "\(path).percent")
-                guard (0...100).contains(threshold.percent) else { throw fail("\(path).percent", value, "must be 0–100") }
+                guard (0...100).contains(threshold.percent) else {
+                    throw fail("\(path).percent", value, "must be 0–100")
+                }
             default: threshold.enabled = try boolean(value, "\(path).enabled")
             }
         }
@@ -219,7 +223,9 @@ private struct Reader {
             return .list(try items.enumerated().map { try configurationValue($1, "\(path)[\($0)]") })
         case .mapping:
             var result: [String: ConfigurationValue] = [:]
-            for (key, _, value) in try entries(node, path) { result[key] = try configurationValue(value, "\(path).\(key)") }
+            for (key, _, value) in try entries(node, path) {
+                result[key] = try configurationValue(value, "\(path).\(key)")
+            }
             return .map(result)
         }
     }
@@ -232,7 +238,9 @@ private struct Reader {
     func rule(_ node: Node, _ path: String) throws -> AnyRule {
         let fields = try Dictionary(entries(node, path).map { ($0.0, ($0.1, $0.2)) }, uniquingKeysWith: { a, _ in a })
         func required(_ key: String) throws -> String {
-            guard let (_, value) = fields[key] else { throw fail("\(path).\(key)", node, "required setting is missing") }
+            guard let (_, value) = fields[key] else {
+                throw fail("\(path).\(key)", node, "required setting is missing")
+            }
             return try string(value, "\(path).\(key)")
         }
         let name = try required("name")
@@ -266,11 +274,13 @@ private struct Reader {
                     name: name, connector: try required("connector"), sourceType: ObjectType(try required("from")),
                     targetType: ObjectType(try required("to")), precedence: precedence, scope: scope, join: join,
                     provision: try fields["provision"].map { try boolean($0.1, "\(path).provision") } ?? false,
-                    deprovision: deprovision, distinguishedName: try fields["dn"].map { try string($0.1, "\(path).dn") },
+                    deprovision: deprovision,
+                    distinguishedName: try fields["dn"].map { try string($0.1, "\(path).dn") },
                     flows: flows))
         default:
             throw fail(
-                "\(path).direction", fields["direction"]?.1, "unknown direction '\(direction)'; expected inbound or outbound")
+                "\(path).direction", fields["direction"]?.1,
+                "unknown direction '\(direction)'; expected inbound or outbound")
         }
     }
 
@@ -283,7 +293,9 @@ private struct Reader {
                 var attribute: String?
                 var op: ScopingFilter.Operator?
                 var values: [String] = []
-                for (key, _, value) in try entries(conditionNode, conditionPath, allowed: ["attribute", "op", "value", "values"]) {
+                for (key, _, value) in try entries(
+                    conditionNode, conditionPath, allowed: ["attribute", "op", "value", "values"])
+                {
                     switch key {
                     case "attribute": attribute = try string(value, "\(conditionPath).attribute")
                     case "op":
@@ -291,7 +303,8 @@ private struct Reader {
                         guard let parsed = ScopingFilter.Operator(rawValue: text) else {
                             throw fail(
                                 "\(conditionPath).op", value,
-                                "unknown operator '\(text)'; expected one of \(ScopingFilter.Operator.allCases.map(\.rawValue).joined(separator: ", "))")
+                                "unknown operator '\(text)'; expected one of \(ScopingFilter.Operator.allCases.map(\.rawValue).joined(separator: ", "))"
+                            )
                         }
                         op = parsed
                     case "value": values = [try string(value, "\(conditionPath).value")]
@@ -301,7 +314,9 @@ private struct Reader {
                         }
                     }
                 }
-                guard let attribute else { throw fail("\(conditionPath).attribute", conditionNode, "required setting is missing") }
+                guard let attribute else {
+                    throw fail("\(conditionPath).attribute", conditionNode, "required setting is missing")
+                }
                 guard let op else { throw fail("\(conditionPath).op", conditionNode, "required setting is missing") }
                 if ![.present, .absent].contains(op) && values.isEmpty {
                     throw fail(conditionPath, conditionNode, "operator \(op.rawValue) needs a value")
@@ -320,8 +335,11 @@ private struct Reader {
                 var source: String?
                 var target: String?
                 for (key, _, value) in try entries(conditionNode, conditionPath, allowed: ["source", "target"]) {
-                    if key == "source" { source = try string(value, "\(conditionPath).source") }
-                    else { target = try string(value, "\(conditionPath).target") }
+                    if key == "source" {
+                        source = try string(value, "\(conditionPath).source")
+                    } else {
+                        target = try string(value, "\(conditionPath).target")
+                    }
                 }
                 guard let source, let target else {
                     throw fail(conditionPath, conditionNode, "a join condition needs both source and target")
@@ -342,17 +360,28 @@ private struct Reader {
     func validate(_ configuration: Configuration, _ root: Node) throws {
         let names = Set(configuration.connectors.map(\.name))
         for (index, rule) in configuration.inboundRules.enumerated() where !names.contains(rule.connector) {
-            throw fail("rules", root, "rule \"\(rule.name)\" (inbound #\(index + 1)) names connector '\(rule.connector)', which is not configured")
+            throw fail(
+                "rules", root,
+                "rule \"\(rule.name)\" (inbound #\(index + 1)) names connector '\(rule.connector)', which is not configured"
+            )
         }
         for (index, rule) in configuration.outboundRules.enumerated() where !names.contains(rule.connector) {
-            throw fail("rules", root, "rule \"\(rule.name)\" (outbound #\(index + 1)) names connector '\(rule.connector)', which is not configured")
+            throw fail(
+                "rules", root,
+                "rule \"\(rule.name)\" (outbound #\(index + 1)) names connector '\(rule.connector)', which is not configured"
+            )
         }
         let ruleNames = configuration.inboundRules.map(\.name) + configuration.outboundRules.map(\.name)
         if let duplicate = Dictionary(grouping: ruleNames, by: { $0 }).first(where: { $1.count > 1 })?.key {
-            throw fail("rules", root, "two rules are named \"\(duplicate)\"; rule names identify contributors and must be unique")
+            throw fail(
+                "rules", root,
+                "two rules are named \"\(duplicate)\"; rule names identify contributors and must be unique")
         }
         for rule in configuration.inboundRules where configuration.metaverse[rule.targetType] == nil {
-            throw fail("rules", root, "rule \"\(rule.name)\" projects to metaverse type '\(rule.targetType)', which is not declared under metaverse")
+            throw fail(
+                "rules", root,
+                "rule \"\(rule.name)\" projects to metaverse type '\(rule.targetType)', which is not declared under metaverse"
+            )
         }
     }
 }

@@ -32,7 +32,8 @@ public struct ConnectorSpaceObject: Hashable, Sendable {
     }
 
     public var connectorObject: ConnectorObject {
-        ConnectorObject(anchor: anchor, objectType: objectType, distinguishedName: distinguishedName, attributes: attributes)
+        ConnectorObject(
+            anchor: anchor, objectType: objectType, distinguishedName: distinguishedName, attributes: attributes)
     }
 }
 

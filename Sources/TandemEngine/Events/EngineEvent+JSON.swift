@@ -18,7 +18,8 @@ extension EngineEvent {
             object["status"] = e.status.rawValue
             let s = e.statistics
             object["statistics"] = [
-                "adds": s.adds, "updates": s.updates, "deletes": s.deletes, "renames": s.renames, "unchanged": s.unchanged,
+                "adds": s.adds, "updates": s.updates, "deletes": s.deletes, "renames": s.renames,
+                "unchanged": s.unchanged,
                 "errors": s.errors, "projections": s.projections, "joins": s.joins, "disconnections": s.disconnections,
                 "exportsStaged": s.exportsStaged,
             ]
@@ -37,7 +38,8 @@ extension EngineEvent {
             object["results"] = e.results.map { result -> [String: any Sendable] in
                 switch result.outcome {
                 case .applied(let anchor): ["anchor": result.anchor.rawValue, "applied": anchor.rawValue]
-                case .failed(let code, let message): ["anchor": result.anchor.rawValue, "failed": code, "message": message]
+                case .failed(let code, let message):
+                    ["anchor": result.anchor.rawValue, "failed": code, "message": message]
                 }
             }
         case .deletesApproved(let e):
@@ -98,16 +100,24 @@ extension EngineEvent {
         case .join(let link, let id): ["join": "\(link)", "to": "\(id)"]
         case .disconnect(let link, let id): ["disconnect": "\(link)", "from": "\(id)"]
         case .setAttribute(let id, let attribute, let values, let c):
-            ["set": "\(id)", "attribute": attribute, "values": json(values), "rule": c.rule, "source": "\(c.connector)/\(c.anchor)", "precedence": c.precedence]
+            [
+                "set": "\(id)", "attribute": attribute, "values": json(values), "rule": c.rule,
+                "source": "\(c.connector)/\(c.anchor)", "precedence": c.precedence,
+            ]
         case .setAuthoritativeNull(let id, let attribute, let c):
-            ["authoritativeNull": "\(id)", "attribute": attribute, "rule": c.rule, "source": "\(c.connector)/\(c.anchor)", "precedence": c.precedence]
+            [
+                "authoritativeNull": "\(id)", "attribute": attribute, "rule": c.rule,
+                "source": "\(c.connector)/\(c.anchor)", "precedence": c.precedence,
+            ]
         case .removeAttribute(let id, let attribute): ["remove": "\(id)", "attribute": attribute]
         case .deleteMetaverseObject(let id): ["deleteMetaverseObject": "\(id)"]
         case .provision(let link, let type, let dn, let id):
             ["provision": "\(link)", "objectType": type.rawValue, "dn": dn ?? "", "for": "\(id)"]
         case .stageExport(let connector, let export):
             {
-                var object: [String: any Sendable] = ["stageExport": "\(connector)/\(export.anchor)", "objectType": export.objectType.rawValue]
+                var object: [String: any Sendable] = [
+                    "stageExport": "\(connector)/\(export.anchor)", "objectType": export.objectType.rawValue,
+                ]
                 switch export.operation {
                 case .add(let dn, let attributes):
                     object["operation"] = "add"
@@ -125,7 +135,8 @@ extension EngineEvent {
                 return object
             }()
         case .clearExport(let link): ["clearExport": "\(link)"]
-        case .recordError(let link, let error): ["error": "\(link)", "code": error.code, "message": error.message, "rule": error.rule ?? ""]
+        case .recordError(let link, let error):
+            ["error": "\(link)", "code": error.code, "message": error.message, "rule": error.rule ?? ""]
         case .clearError(let link): ["clearError": "\(link)"]
         case .holdDelete(let link): ["holdDelete": "\(link)"]
         case .markSynchronized(let connector): ["markSynchronized": connector]

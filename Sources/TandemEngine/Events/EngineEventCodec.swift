@@ -22,8 +22,10 @@ public enum EngineEventCodec {
             w.varint(e.runID)
             w.string(e.status.rawValue)
             let s = e.statistics
-            for n in [s.adds, s.updates, s.deletes, s.renames, s.unchanged, s.errors, s.projections, s.joins,
-                s.disconnections, s.exportsStaged] { w.count(n) }
+            for n in [
+                s.adds, s.updates, s.deletes, s.renames, s.unchanged, s.errors, s.projections, s.joins,
+                s.disconnections, s.exportsStaged,
+            ] { w.count(n) }
             w.string(e.message)
         case .objectsImported(let e):
             w.varint(e.runID)
@@ -71,12 +73,14 @@ public enum EngineEventCodec {
             let codecVersion = try r.byte()
             guard codecVersion == version else {
                 throw EngineError(
-                    .malformedEvent, "\(kind.name) event uses codec version \(codecVersion); this build reads version \(version)",
+                    .malformedEvent,
+                    "\(kind.name) event uses codec version \(codecVersion); this build reads version \(version)",
                     seq: stored.seq)
             }
             let event = try decodeBody(kind, &r)
             guard r.isAtEnd else {
-                throw EngineError(.malformedEvent, "\(kind.name) event has trailing bytes at offset \(r.offset)", seq: stored.seq)
+                throw EngineError(
+                    .malformedEvent, "\(kind.name) event has trailing bytes at offset \(r.offset)", seq: stored.seq)
             }
             return event
         } catch let error as BinaryReader.Malformed {
@@ -128,7 +132,8 @@ public enum EngineEventCodec {
             changes.reserveCapacity(n)
             for _ in 0..<n { changes.append(try decodeChange(&r)) }
             let watermark = try r.optionalString().map(Watermark.init)
-            return .objectsImported(ObjectsImported(runID: runID, connector: connector, changes: changes, watermark: watermark))
+            return .objectsImported(
+                ObjectsImported(runID: runID, connector: connector, changes: changes, watermark: watermark))
         case .syncDecisions:
             let runID = try r.varint()
             let n = try r.count()
@@ -350,7 +355,8 @@ public enum EngineEventCodec {
     private static func decodeDecision(_ r: inout BinaryReader) throws -> SyncDecision {
         switch try r.byte() {
         case 0:
-            return .project(MetaverseID(try r.varint()), objectType: ObjectType(try r.string()), from: try decodeLink(&r))
+            return .project(
+                MetaverseID(try r.varint()), objectType: ObjectType(try r.string()), from: try decodeLink(&r))
         case 1: return .join(try decodeLink(&r), to: MetaverseID(try r.varint()))
         case 2: return .disconnect(try decodeLink(&r), from: MetaverseID(try r.varint()))
         case 3:
@@ -380,11 +386,13 @@ public enum EngineEventCodec {
             }
             let id = try r.bool() ? MetaverseID(try r.varint()) : nil
             return .stageExport(
-                connector: connector, PendingExport(anchor: anchor, objectType: type, operation: operation, metaverseID: id))
+                connector: connector,
+                PendingExport(anchor: anchor, objectType: type, operation: operation, metaverseID: id))
         case 9: return .clearExport(try decodeLink(&r))
         case 10:
             let link = try decodeLink(&r)
-            return .recordError(link, SyncErrorRecord(rule: try r.optionalString(), code: try r.string(), message: try r.string()))
+            return .recordError(
+                link, SyncErrorRecord(rule: try r.optionalString(), code: try r.string(), message: try r.string()))
         case 11: return .clearError(try decodeLink(&r))
         case 12: return .holdDelete(try decodeLink(&r))
         case 13: return .markSynchronized(connector: try r.string())

@@ -35,6 +35,9 @@ struct ProgressReporter {
         let now = ContinuousClock.now
         guard force || now - lastReport >= .milliseconds(250) else { return }
         lastReport = now
-        handler(RunProgress(connector: connector, profile: profile, stage: stage, processed: processed, total: total, elapsed: now - start))
+        handler(
+            RunProgress(
+                connector: connector, profile: profile, stage: stage, processed: processed, total: total,
+                elapsed: now - start))
     }
 }

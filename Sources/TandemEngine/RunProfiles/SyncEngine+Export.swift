@@ -15,14 +15,20 @@ extension SyncEngine {
             let newlyHeld = held.subtracting(space.heldDeletes).sorted()
             if !newlyHeld.isEmpty {
                 try await commit([
-                    .syncDecisions(SyncDecisions(runID: runID, decisions: newlyHeld.map { .holdDelete(ConnectorSpaceLink(connector: name, anchor: $0)) }))
+                    .syncDecisions(
+                        SyncDecisions(
+                            runID: runID,
+                            decisions: newlyHeld.map { .holdDelete(ConnectorSpaceLink(connector: name, anchor: $0)) }))
                 ])
             }
             logger.warning(
                 "export deletes held: they exceed the deletion threshold",
                 metadata: ["connector": "\(name)", "deletes": "\(held.count)", "objects": "\(total)"])
         }
-        let toExport = pending.filter { !held.contains($0.anchor) && !space.heldDeletes.contains($0.anchor) || space.approvedDeletes.contains($0.anchor) }
+        let toExport = pending.filter {
+            !held.contains($0.anchor) && !space.heldDeletes.contains($0.anchor)
+                || space.approvedDeletes.contains($0.anchor)
+        }
         let pageSize = max(1, connector.capabilities.pageSize)
         var progress = ProgressReporter(connector: name, profile: .export, stage: "exporting", handler: progressHandler)
         var start = 0
@@ -33,7 +39,8 @@ extension SyncEngine {
             let changes = page.map(Self.change(for:))
             let results = try await exportWithRetry(connector, changes, name: name)
             guard results.count == page.count else {
-                throw ConnectorError(.protocolViolation, "export returned \(results.count) results for \(page.count) changes")
+                throw ConnectorError(
+                    .protocolViolation, "export returned \(results.count) results for \(page.count) changes")
             }
             var outcomes: [(anchor: Anchor, outcome: ExportOutcome)] = []
             for (export, result) in zip(page, results) {
@@ -63,7 +70,9 @@ extension SyncEngine {
         case .add(let dn, let attributes):
             // A provisional anchor is Tandem's own; the connected system gives the real one.
             let anchor = export.anchor.rawValue.hasPrefix("~provisional:") ? Anchor("") : export.anchor
-            return .add(ConnectorObject(anchor: anchor, objectType: export.objectType, distinguishedName: dn, attributes: attributes))
+            return .add(
+                ConnectorObject(
+                    anchor: anchor, objectType: export.objectType, distinguishedName: dn, attributes: attributes))
         case .update(let attributes):
             return .update(
                 anchor: export.anchor, objectType: export.objectType,
@@ -76,13 +85,17 @@ extension SyncEngine {
     }
 
     /// Retries a whole export call that failed transiently (busy, unreachable), with backoff.
-    func exportWithRetry(_ connector: any Connector, _ changes: [ObjectChange], name: String) async throws -> [ExportResult] {
+    func exportWithRetry(_ connector: any Connector, _ changes: [ObjectChange], name: String) async throws
+        -> [ExportResult]
+    {
         var delay = Duration.milliseconds(200)
         for attempt in 1...4 {
             do {
                 return try await connector.export(changes)
             } catch let error as ConnectorError where error.code.isRetryable && attempt < 4 {
-                logger.warning("export failed transiently; retrying", metadata: ["connector": "\(name)", "attempt": "\(attempt)", "error": "\(error)"])
+                logger.warning(
+                    "export failed transiently; retrying",
+                    metadata: ["connector": "\(name)", "attempt": "\(attempt)", "error": "\(error)"])
                 try await Task.sleep(for: delay)
                 delay *= 3
             }

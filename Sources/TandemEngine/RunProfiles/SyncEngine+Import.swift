@@ -3,13 +3,15 @@ import ConnectorKit
 extension SyncEngine {
     /// Imports a connector's objects into its connector space, one journal event per batch.
     /// Objects that did not change are not journaled. A full import deletes what it did not see.
-    func importObjects(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws {
+    func importObjects(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws
+    {
         let connector = try connector(name)
         let watermark = state.space(name).watermark
         let mode: ImportRequest.Mode = if !full, let watermark { .delta(watermark) } else { .full }
         let request = ImportRequest(mode: mode, connectorSpace: ConnectorSpaceSnapshot(space: state.space(name)))
         var seen = Set<Anchor>()
-        var progress = ProgressReporter(connector: name, profile: full ? .fullImport : .deltaImport, stage: "importing", handler: progressHandler)
+        var progress = ProgressReporter(
+            connector: name, profile: full ? .fullImport : .deltaImport, stage: "importing", handler: progressHandler)
         var processed = 0
         for try await batch in connector.importObjects(request) {
             processed += batch.items.count
@@ -32,14 +34,16 @@ extension SyncEngine {
                 case .change(.update(let anchor, _, let attributeChanges)):
                     seen.insert(anchor)
                     guard space.objects[anchor] != nil else {
-                        throw ConnectorError(.protocolViolation, "delta import updates an object it never imported", anchor: anchor)
+                        throw ConnectorError(
+                            .protocolViolation, "delta import updates an object it never imported", anchor: anchor)
                     }
                     statistics.updates += 1
                     changes.append(.update(anchor: anchor, changes: attributeChanges))
                 case .change(.rename(let anchor, _, let dn)):
                     seen.insert(anchor)
                     guard space.objects[anchor] != nil else {
-                        throw ConnectorError(.protocolViolation, "delta import renames an object it never imported", anchor: anchor)
+                        throw ConnectorError(
+                            .protocolViolation, "delta import renames an object it never imported", anchor: anchor)
                     }
                     statistics.renames += 1
                     changes.append(.rename(anchor: anchor, distinguishedName: dn))
@@ -58,7 +62,8 @@ extension SyncEngine {
             }
             if !changes.isEmpty || batch.watermark != nil {
                 try await commit([
-                    .objectsImported(ObjectsImported(runID: runID, connector: name, changes: changes, watermark: batch.watermark))
+                    .objectsImported(
+                        ObjectsImported(runID: runID, connector: name, changes: changes, watermark: batch.watermark))
                 ])
             }
             if isCancelled { break }

@@ -42,7 +42,8 @@ public actor SyncEngine {
     func commit(_ events: [EngineEvent]) async throws {
         guard !events.isEmpty else { return }
         let time = JournalClock.nowMicroseconds()
-        let seqs = try await journal.append(contentsOf: events.map { EngineEventCodec.encode($0, timeMicroseconds: time) })
+        let seqs = try await journal.append(
+            contentsOf: events.map { EngineEventCodec.encode($0, timeMicroseconds: time) })
         for (event, seq) in zip(events, seqs) { try state.apply(event, seq: seq, timeMicroseconds: time) }
     }
 
@@ -58,7 +59,9 @@ public actor SyncEngine {
     public func recordConfigurationIfChanged() async throws {
         let hash = configuration.versionHash
         guard state.configurationHash != hash else { return }
-        try await commit([.configurationApplied(ConfigurationApplied(versionHash: hash, summary: configuration.summary))])
+        try await commit([
+            .configurationApplied(ConfigurationApplied(versionHash: hash, summary: configuration.summary))
+        ])
     }
 
     /// Runs one profile on one connector.
@@ -74,18 +77,22 @@ public actor SyncEngine {
         do {
             switch profile {
             case .fullImport, .deltaImport:
-                try await importObjects(connector: name, runID: runID, full: profile == .fullImport, statistics: &statistics)
+                try await importObjects(
+                    connector: name, runID: runID, full: profile == .fullImport, statistics: &statistics)
             case .fullSync, .deltaSync:
-                let stopped = try await synchronize(connector: name, runID: runID, full: profile == .fullSync, statistics: &statistics)
+                let stopped = try await synchronize(
+                    connector: name, runID: runID, full: profile == .fullSync, statistics: &statistics)
                 if stopped {
                     status = .stoppedErrorLimit
-                    message = "the run stopped after \(statistics.errors) sync errors (error limit \(configuration.errorLimit))"
+                    message =
+                        "the run stopped after \(statistics.errors) sync errors (error limit \(configuration.errorLimit))"
                 }
             case .export:
                 let held = try await export(connector: name, runID: runID, statistics: &statistics)
                 if held > 0 {
                     status = .deletesHeld
-                    message = "\(held) deletes exceed the deletion threshold and are held; approve them with 'tandem exports approve-deletes \(name)'"
+                    message =
+                        "\(held) deletes exceed the deletion threshold and are held; approve them with 'tandem exports approve-deletes \(name)'"
                 }
             case .initialCycle, .deltaCycle:
                 throw EngineError(.invalidArgument, "\(profile.rawValue) runs on all connectors: use cycle(initial:)")
@@ -103,7 +110,10 @@ public actor SyncEngine {
         try await commit([.runFinished(finished)])
         logger.info(
             "run finished",
-            metadata: ["connector": "\(name)", "profile": "\(profile.rawValue)", "status": "\(status.rawValue)", "run": "\(runID)"])
+            metadata: [
+                "connector": "\(name)", "profile": "\(profile.rawValue)", "status": "\(status.rawValue)",
+                "run": "\(runID)",
+            ])
         return finished
     }
 

@@ -17,7 +17,8 @@ extension EngineState {
         case .update(let anchor, let changes):
             guard var stored = space.objects[anchor] else {
                 throw EngineError(
-                    .inconsistentJournal, "import updates \(space.connector)/\(anchor), which the connector space does not hold",
+                    .inconsistentJournal,
+                    "import updates \(space.connector)/\(anchor), which the connector space does not hold",
                     seq: seq)
             }
             for change in changes { change.apply(to: &stored.attributes) }
@@ -27,7 +28,8 @@ extension EngineState {
         case .rename(let anchor, let dn):
             guard space.objects[anchor] != nil else {
                 throw EngineError(
-                    .inconsistentJournal, "import renames \(space.connector)/\(anchor), which the connector space does not hold",
+                    .inconsistentJournal,
+                    "import renames \(space.connector)/\(anchor), which the connector space does not hold",
                     seq: seq)
             }
             space.objects[anchor]!.distinguishedName = dn
@@ -50,7 +52,8 @@ extension EngineState {
     ) throws(EngineError) {
         guard let pending = space.pendingExports[anchor] else {
             throw EngineError(
-                .inconsistentJournal, "export result for \(space.connector)/\(anchor), which has no pending export", seq: seq)
+                .inconsistentJournal, "export result for \(space.connector)/\(anchor), which has no pending export",
+                seq: seq)
         }
         switch outcome {
         case .failed(let code, let message):
@@ -63,11 +66,13 @@ extension EngineState {
             if case .add(let dn, let attributes) = pending.operation, newAnchor != anchor {
                 // The system gave the new object its identity: re-key the provisional object.
                 guard var object = space.objects.removeValue(forKey: anchor) else {
-                    throw EngineError(.inconsistentJournal, "exported add of \(space.connector)/\(anchor) has no object", seq: seq)
+                    throw EngineError(
+                        .inconsistentJournal, "exported add of \(space.connector)/\(anchor) has no object", seq: seq)
                 }
                 guard space.objects[newAnchor] == nil else {
                     throw EngineError(
-                        .inconsistentJournal, "exported add of \(space.connector)/\(anchor) was given anchor \(newAnchor), which is taken",
+                        .inconsistentJournal,
+                        "exported add of \(space.connector)/\(anchor) was given anchor \(newAnchor), which is taken",
                         seq: seq)
                 }
                 object.anchor = newAnchor
@@ -147,12 +152,16 @@ extension EngineState {
         case .clearExport(let link):
             connectorSpaces[link.connector]?.pendingExports[link.anchor] = nil
         case .recordError(let link, let record):
-            if connectorSpaces[link.connector] == nil { connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector) }
+            if connectorSpaces[link.connector] == nil {
+                connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector)
+            }
             connectorSpaces[link.connector]!.errors[link.anchor] = record
         case .clearError(let link):
             connectorSpaces[link.connector]?.errors[link.anchor] = nil
         case .holdDelete(let link):
-            if connectorSpaces[link.connector] == nil { connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector) }
+            if connectorSpaces[link.connector] == nil {
+                connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector)
+            }
             connectorSpaces[link.connector]!.heldDeletes.insert(link.anchor)
         case .markSynchronized(let connector):
             connectorSpaces[connector]?.changedSinceSync = []

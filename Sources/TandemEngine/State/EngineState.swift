@@ -68,7 +68,9 @@ public struct EngineState: Sendable {
             connectorSpaces[e.connector] = space
         case .deletesApproved(let e):
             var space = takeSpace(e.connector)
-            for anchor in e.anchors where space.heldDeletes.remove(anchor) != nil { space.approvedDeletes.insert(anchor) }
+            for anchor in e.anchors where space.heldDeletes.remove(anchor) != nil {
+                space.approvedDeletes.insert(anchor)
+            }
             connectorSpaces[e.connector] = space
         case .epochStarted(let newEpoch):
             epoch = newEpoch

@@ -18,7 +18,8 @@ package enum FlowResult: Hashable, Sendable {
 }
 
 /// Compiles flow expressions; the expression language lives in `Expressions/`.
-package typealias FlowCompiler = @Sendable (_ source: String, _ rule: String, _ attribute: String) throws -> any FlowExpression
+package typealias FlowCompiler =
+    @Sendable (_ source: String, _ rule: String, _ attribute: String) throws -> any FlowExpression
 
 /// A rule with its expressions compiled once, evaluated for every object.
 package struct CompiledFlow: Sendable {

@@ -22,8 +22,12 @@ struct MetaverseIndex {
         indexed = pairs
         guard !pairs.isEmpty else { return }
         for (id, object) in metaverse {
-            for (name, value) in object.attributes where pairs.contains(AttributePair(type: object.objectType, attribute: name)) {
-                for v in value.values { entries[Key(type: object.objectType, attribute: name, value: Self.normalize(v)), default: []].insert(id) }
+            for (name, value) in object.attributes
+            where pairs.contains(AttributePair(type: object.objectType, attribute: name)) {
+                for v in value.values {
+                    entries[Key(type: object.objectType, attribute: name, value: Self.normalize(v)), default: []]
+                        .insert(id)
+                }
             }
         }
     }
@@ -44,6 +48,8 @@ struct MetaverseIndex {
             entries[key]?.remove(id)
             if entries[key]?.isEmpty == true { entries[key] = nil }
         }
-        for v in new { entries[Key(type: type, attribute: attribute, value: Self.normalize(v)), default: []].insert(id) }
+        for v in new {
+            entries[Key(type: type, attribute: attribute, value: Self.normalize(v)), default: []].insert(id)
+        }
     }
 }

@@ -20,7 +20,9 @@ extension Synchronizer {
             // An object that inbound rules can join leaves when it leaves all their scopes; one that only
             // outbound rules manage (provisioned or joined by them) is left to outbound deprovisioning.
             let mvType = state.metaverse[id]?.objectType
-            let inbound = rules.inboundRules(connector: link.connector, type: object.objectType).filter { $0.rule.targetType == mvType }
+            let inbound = rules.inboundRules(connector: link.connector, type: object.objectType).filter {
+                $0.rule.targetType == mvType
+            }
             if !inbound.isEmpty && !applicable.contains(where: { $0.rule.targetType == mvType }) {
                 try record(.disconnect(link, from: id))
             }
@@ -59,7 +61,8 @@ extension Synchronizer {
 
     /// Tries each rule's join groups in order: the first group that finds exactly one metaverse
     /// object wins; a group that finds several is an ambiguous join.
-    func findJoin(_ object: ConnectorSpaceObject, link: ConnectorSpaceLink, rules: [CompiledInboundRule]) throws(EngineError)
+    func findJoin(_ object: ConnectorSpaceObject, link: ConnectorSpaceLink, rules: [CompiledInboundRule])
+        throws(EngineError)
         -> JoinOutcome
     {
         for rule in rules {
@@ -68,7 +71,8 @@ extension Synchronizer {
                 for condition in group {
                     var matches = Set<MetaverseID>()
                     for value in object.attributes[condition.source] ?? [] {
-                        matches.formUnion(index.objects(type: rule.rule.targetType, attribute: condition.target, value: value))
+                        matches.formUnion(
+                            index.objects(type: rule.rule.targetType, attribute: condition.target, value: value))
                     }
                     candidates = candidates.map { $0.intersection(matches) } ?? matches
                     if candidates!.isEmpty { break }
@@ -103,11 +107,16 @@ extension Synchronizer {
             }
         }
         // Metaverse objects referring to newly linked ones flow outbound references again.
-        let newIDs = Set(newlyLinked.compactMap { state.connectorSpaces[$0.connector]?.objects[$0.anchor]?.metaverseID })
+        let newIDs = Set(
+            newlyLinked.compactMap { state.connectorSpaces[$0.connector]?.objects[$0.anchor]?.metaverseID })
         for (id, object) in state.metaverse where !affected.contains(id) {
             let refers = object.attributes.values.contains { value in
                 value.values.contains {
-                    if case .reference(let anchor) = $0, let target = MetaverseReference.id(anchor) { newIDs.contains(target) } else { false }
+                    if case .reference(let anchor) = $0, let target = MetaverseReference.id(anchor) {
+                        newIDs.contains(target)
+                    } else {
+                        false
+                    }
                 }
             }
             if refers { affected.insert(id) }

@@ -13,7 +13,10 @@ extension Synchronizer {
     mutating func synchronizeMetaverseObject(_ id: MetaverseID) throws(EngineError) {
         guard let object = state.metaverse[id] else { return }
         let contributing = rules.contributingConnectors(for: object.objectType)
-        if !object.links.contains(where: { contributing.contains($0.connector) && state.connectorSpaces[$0.connector]?.objects[$0.anchor]?.isPendingAdd == false }) {
+        if !object.links.contains(where: {
+            contributing.contains($0.connector)
+                && state.connectorSpaces[$0.connector]?.objects[$0.anchor]?.isPendingAdd == false
+        }) {
             try deprovisionAll(id)
             try record(.deleteMetaverseObject(id))
             return
@@ -29,16 +32,21 @@ extension Synchronizer {
         var failed = Set<String>()  // attributes whose flow failed: keep their current value
         var erred = Set<ConnectorSpaceLink>()
         for link in object.links.sorted() {
-            guard let source = state.connectorSpaces[link.connector]?.objects[link.anchor], !source.isPendingAdd else { continue }
+            guard let source = state.connectorSpaces[link.connector]?.objects[link.anchor], !source.isPendingAdd else {
+                continue
+            }
             let values = inboundValues(of: source, connector: link.connector)
             for rule in rules.inboundRules(connector: link.connector, type: source.objectType)
-            where rule.rule.targetType == object.objectType && rule.rule.scope.matches({ source.attributes[$0] ?? [] }) {
+            where rule.rule.targetType == object.objectType && rule.rule.scope.matches({ source.attributes[$0] ?? [] })
+            {
                 for flow in rule.flows {
                     do {
                         let result = try flow.expression.evaluateFlow(values)
                         contributions[flow.target, default: []].append(
                             Contribution(
-                                contributor: Contributor(rule: rule.rule.name, connector: link.connector, anchor: link.anchor, precedence: rule.rule.precedence),
+                                contributor: Contributor(
+                                    rule: rule.rule.name, connector: link.connector, anchor: link.anchor,
+                                    precedence: rule.rule.precedence),
                                 result: result))
                     } catch {
                         failed.insert(flow.target)
@@ -64,14 +72,23 @@ extension Synchronizer {
                     try record(.setAuthoritativeNull(id, attribute: name, contributor: winner.contributor))
                 }
             case .values(let values):
-                if current?.values == values && current?.contributor == winner.contributor && current?.isAuthoritativeNull == false { continue }
-                if unique.contains(name), let holder = duplicateHolder(of: values, attribute: name, type: object.objectType, except: id) {
-                    let link = ConnectorSpaceLink(connector: winner.contributor.connector, anchor: winner.contributor.anchor)
+                if current?.values == values && current?.contributor == winner.contributor
+                    && current?.isAuthoritativeNull == false
+                {
+                    continue
+                }
+                if unique.contains(name),
+                    let holder = duplicateHolder(of: values, attribute: name, type: object.objectType, except: id)
+                {
+                    let link = ConnectorSpaceLink(
+                        connector: winner.contributor.connector, anchor: winner.contributor.anchor)
                     erred.insert(link)
                     try recordError(
                         link,
                         rule: winner.contributor.rule, code: "duplicate-value",
-                        message: "\(name) would duplicate the value held by metaverse object \(holder); \(name) must be unique")
+                        message:
+                            "\(name) would duplicate the value held by metaverse object \(holder); \(name) must be unique"
+                    )
                     continue
                 }
                 try record(.setAttribute(id, attribute: name, values: values, contributor: winner.contributor))
@@ -81,7 +98,9 @@ extension Synchronizer {
         }
         // Flow errors from earlier runs that did not happen again are resolved.
         for link in object.links.sorted() where !erred.contains(link) {
-            if let code = state.connectorSpaces[link.connector]?.errors[link.anchor]?.code, ["expression", "duplicate-value"].contains(code) {
+            if let code = state.connectorSpaces[link.connector]?.errors[link.anchor]?.code,
+                ["expression", "duplicate-value"].contains(code)
+            {
                 try record(.clearError(link))
             }
         }
@@ -92,7 +111,10 @@ extension Synchronizer {
     static func winner(_ contributions: [Contribution]) -> Contribution? {
         let ordered = contributions.sorted {
             ($0.contributor.precedence, $0.contributor.rule, $0.contributor.connector, $0.contributor.anchor.rawValue)
-                < ($1.contributor.precedence, $1.contributor.rule, $1.contributor.connector, $1.contributor.anchor.rawValue)
+                < (
+                    $1.contributor.precedence, $1.contributor.rule, $1.contributor.connector,
+                    $1.contributor.anchor.rawValue
+                )
         }
         for contribution in ordered {
             switch contribution.result {
@@ -104,9 +126,13 @@ extension Synchronizer {
         return nil
     }
 
-    func duplicateHolder(of values: [AttributeValue], attribute: String, type: ObjectType, except id: MetaverseID) -> MetaverseID? {
+    func duplicateHolder(of values: [AttributeValue], attribute: String, type: ObjectType, except id: MetaverseID)
+        -> MetaverseID?
+    {
         for value in values {
-            if let other = index.objects(type: type, attribute: attribute, value: value).filter({ $0 != id }).min() { return other }
+            if let other = index.objects(type: type, attribute: attribute, value: value).filter({ $0 != id }).min() {
+                return other
+            }
         }
         return nil
     }

@@ -25,17 +25,25 @@ extension Synchronizer {
                 }
             } catch {
                 let contributor = object.projectedBy ?? object.links.sorted().first!
-                try recordError(contributor, rule: rule.rule.name, code: "expression", message: "outbound flow failed: \(Self.describe(error))")
+                try recordError(
+                    contributor, rule: rule.rule.name, code: "expression",
+                    message: "outbound flow failed: \(Self.describe(error))")
                 continue
             }
             if let link {
                 try update(link, desired: desired, dn: dn, id: id)
             } else if rule.rule.provision {
-                let provisional = ConnectorSpaceLink(connector: connector, anchor: Anchor("~provisional:\(connector):\(id.rawValue)"))
-                try record(.provision(provisional, objectType: rule.rule.targetType, distinguishedName: dn, metaverseID: id))
-                try record(.stageExport(connector: connector, PendingExport(
-                    anchor: provisional.anchor, objectType: rule.rule.targetType,
-                    operation: .add(distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty }), metaverseID: id)))
+                let provisional = ConnectorSpaceLink(
+                    connector: connector, anchor: Anchor("~provisional:\(connector):\(id.rawValue)"))
+                try record(
+                    .provision(provisional, objectType: rule.rule.targetType, distinguishedName: dn, metaverseID: id))
+                try record(
+                    .stageExport(
+                        connector: connector,
+                        PendingExport(
+                            anchor: provisional.anchor, objectType: rule.rule.targetType,
+                            operation: .add(distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty }),
+                            metaverseID: id)))
             }
         }
     }
@@ -47,7 +55,9 @@ extension Synchronizer {
             let values = object.values(name)
             guard values.contains(where: { $0.kind == .reference }) else { return values }
             return values.compactMap { value in
-                guard case .reference(let anchor) = value, let target = MetaverseReference.id(anchor) else { return value }
+                guard case .reference(let anchor) = value, let target = MetaverseReference.id(anchor) else {
+                    return value
+                }
                 return exportedReference(to: target, connector: connector)
             }
         }
@@ -63,13 +73,20 @@ extension Synchronizer {
     }
 
     /// Stages what differs between the desired values and what the connected system holds.
-    mutating func update(_ link: ConnectorSpaceLink, desired: Attributes, dn: String?, id: MetaverseID) throws(EngineError) {
+    mutating func update(_ link: ConnectorSpaceLink, desired: Attributes, dn: String?, id: MetaverseID)
+        throws(EngineError)
+    {
         guard let object = state.connectorSpaces[link.connector]?.objects[link.anchor] else { return }
         let space = state.space(link.connector)
         if object.isPendingAdd {
-            let add = PendingExport.Operation.add(distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty })
+            let add = PendingExport.Operation.add(
+                distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty })
             if space.pendingExports[link.anchor]?.operation != add {
-                try record(.stageExport(connector: link.connector, PendingExport(anchor: link.anchor, objectType: object.objectType, operation: add, metaverseID: id)))
+                try record(
+                    .stageExport(
+                        connector: link.connector,
+                        PendingExport(
+                            anchor: link.anchor, objectType: object.objectType, operation: add, metaverseID: id)))
             }
             return
         }
@@ -84,8 +101,12 @@ extension Synchronizer {
         if let dn, dn != object.distinguishedName, renamingConnectors.contains(link.connector),
             space.unconfirmedExports[link.anchor] != .rename(distinguishedName: dn)
         {
-            let rename = PendingExport(anchor: link.anchor, objectType: object.objectType, operation: .rename(distinguishedName: dn), metaverseID: id)
-            if space.pendingExports[link.anchor] != rename { try record(.stageExport(connector: link.connector, rename)) }
+            let rename = PendingExport(
+                anchor: link.anchor, objectType: object.objectType, operation: .rename(distinguishedName: dn),
+                metaverseID: id)
+            if space.pendingExports[link.anchor] != rename {
+                try record(.stageExport(connector: link.connector, rename))
+            }
             return  // the attribute update follows once the rename is confirmed
         }
         if changes.isEmpty {
@@ -94,7 +115,8 @@ extension Synchronizer {
             }
             return
         }
-        let export = PendingExport(anchor: link.anchor, objectType: object.objectType, operation: .update(changes), metaverseID: id)
+        let export = PendingExport(
+            anchor: link.anchor, objectType: object.objectType, operation: .update(changes), metaverseID: id)
         if space.pendingExports[link.anchor] != export { try record(.stageExport(connector: link.connector, export)) }
     }
 
@@ -107,7 +129,8 @@ extension Synchronizer {
             try record(.disconnect(link, from: id))
             return
         }
-        let delete = PendingExport(anchor: link.anchor, objectType: object.objectType, operation: .delete, metaverseID: id)
+        let delete = PendingExport(
+            anchor: link.anchor, objectType: object.objectType, operation: .delete, metaverseID: id)
         if state.space(link.connector).pendingExports[link.anchor] != delete,
             state.space(link.connector).unconfirmedExports[link.anchor] != .delete
         {

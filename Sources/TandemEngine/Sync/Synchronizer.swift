@@ -23,7 +23,9 @@ package struct Synchronizer {
     /// Connectors whose systems name objects and can rename them; others never get a rename staged.
     let renamingConnectors: Set<String>
 
-    package init(state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000, renamingConnectors: Set<String>? = nil) {
+    package init(
+        state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000, renamingConnectors: Set<String>? = nil
+    ) {
         self.state = state
         self.renamingConnectors = renamingConnectors ?? Set(rules.outbound.map(\.rule.connector))
         self.rules = rules
@@ -48,7 +50,8 @@ package struct Synchronizer {
             let old = state.metaverse[id]?.values(attribute) ?? []
             let type = state.metaverse[id]?.objectType ?? ""
             try state.apply(decision, seq: state.lastSeq)
-            index.update(id: id, type: type, attribute: attribute, old: old, new: state.metaverse[id]?.values(attribute) ?? [])
+            index.update(
+                id: id, type: type, attribute: attribute, old: old, new: state.metaverse[id]?.values(attribute) ?? [])
         case .deleteMetaverseObject(let id):
             if let object = state.metaverse[id] {
                 for (name, value) in object.attributes {
@@ -71,7 +74,9 @@ package struct Synchronizer {
     }
 
     /// Records a sync error on one object (quarantining it for this run) unless the same error is already recorded.
-    mutating func recordError(_ link: ConnectorSpaceLink, rule: String?, code: String, message: String) throws(EngineError) {
+    mutating func recordError(_ link: ConnectorSpaceLink, rule: String?, code: String, message: String)
+        throws(EngineError)
+    {
         let error = SyncErrorRecord(rule: rule, code: code, message: message)
         if state.connectorSpaces[link.connector]?.errors[link.anchor] != error {
             try record(.recordError(link, error))
@@ -95,7 +100,8 @@ package struct Synchronizer {
         if full {
             // Links whose connector-space object is gone (deleted by an import some earlier run missed).
             for (id, object) in state.metaverse.sorted(by: { $0.key < $1.key }) {
-                for link in object.links.sorted() where link.connector == connector && space.objects[link.anchor] == nil
+                for link in object.links.sorted()
+                where link.connector == connector && space.objects[link.anchor] == nil
                     && !anchors.contains(link.anchor)
                 {
                     try record(.disconnect(link, from: id))

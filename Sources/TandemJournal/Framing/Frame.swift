@@ -129,13 +129,16 @@ enum EventBatchCodec {
             for index in 0..<Int(header.count) {
                 let seq = header.firstSeq + UInt64(index)
                 func bad(_ what: String) -> JournalError {
-                    JournalError(.corruption, "event \(index + 1) of \(header.count) in frame: \(what)",
+                    JournalError(
+                        .corruption, "event \(index + 1) of \(header.count) in frame: \(what)",
                         location: .init(seq: seq))
                 }
                 guard let type = cursor.readVarint(), type <= UInt64(UInt16.max) else {
                     throw bad("invalid type code")
                 }
-                guard let delta = cursor.readVarint(), delta <= span else { throw bad("time outside the frame's range") }
+                guard let delta = cursor.readVarint(), delta <= span else {
+                    throw bad("time outside the frame's range")
+                }
                 guard let length = cursor.readVarint(), length <= UInt64(raw.count - cursor.offset),
                     let payload = cursor.readBytes(Int(length))
                 else { throw bad("payload runs past the end of the frame") }
@@ -146,7 +149,8 @@ enum EventBatchCodec {
                         event: JournalEvent(type: UInt16(type), timeMicroseconds: time, payload: payload)))
             }
             guard cursor.isAtEnd else {
-                throw JournalError(.corruption, "\(raw.count - cursor.offset) bytes follow the frame's last event",
+                throw JournalError(
+                    .corruption, "\(raw.count - cursor.offset) bytes follow the frame's last event",
                     location: .init(seq: header.firstSeq))
             }
             return events

@@ -79,7 +79,8 @@ public struct FrameDecoder: Sendable {
         let computed = buffer.withUnsafeBytes { raw in
             FrameHeader.computeChecksum(
                 header: UnsafeRawBufferPointer(rebasing: raw[start..<start + FormatV1.frameHeaderLength]),
-                payload: UnsafeRawBufferPointer(rebasing: raw[start + FormatV1.frameHeaderLength..<frameRange.upperBound]))
+                payload: UnsafeRawBufferPointer(
+                    rebasing: raw[start + FormatV1.frameHeaderLength..<frameRange.upperBound]))
         }
         guard computed == header.checksum else {
             throw DecodingError(

@@ -31,7 +31,8 @@ final class Deflater {
         self.level = level
         let status = tandem_deflate_init(&stream, level)
         guard status == Z_OK else {
-            throw JournalError(.invalidArgument, "zlib refused compression level \(level)", cause: "zlib status \(status)")
+            throw JournalError(
+                .invalidArgument, "zlib refused compression level \(level)", cause: "zlib status \(status)")
         }
     }
 

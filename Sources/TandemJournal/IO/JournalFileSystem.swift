@@ -59,7 +59,8 @@ extension JournalFile {
         var filled = 0
         try result.withUnsafeMutableBytes { raw in
             while filled < count {
-                let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]), at: offset + Int64(filled))
+                let n = try read(
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]), at: offset + Int64(filled))
                 if n == 0 { break }
                 filled += n
             }

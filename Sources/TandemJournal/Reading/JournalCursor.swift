@@ -94,7 +94,8 @@ public final class JournalCursor {
         let location = JournalError.Location(segment: segment?.fileName, offset: offset, seq: header.firstSeq)
         if let expected = expectedPrevious, header.previousChecksum != expected {
             throw JournalError(
-                .corruption, "frame's chain link \(hex(header.previousChecksum)) does not match the previous frame (\(hex(expected)))",
+                .corruption,
+                "frame's chain link \(hex(header.previousChecksum)) does not match the previous frame (\(hex(expected)))",
                 location: location)
         }
         if header.type == FormatV1.frameTypeEvents {
@@ -156,7 +157,8 @@ public final class JournalCursor {
         }
         if let expected = expectedPrevious, header.previousChecksum != expected {
             file.close()
-            throw JournalError(.corruption, "segment's chain link does not match the previous segment", location: location)
+            throw JournalError(
+                .corruption, "segment's chain link does not match the previous segment", location: location)
         }
         self.file?.close()
         self.file = file

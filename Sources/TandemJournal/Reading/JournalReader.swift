@@ -38,7 +38,8 @@ public final class JournalReader: Sendable {
         }
         if let first = segments.first?.header?.firstSeq, seq < first {
             throw JournalError(
-                .notFound, "seq \(seq) is older than the oldest seq the journal holds (\(first)); it was removed by retention")
+                .notFound,
+                "seq \(seq) is older than the oldest seq the journal holds (\(first)); it was removed by retention")
         }
         // The last segment whose first seq is at or before `seq`, then the frame holding it.
         let segmentIndex = segments.lastIndex { $0.header!.firstSeq <= seq }!
@@ -51,7 +52,9 @@ public final class JournalReader: Sendable {
         var high = frames.count
         while low < high {  // first frame whose last seq >= seq
             let mid = (low + high) / 2
-            if frames[mid].holdsEvents && frames[mid].lastSeq >= seq || !frames[mid].holdsEvents && frames[mid].firstSeq > seq {
+            if frames[mid].holdsEvents && frames[mid].lastSeq >= seq
+                || !frames[mid].holdsEvents && frames[mid].firstSeq > seq
+            {
                 high = mid
             } else {
                 low = mid + 1

@@ -24,13 +24,17 @@ struct JournalInventory: Sendable {
         }
         var findings: [JournalFinding] = []
         var names: [SegmentName] = []
-        for entry in try fileSystem.contentsOfDirectory(at: directory) where entry.hasSuffix(SegmentName.fileExtension) {
+        for entry in try fileSystem.contentsOfDirectory(at: directory) where entry.hasSuffix(SegmentName.fileExtension)
+        {
             if let name = SegmentName(fileName: entry) {
                 names.append(name)
             } else {
                 findings.append(
-                    JournalFinding(severity: .corruption, segment: entry, offset: 0, seq: nil,
-                        message: "file name is not a segment name (EEEEEEEE-SSSSSSSSSSSSSSSS.seg); move it out of the journal directory"))
+                    JournalFinding(
+                        severity: .corruption, segment: entry, offset: 0, seq: nil,
+                        message:
+                            "file name is not a segment name (EEEEEEEE-SSSSSSSSSSSSSSSS.seg); move it out of the journal directory"
+                    ))
             }
         }
         names.sort()
@@ -40,7 +44,9 @@ struct JournalInventory: Sendable {
         var segments: [SegmentScanner.Result] = []
         for (i, name) in names.enumerated() {
             let isLast = i == names.count - 1
-            if depth == .open, !isLast, let indexed = try loadIndex(directory: directory, name: name, fileSystem: fileSystem) {
+            if depth == .open, !isLast,
+                let indexed = try loadIndex(directory: directory, name: name, fileSystem: fileSystem)
+            {
                 segments.append(indexed)
             } else {
                 segments.append(try scanner.scan(directory: directory, name: name))
@@ -50,9 +56,10 @@ struct JournalInventory: Sendable {
         for (i, segment) in segments.enumerated() {
             let isLast = i == segments.count - 1
             if let damage = segment.damage {
-                let torn = isLast && !damage.validDataFollows && (damage.kind == .incomplete || damage.kind == .invalidFrame)
+                let torn =
+                    isLast && !damage.validDataFollows && (damage.kind == .incomplete || damage.kind == .invalidFrame)
                     || isLast && damage.offset == 0 && damage.kind == .badHeader && !damage.validDataFollows
-                    && segment.fileSize <= Int64(FormatV1.segmentHeaderLength)
+                        && segment.fileSize <= Int64(FormatV1.segmentHeaderLength)
                 var message = damage.message
                 if !torn && !isLast && (damage.kind == .incomplete || damage.kind == .invalidFrame) {
                     message += "; later segments exist, so this is not a torn tail"
@@ -69,25 +76,32 @@ struct JournalInventory: Sendable {
             let before = segments[i - 1]
             if header.journalID != previous.journalID {
                 findings.append(
-                    JournalFinding(severity: .corruption, segment: segment.name.fileName, offset: 0, seq: header.firstSeq,
+                    JournalFinding(
+                        severity: .corruption, segment: segment.name.fileName, offset: 0, seq: header.firstSeq,
                         message: "segment belongs to journal \(header.journalID), not \(previous.journalID)"))
             }
             if header.epoch < previous.epoch {
                 findings.append(
-                    JournalFinding(severity: .corruption, segment: segment.name.fileName, offset: 0, seq: header.firstSeq,
+                    JournalFinding(
+                        severity: .corruption, segment: segment.name.fileName, offset: 0, seq: header.firstSeq,
                         message: "epoch \(header.epoch) follows epoch \(previous.epoch); epochs never go back"))
             }
             if before.damage == nil, let lastSeq = before.lastSeq, header.previousLastSeq != lastSeq {
-                let message = header.previousLastSeq > lastSeq
+                let message =
+                    header.previousLastSeq > lastSeq
                     ? "segment starts at seq \(header.firstSeq) but the previous segment ends at seq \(lastSeq): seqs \(lastSeq + 1)–\(header.previousLastSeq) are missing (a segment file is gone)"
                     : "segment starts at seq \(header.firstSeq) but the previous segment ends at seq \(lastSeq): the segments overlap"
                 findings.append(
-                    JournalFinding(severity: .corruption, segment: segment.name.fileName, offset: 0,
+                    JournalFinding(
+                        severity: .corruption, segment: segment.name.fileName, offset: 0,
                         seq: header.firstSeq, message: message))
             } else if before.damage == nil, let checksum = before.lastChecksum, header.previousChecksum != checksum {
                 findings.append(
-                    JournalFinding(severity: .corruption, segment: segment.name.fileName, offset: 0, seq: header.firstSeq,
-                        message: "segment's chain link \(hex(header.previousChecksum)) does not match the last frame of \(before.name) (\(hex(checksum))): a segment was replaced or is missing"))
+                    JournalFinding(
+                        severity: .corruption, segment: segment.name.fileName, offset: 0, seq: header.firstSeq,
+                        message:
+                            "segment's chain link \(hex(header.previousChecksum)) does not match the last frame of \(before.name) (\(hex(checksum))): a segment was replaced or is missing"
+                    ))
             }
         }
         return JournalInventory(directory: directory, segments: segments, findings: findings)

@@ -38,7 +38,8 @@ public struct SegmentDecoder: Sendable {
                 frames.append(headerBytes[FormatV1.segmentHeaderLength...])
                 headerBytes = []
             case .failure(let failure):
-                let code: JournalError.Code = if case .unsupportedVersion = failure { .unsupportedVersion } else { .corruption }
+                let code: JournalError.Code =
+                    if case .unsupportedVersion = failure { .unsupportedVersion } else { .corruption }
                 throw JournalError(code, failure.description, location: .init(segment: segmentName, offset: 0))
             }
         }
@@ -48,7 +49,8 @@ public struct SegmentDecoder: Sendable {
             guard let next = try frames.next() else { return nil }
             frame = next
         } catch {
-            let code: JournalError.Code = if case .unsupportedType = error.problem { .unsupportedVersion } else { .corruption }
+            let code: JournalError.Code =
+                if case .unsupportedType = error.problem { .unsupportedVersion } else { .corruption }
             throw JournalError(
                 code, error.description,
                 location: .init(segment: segmentName, offset: offset, seq: expectedSeq))
@@ -59,11 +61,14 @@ public struct SegmentDecoder: Sendable {
             throw JournalError(.corruption, "frame's chain link does not match the previous frame", location: location)
         }
         guard h.epoch == header!.epoch else {
-            throw JournalError(.corruption, "frame has epoch \(h.epoch) in a segment of epoch \(header!.epoch)", location: location)
+            throw JournalError(
+                .corruption, "frame has epoch \(h.epoch) in a segment of epoch \(header!.epoch)", location: location)
         }
         if h.type == FormatV1.frameTypeEvents {
             guard h.firstSeq == expectedSeq else {
-                throw JournalError(.corruption, "frame starts at seq \(h.firstSeq) where seq \(expectedSeq) was expected", location: location)
+                throw JournalError(
+                    .corruption, "frame starts at seq \(h.firstSeq) where seq \(expectedSeq) was expected",
+                    location: location)
             }
             expectedSeq = h.firstSeq + UInt64(h.count)
         }

@@ -74,7 +74,10 @@ public struct SegmentHeader: Sendable, Hashable {
             previousChecksum: bytes.readLittleEndian(UInt32.self, at: 56))
         header.formatVersion = version
         guard header.firstSeq >= 1, header.previousLastSeq == header.firstSeq - 1
-        else { return .failure(.invalid("first seq \(header.firstSeq) does not follow previous last seq \(header.previousLastSeq)")) }
+        else {
+            return .failure(
+                .invalid("first seq \(header.firstSeq) does not follow previous last seq \(header.previousLastSeq)"))
+        }
         return .success(header)
     }
 }
@@ -86,7 +89,8 @@ extension SegmentHeader.ParseFailure: CustomStringConvertible {
         case .badMagic: return "not a Tandem journal segment (bad magic)"
         case .checksumMismatch: return "segment header fails its checksum"
         case .unsupportedVersion(let version):
-            return "segment was written by journal format version \(version); this build reads version \(FormatV1.version)"
+            return
+                "segment was written by journal format version \(version); this build reads version \(FormatV1.version)"
         case .invalid(let reason): return "invalid segment header: \(reason)"
         }
     }

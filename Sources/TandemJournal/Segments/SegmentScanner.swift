@@ -73,13 +73,15 @@ struct SegmentScanner {
             default: kind = .badHeader
             }
             let follows = try validFrameExists(in: file, after: 0, fileSize: fileSize)
-            result.damage = Damage(kind: kind, offset: 0, seq: nil, message: failure.description, validDataFollows: follows)
+            result.damage = Damage(
+                kind: kind, offset: 0, seq: nil, message: failure.description, validDataFollows: follows)
             return result
         }
         if header.epoch != name.epoch || header.firstSeq != name.firstSeq {
             result.damage = Damage(
                 kind: .badHeader, offset: 0, seq: header.firstSeq,
-                message: "header says epoch \(header.epoch), first seq \(header.firstSeq), which does not match the file name",
+                message:
+                    "header says epoch \(header.epoch), first seq \(header.firstSeq), which does not match the file name",
                 validDataFollows: true)
             return result
         }
@@ -93,7 +95,8 @@ struct SegmentScanner {
         let inflater = verifyPayloads ? Inflater() : nil
 
         func damage(_ kind: Damage.Kind, at offset: Int64, seq: UInt64?, _ message: String) throws -> Damage {
-            let follows = kind == .discontinuity || kind == .badPayload || kind == .unsupported
+            let follows =
+                kind == .discontinuity || kind == .badPayload || kind == .unsupported
                 ? true : try validFrameExists(in: file, after: offset, fileSize: fileSize)
             return Damage(kind: kind, offset: offset, seq: seq, message: message, validDataFollows: follows)
         }
@@ -107,7 +110,8 @@ struct SegmentScanner {
                     guard let next = try decoder.next() else { break }
                     frame = next
                 } catch {
-                    let kind: Damage.Kind = if case .unsupportedType = error.problem { .unsupported } else { .invalidFrame }
+                    let kind: Damage.Kind =
+                        if case .unsupportedType = error.problem { .unsupported } else { .invalidFrame }
                     result.damage = try damage(kind, at: frameOffset, seq: expectedSeq, error.description)
                     break scanning
                 }
@@ -115,7 +119,8 @@ struct SegmentScanner {
                 if h.previousChecksum != expectedPrevious {
                     result.damage = try damage(
                         .discontinuity, at: frameOffset, seq: h.firstSeq,
-                        "frame's chain link \(hex(h.previousChecksum)) does not match the previous frame's checksum \(hex(expectedPrevious))")
+                        "frame's chain link \(hex(h.previousChecksum)) does not match the previous frame's checksum \(hex(expectedPrevious))"
+                    )
                     break scanning
                 }
                 if h.epoch != header.epoch {
@@ -175,13 +180,15 @@ struct SegmentScanner {
             while i + FormatV1.frameHeaderLength <= raw.count {
                 defer { i += 1 }
                 guard raw[i] == 0x54, raw[i + 1] == 0x46, raw[i + 2] == 0x52, raw[i + 3] == 0x4D,
-                    let header = FrameHeader.parse(UnsafeRawBufferPointer(rebasing: raw[i..<i + FormatV1.frameHeaderLength])),
+                    let header = FrameHeader.parse(
+                        UnsafeRawBufferPointer(rebasing: raw[i..<i + FormatV1.frameHeaderLength])),
                     Int(header.storedLength) <= FormatV1.maxFramePayloadBytes,
                     i + header.frameLength <= raw.count
                 else { continue }
                 let computed = FrameHeader.computeChecksum(
                     header: UnsafeRawBufferPointer(rebasing: raw[i..<i + FormatV1.frameHeaderLength]),
-                    payload: UnsafeRawBufferPointer(rebasing: raw[i + FormatV1.frameHeaderLength..<i + header.frameLength]))
+                    payload: UnsafeRawBufferPointer(
+                        rebasing: raw[i + FormatV1.frameHeaderLength..<i + header.frameLength]))
                 if computed == header.checksum { return true }
             }
             return false

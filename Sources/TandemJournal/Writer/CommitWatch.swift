@@ -22,7 +22,8 @@ final class CommitWatch: Sendable {
         let ready = state.withLock { state -> [CheckedContinuation<UInt64, Never>] in
             state.committedSeq = max(state.committedSeq, seq)
             let (wake, keep) = (
-                state.waiters.filter { $0.after < state.committedSeq }, state.waiters.filter { $0.after >= state.committedSeq }
+                state.waiters.filter { $0.after < state.committedSeq },
+                state.waiters.filter { $0.after >= state.committedSeq }
             )
             state.waiters = keep
             return wake.map(\.continuation)

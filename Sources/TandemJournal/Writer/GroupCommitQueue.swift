@@ -37,7 +37,9 @@ struct GroupCommitQueue<Waiter> {
         switch status {
         case .failed(let error):
             return .reject(
-                JournalError(.writerStopped, "the journal writer stopped after an earlier failure and accepts no more events; reopen the journal",
+                JournalError(
+                    .writerStopped,
+                    "the journal writer stopped after an earlier failure and accepts no more events; reopen the journal",
                     cause: error.description))
         case .closing, .closed:
             return .reject(JournalError(.writerClosed, "the journal is closed"))

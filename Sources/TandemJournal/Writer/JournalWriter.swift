@@ -45,7 +45,8 @@ final class JournalWriter: @unchecked Sendable {
             guard event.payload.count <= FormatV1.maxEventPayloadBytes else {
                 throw JournalError(
                     .limitExceeded,
-                    "event payload of \(event.payload.count) bytes exceeds the limit of \(FormatV1.maxEventPayloadBytes)")
+                    "event payload of \(event.payload.count) bytes exceeds the limit of \(FormatV1.maxEventPayloadBytes)"
+                )
             }
             bytes += event.payload.count
         }
@@ -58,7 +59,9 @@ final class JournalWriter: @unchecked Sendable {
         try await submit(bytes: 0) { waiter in .beginEpoch(epoch, waiter) }
     }
 
-    private func submit(bytes: Int, _ makeRequest: @escaping (Waiter) -> GroupCommitQueue<Waiter>.Request) async throws -> UInt64 {
+    private func submit(bytes: Int, _ makeRequest: @escaping (Waiter) -> GroupCommitQueue<Waiter>.Request) async throws
+        -> UInt64
+    {
         while true {
             let outcome: UInt64? = try await withCheckedThrowingContinuation { continuation in
                 let waiter = Waiter(continuation)
@@ -137,7 +140,9 @@ final class JournalWriter: @unchecked Sendable {
                 do {
                     let lastSeqs = try segments.commit(batch.map(\.events))
                     commits.publish(lastSeqs.last!)
-                    for (entry, lastSeq) in zip(batch, lastSeqs) { entry.waiter.continuation.resume(returning: lastSeq) }
+                    for (entry, lastSeq) in zip(batch, lastSeqs) {
+                        entry.waiter.continuation.resume(returning: lastSeq)
+                    }
                 } catch {
                     let failure = Self.describe(error, firstSeq: firstSeq)
                     logger.critical("journal writer stopped", metadata: ["error": "\(failure)"])
@@ -163,7 +168,9 @@ final class JournalWriter: @unchecked Sendable {
         segments.close()
         commits.close()
         for continuation in blocked { continuation.resume() }
-        for waiter in rest { waiter.continuation.resume(throwing: JournalError(.writerClosed, "the journal is closed")) }
+        for waiter in rest {
+            waiter.continuation.resume(throwing: JournalError(.writerClosed, "the journal is closed"))
+        }
         for continuation in done { continuation.resume() }
     }
 

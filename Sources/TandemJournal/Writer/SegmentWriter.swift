@@ -1,4 +1,5 @@
 import Logging
+
 import struct Foundation.UUID
 
 /// Writes frames into segment files: appends, syncs, seals and rolls. Used only on the
@@ -49,7 +50,8 @@ final class SegmentWriter {
     /// Later frames go to a new segment under `epoch`.
     func beginEpoch(_ newEpoch: UInt64) throws {
         guard newEpoch > epoch else {
-            throw JournalError(.invalidArgument, "epoch \(newEpoch) is not after the current epoch \(epoch); epochs only grow")
+            throw JournalError(
+                .invalidArgument, "epoch \(newEpoch) is not after the current epoch \(epoch); epochs only grow")
         }
         epoch = newEpoch
     }
@@ -83,7 +85,8 @@ final class SegmentWriter {
             let needsNewSegment: Bool
             if let current = segment {
                 let used = current.size + Int64(pending.count)
-                needsNewSegment = current.name.epoch != epoch
+                needsNewSegment =
+                    current.name.epoch != epoch
                     || (used > Int64(FormatV1.segmentHeaderLength)
                         && used + Int64(frame.bytes.count) > Int64(options.segmentSizeBytes))
             } else {
@@ -153,7 +156,8 @@ final class SegmentWriter {
         scan.frames = sealed.frames
         scan.rawEventBytes = sealed.rawEventBytes
         do {
-            try SegmentIndexFile.write(scan, headerBytes: sealed.headerBytes, directory: directory, fileSystem: fileSystem)
+            try SegmentIndexFile.write(
+                scan, headerBytes: sealed.headerBytes, directory: directory, fileSystem: fileSystem)
         } catch {
             options.logger.warning(
                 "could not write the segment index; it will be rebuilt when needed",

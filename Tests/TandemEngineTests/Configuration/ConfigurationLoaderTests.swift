@@ -1,5 +1,6 @@
 import ConnectorKit
 import Testing
+
 @testable import TandemEngine
 
 @Suite struct ConfigurationLoaderTests {
@@ -61,7 +62,8 @@ import Testing
         #expect(hr.keyPath("anchor") == "connectors.hr.anchor (line 9)")
         #expect(configuration.metaverse["person"]?.unique == ["mail"])
         let inbound = try #require(configuration.inboundRules.first)
-        #expect(inbound.scope.groups == [[ScopingFilter.Condition(attribute: "status", op: .equal, values: ["active"])]])
+        #expect(
+            inbound.scope.groups == [[ScopingFilter.Condition(attribute: "status", op: .equal, values: ["active"])]])
         #expect(inbound.join == [[JoinCondition(source: "employeeId", target: "employeeId")]])
         #expect(inbound.flows.map(\.target) == ["employeeId", "displayName"])
         #expect(inbound.flows[1].location == "rules[0].flows.displayName (line 33)")
@@ -72,33 +74,52 @@ import Testing
 
     @Test(arguments: [
         ("errorLimit: lots\nconnectors: {}", "tandem.yaml: errorLimit (line 1): expected a whole number"),
-        ("connectorz: {}", "tandem.yaml: connectorz (line 1): unknown key; expected one of connectors, dataDir, errorLimit, exportDeletionThreshold, metaverse, rules, schedule"),
-        ("connectors:\n  hr:\n    path: x.csv", "tandem.yaml: connectors.hr.type (line 3): required setting is missing"),
-        ("schedule: { interval: soon }", "tandem.yaml: schedule.interval (line 1): expected a duration like 30m, 1h or 45s"),
-        ("""
-        connectors: { hr: { type: file } }
-        metaverse: { person: {} }
-        rules:
-          - name: r
-            direction: inbound
-            connector: hr
-            from: person
-            to: person
-            scope: [[{ attribute: status, op: equals, value: x }]]
-        """, "tandem.yaml: rules[0].scope[0][0].op (line 9): unknown operator 'equals'; expected one of equal, notEqual, startsWith, endsWith, contains, present, absent, in, memberOf"),
-        ("""
-        connectors: { hr: { type: file } }
-        rules:
-          - name: r
-            direction: sideways
-        """, "tandem.yaml: rules[0].direction (line 4): unknown direction 'sideways'; expected inbound or outbound"),
-        ("""
-        connectors: { hr: { type: file } }
-        metaverse: { person: {} }
-        rules:
-          - { name: r, direction: inbound, connector: ad, from: user, to: person }
-        """, "tandem.yaml: rules (line 1): rule \"r\" (inbound #1) names connector 'ad', which is not configured"),
-        ("rules: [", "tandem.yaml is not valid YAML: line 2, column 1: did not find expected node content while parsing a flow node"),
+        (
+            "connectorz: {}",
+            "tandem.yaml: connectorz (line 1): unknown key; expected one of connectors, dataDir, errorLimit, exportDeletionThreshold, metaverse, rules, schedule"
+        ),
+        (
+            "connectors:\n  hr:\n    path: x.csv",
+            "tandem.yaml: connectors.hr.type (line 3): required setting is missing"
+        ),
+        (
+            "schedule: { interval: soon }",
+            "tandem.yaml: schedule.interval (line 1): expected a duration like 30m, 1h or 45s"
+        ),
+        (
+            """
+            connectors: { hr: { type: file } }
+            metaverse: { person: {} }
+            rules:
+              - name: r
+                direction: inbound
+                connector: hr
+                from: person
+                to: person
+                scope: [[{ attribute: status, op: equals, value: x }]]
+            """,
+            "tandem.yaml: rules[0].scope[0][0].op (line 9): unknown operator 'equals'; expected one of equal, notEqual, startsWith, endsWith, contains, present, absent, in, memberOf"
+        ),
+        (
+            """
+            connectors: { hr: { type: file } }
+            rules:
+              - name: r
+                direction: sideways
+            """, "tandem.yaml: rules[0].direction (line 4): unknown direction 'sideways'; expected inbound or outbound"
+        ),
+        (
+            """
+            connectors: { hr: { type: file } }
+            metaverse: { person: {} }
+            rules:
+              - { name: r, direction: inbound, connector: ad, from: user, to: person }
+            """, "tandem.yaml: rules (line 1): rule \"r\" (inbound #1) names connector 'ad', which is not configured"
+        ),
+        (
+            "rules: [",
+            "tandem.yaml is not valid YAML: line 2, column 1: did not find expected node content while parsing a flow node"
+        ),
     ])
     func mistakesNameTheKeyPathAndLine(yaml: String, message: String) {
         #expect {
@@ -109,7 +130,8 @@ import Testing
     }
 
     @Test func secretsAreReadByReferenceOnly() throws {
-        var directory = try #require(try ConfigurationLoader.parse(Self.sample, baseDirectory: "/tmp").connector("directory"))
+        var directory = try #require(
+            try ConfigurationLoader.parse(Self.sample, baseDirectory: "/tmp").connector("directory"))
         directory.environment = { $0 == "DIRECTORY_PASSWORD" ? "s3cret" : nil }
         let secret = try #require(try directory.secret("password"))
         #expect(secret.reveal() == "s3cret")
@@ -119,7 +141,9 @@ import Testing
         directory.settings["password"] = nil
         directory.environment = { _ in nil }
         let error = try #require(throws: ConnectorError.self) { try directory.secret("password") }
-        #expect(error.message == "connectors.directory.passwordEnv (line 17): environment variable DIRECTORY_PASSWORD is not set")
+        #expect(
+            error.message
+                == "connectors.directory.passwordEnv (line 17): environment variable DIRECTORY_PASSWORD is not set")
     }
 
     @Test func theRecordedSummaryNeverHoldsASecret() throws {

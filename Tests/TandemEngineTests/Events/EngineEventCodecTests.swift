@@ -2,6 +2,7 @@ import ConnectorKit
 import Foundation
 import TandemJournal
 import Testing
+
 @testable import TandemEngine
 
 @Suite struct EngineEventCodecTests {
@@ -24,7 +25,8 @@ import Testing
         var generator = RandomEngineEvents(seed: 11)
         for seq in 1...200 as ClosedRange<UInt64> {
             let encoded = EngineEventCodec.encode(try generator.next(), timeMicroseconds: 0)
-            for cut in [1, encoded.payload.count / 2, encoded.payload.count - 1] where cut < encoded.payload.count && cut > 0 {
+            for cut in [1, encoded.payload.count / 2, encoded.payload.count - 1]
+            where cut < encoded.payload.count && cut > 0 {
                 var truncated = encoded
                 truncated.payload = Array(encoded.payload.prefix(cut))
                 do {
@@ -69,7 +71,8 @@ import Testing
         var digests: [UInt64: String] = [:]
         for _ in 0..<300 {
             let event = try generator.next()
-            let seq = try await journal.append(EngineEventCodec.encode(event, timeMicroseconds: Int64(generator.state.lastSeq) * 1000))
+            let seq = try await journal.append(
+                EngineEventCodec.encode(event, timeMicroseconds: Int64(generator.state.lastSeq) * 1000))
             #expect(seq == generator.state.lastSeq)
             if seq % 50 == 0 { digests[seq] = generator.state.stateDigest }
         }
@@ -82,7 +85,8 @@ import Testing
         let sameRuns = replayed.runs == live.runs
         #expect(sameSpaces && sameMetaverse && sameRuns)
         for (seq, digest) in digests {
-            #expect(try EngineReplay.replay(directory: directory, through: seq).stateDigest == digest, "through seq \(seq)")
+            #expect(
+                try EngineReplay.replay(directory: directory, through: seq).stateDigest == digest, "through seq \(seq)")
         }
     }
 
@@ -90,24 +94,39 @@ import Testing
         var a = EngineState()
         var b = EngineState()
         let objects = (1...20).map {
-            ConnectorObject(anchor: Anchor("A\($0)"), objectType: "person", attributes: ["mail": [.string("u\($0)@x"), .string("alias\($0)@x")]])
+            ConnectorObject(
+                anchor: Anchor("A\($0)"), objectType: "person",
+                attributes: ["mail": [.string("u\($0)@x"), .string("alias\($0)@x")]])
         }
-        try a.apply(.objectsImported(ObjectsImported(runID: 1, connector: "hr", changes: objects.map { .upsert($0) })), seq: 1, timeMicroseconds: 0)
-        try b.apply(.objectsImported(ObjectsImported(runID: 9, connector: "hr", changes: objects.reversed().map {
-            var reordered = $0
-            reordered.attributes["mail"]!.reverse()
-            return .upsert(reordered)
-        })), seq: 500, timeMicroseconds: 99)
+        try a.apply(
+            .objectsImported(ObjectsImported(runID: 1, connector: "hr", changes: objects.map { .upsert($0) })), seq: 1,
+            timeMicroseconds: 0)
+        try b.apply(
+            .objectsImported(
+                ObjectsImported(
+                    runID: 9, connector: "hr",
+                    changes: objects.reversed().map {
+                        var reordered = $0
+                        reordered.attributes["mail"]!.reverse()
+                        return .upsert(reordered)
+                    })), seq: 500, timeMicroseconds: 99)
         try b.apply(.epochStarted(epoch: 4), seq: 501, timeMicroseconds: 100)
         #expect(a.stateDigest == b.stateDigest)
-        try b.apply(.objectsImported(ObjectsImported(runID: 9, connector: "hr", changes: [.delete(anchor: "A3")])), seq: 502, timeMicroseconds: 0)
+        try b.apply(
+            .objectsImported(ObjectsImported(runID: 9, connector: "hr", changes: [.delete(anchor: "A3")])), seq: 502,
+            timeMicroseconds: 0)
         #expect(a.stateDigest != b.stateDigest)
     }
 
     @Test func anInconsistentEventStopsReplayNamingItsSeq() throws {
         var state = EngineState()
         let error = try #require(throws: EngineError.self) {
-            try state.apply(.syncDecisions(SyncDecisions(runID: 1, decisions: [.join(ConnectorSpaceLink(connector: "hr", anchor: "X"), to: MetaverseID(5))])), seq: 17, timeMicroseconds: 0)
+            try state.apply(
+                .syncDecisions(
+                    SyncDecisions(
+                        runID: 1,
+                        decisions: [.join(ConnectorSpaceLink(connector: "hr", anchor: "X"), to: MetaverseID(5))])),
+                seq: 17, timeMicroseconds: 0)
         }
         #expect(error.code == .inconsistentJournal)
         #expect(error.description == "seq 17: sync decision refers to mv:5, which does not exist")

@@ -1,7 +1,9 @@
 import ConnectorKit
 import ConnectorKitTesting
 import Foundation
+import Logging
 import TandemJournal
+
 @testable import TandemEngine
 
 /// An engine over in-memory connected systems and a real journal in a temporary directory.
@@ -29,7 +31,8 @@ final class EngineHarness {
         var logger = engineLogger
         logger.logLevel = .warning
         engine = try SyncEngine(
-            configuration: configuration, journal: journal, connectors: connectors, compile: ExpressionLanguage.flowCompiler,
+            configuration: configuration, journal: journal, connectors: connectors,
+            compile: ExpressionLanguage.flowCompiler,
             logger: logger)
     }
 
@@ -50,10 +53,10 @@ final class EngineHarness {
     func cycle(initial: Bool = false) async throws -> [RunFinished] { try await engine.cycle(initial: initial) }
 
     @discardableResult
-    func run(_ profile: RunProfile, _ connector: String) async throws -> RunFinished { try await engine.run(profile, connector: connector) }
+    func run(_ profile: RunProfile, _ connector: String) async throws -> RunFinished {
+        try await engine.run(profile, connector: connector)
+    }
 }
-
-import Logging
 
 let engineLogger = Logger(label: "tandem.engine.test")
 

@@ -1,6 +1,7 @@
 import ConnectorKit
 import ConnectorKitTesting
 import Testing
+
 @testable import TandemEngine
 
 /// Random workloads of imports, rule-driven syncs and exports: after each step, the live state
@@ -17,11 +18,16 @@ import Testing
             flows: flows([("name", "[name]"), ("members", "[members]")]))
         let groups = InMemoryConnector(
             options: .init(objectTypes: ["group"], referenceAttributes: ["members"]),
-            objects: [ConnectorObject(anchor: "G1", objectType: "group", attributes: ["name": [.string("all")], "members": [.reference("E1"), .reference("E2")]])])
+            objects: [
+                ConnectorObject(
+                    anchor: "G1", objectType: "group",
+                    attributes: ["name": [.string("all")], "members": [.reference("E1"), .reference("E2")]])
+            ])
         let harness = try await EngineHarness(
             configuration: scenarioConfiguration(
                 connectors: ["groups", "hr", "directory"], inbound: [SyncScenarioTests.hrIn, groupsIn],
-                outbound: [SyncScenarioTests.directoryOut], metaverse: ["person": .init(unique: ["mail"]), "group": .init()],
+                outbound: [SyncScenarioTests.directoryOut],
+                metaverse: ["person": .init(unique: ["mail"]), "group": .init()],
                 threshold: DeletionThreshold(count: 3)),
             connectors: ["hr": hr, "directory": directory, "groups": groups])
         var next = 21
@@ -32,18 +38,28 @@ import Testing
                 next += 1
             case 3..<5:
                 let anchor = Anchor("E\(Int.random(in: 1..<next, using: &random))")
-                hr.apply(.update(anchor: anchor, objectType: "person", changes: [.replace("title", [.string("T\(step)")])]))
+                hr.apply(
+                    .update(anchor: anchor, objectType: "person", changes: [.replace("title", [.string("T\(step)")])]))
             case 5:
                 let anchor = Anchor("E\(Int.random(in: 1..<next, using: &random))")
-                hr.apply(.update(anchor: anchor, objectType: "person", changes: [.replace("status", [.string(Bool.random(using: &random) ? "active" : "terminated")])]))
+                hr.apply(
+                    .update(
+                        anchor: anchor, objectType: "person",
+                        changes: [.replace("status", [.string(Bool.random(using: &random) ? "active" : "terminated")])])
+                )
             case 6:
                 hr.apply(.delete(anchor: Anchor("E\(Int.random(in: 1..<next, using: &random))"), objectType: "person"))
             case 7:
                 // A duplicate mail: quarantined, never a run failure.
                 let anchor = Anchor("E\(Int.random(in: 1..<next, using: &random))")
-                hr.apply(.update(anchor: anchor, objectType: "person", changes: [.replace("mail", [.string("user1@example.org")])]))
+                hr.apply(
+                    .update(
+                        anchor: anchor, objectType: "person",
+                        changes: [.replace("mail", [.string("user1@example.org")])]))
             case 8:
-                let members = (0..<3).map { _ in AttributeValue.reference(Anchor("E\(Int.random(in: 1..<next, using: &random))")) }
+                let members = (0..<3).map { _ in
+                    AttributeValue.reference(Anchor("E\(Int.random(in: 1..<next, using: &random))"))
+                }
                 groups.apply(.update(anchor: "G1", objectType: "group", changes: [.replace("members", members)]))
             default:
                 _ = try await harness.engine.approveDeletes(connector: "directory", anchors: nil)

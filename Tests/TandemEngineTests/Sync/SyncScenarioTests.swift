@@ -1,6 +1,7 @@
 import ConnectorKit
 import ConnectorKitTesting
 import Testing
+
 @testable import TandemEngine
 
 /// Scenario tests of the rules, end to end through the engine: in-memory connected systems, a
@@ -19,7 +20,9 @@ import Testing
     static let directoryOut = OutboundRule(
         name: "Directory out", connector: "directory", sourceType: "person", targetType: "person", provision: true,
         deprovision: .delete,
-        flows: flows([("uid", "Lower([employeeId])"), ("cn", "[displayName]"), ("mail", "[mail]"), ("manager", "[manager]")]))
+        flows: flows([
+            ("uid", "Lower([employeeId])"), ("cn", "[displayName]"), ("mail", "[mail]"), ("manager", "[manager]"),
+        ]))
 
     static func hr(_ objects: [ConnectorObject]) -> InMemoryConnector {
         InMemoryConnector(options: .init(objectTypes: ["person"], referenceAttributes: ["manager"]), objects: objects)
@@ -27,18 +30,25 @@ import Testing
 
     static func directory(_ objects: [ConnectorObject] = []) -> InMemoryConnector {
         InMemoryConnector(
-            options: .init(objectTypes: ["person"], anchorAttribute: "uid", referenceAttributes: ["manager"]), objects: objects)
+            options: .init(objectTypes: ["person"], anchorAttribute: "uid", referenceAttributes: ["manager"]),
+            objects: objects)
     }
 
     static func employee(_ n: Int, status: String = "active", title: String = "Engineer") -> ConnectorObject {
-        person("E\(n)", ["employeeId": "E\(n)", "givenName": "Given\(n)", "surname": "Surname\(n)", "mail": "User\(n)@Example.org", "status": status, "title": title])
+        person(
+            "E\(n)",
+            [
+                "employeeId": "E\(n)", "givenName": "Given\(n)", "surname": "Surname\(n)",
+                "mail": "User\(n)@Example.org", "status": status, "title": title,
+            ])
     }
 
     @Test func projectionFlowsAndProvisioningReachTheTarget() async throws {
         let hr = Self.hr((1...3).map { Self.employee($0) })
         let directory = Self.directory()
         let harness = try await EngineHarness(
-            configuration: scenarioConfiguration(connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
             connectors: ["hr": hr, "directory": directory])
         let results = try await harness.cycle(initial: true)
         #expect(results.allSatisfy { $0.status == .success }, "\(results)")
@@ -63,7 +73,8 @@ import Testing
         let hr = Self.hr((1...4).map { Self.employee($0) })
         let directory = Self.directory()
         let harness = try await EngineHarness(
-            configuration: scenarioConfiguration(connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
             connectors: ["hr": hr, "directory": directory])
         try await harness.cycle(initial: true)
         try await harness.cycle()
@@ -83,7 +94,8 @@ import Testing
         let hr = Self.hr([Self.employee(1)])
         let directory = Self.directory()
         let harness = try await EngineHarness(
-            configuration: scenarioConfiguration(connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
             connectors: ["hr": hr, "directory": directory])
         try await harness.cycle(initial: true)
         try await harness.cycle()
@@ -91,7 +103,10 @@ import Testing
         try await harness.cycle()
         #expect(directory.object("e1")?["cn"] == .string("Given1 Hopper"))
         let updates = directory.exportCalls.last ?? []
-        #expect(updates == [.update(anchor: "e1", objectType: "person", changes: [.replace("cn", [.string("Given1 Hopper")])])])
+        #expect(
+            updates == [
+                .update(anchor: "e1", objectType: "person", changes: [.replace("cn", [.string("Given1 Hopper")])])
+            ])
         await harness.close()
     }
 
@@ -99,9 +114,13 @@ import Testing
         let badgeIn = InboundRule(
             name: "Badge in", connector: "badge", sourceType: "person", targetType: "person", precedence: 5,
             join: [[JoinCondition(source: "employeeId", target: "employeeId")]],
-            flows: flows([("title", #"IIF([title] = "none", AuthoritativeNull, IIF(IsPresent([title]), [title], NULL))"#)]))
+            flows: flows([
+                ("title", #"IIF([title] = "none", AuthoritativeNull, IIF(IsPresent([title]), [title], NULL))"#)
+            ]))
         let hr = Self.hr([Self.employee(1, title: "Engineer")])
-        let badge = InMemoryConnector(options: .init(objectTypes: ["person"]), objects: [person("B1", ["employeeId": "E1", "title": "Badge Title"])])
+        let badge = InMemoryConnector(
+            options: .init(objectTypes: ["person"]),
+            objects: [person("B1", ["employeeId": "E1", "title": "Badge Title"])])
         let harness = try await EngineHarness(
             configuration: scenarioConfiguration(connectors: ["hr", "badge"], inbound: [Self.hrIn, badgeIn]),
             connectors: ["hr": hr, "badge": badge])
@@ -138,9 +157,12 @@ import Testing
             person("E2", ["employeeId": "E2", "surname": "Smith", "status": "active"]),
             person("E3", ["employeeId": "E3", "surname": "Jones", "status": "active"]),
         ])
-        let badge = InMemoryConnector(options: .init(objectTypes: ["person"]), objects: [
-            person("B1", ["lastName": "smith", "badgeNumber": "1"]), person("B2", ["lastName": "Jones", "badgeNumber": "2"]),
-        ])
+        let badge = InMemoryConnector(
+            options: .init(objectTypes: ["person"]),
+            objects: [
+                person("B1", ["lastName": "smith", "badgeNumber": "1"]),
+                person("B2", ["lastName": "Jones", "badgeNumber": "2"]),
+            ])
         let harness = try await EngineHarness(
             configuration: scenarioConfiguration(connectors: ["hr", "badge"], inbound: [hrIn, badgeIn]),
             connectors: ["hr": hr, "badge": badge])
@@ -150,7 +172,11 @@ import Testing
         #expect(badgeSync.statistics.errors == 1)
         #expect(badgeSync.statistics.joins == 1)
         let error = await harness.state.space("badge").errors["B1"]
-        #expect(error == SyncErrorRecord(rule: "Badge in", code: "ambiguous-join", message: "join rule matches 2 metaverse objects; exactly one is needed"))
+        #expect(
+            error
+                == SyncErrorRecord(
+                    rule: "Badge in", code: "ambiguous-join",
+                    message: "join rule matches 2 metaverse objects; exactly one is needed"))
         await harness.close()
     }
 
@@ -161,13 +187,16 @@ import Testing
             person("E3", ["employeeId": "E3", "mail": "other@example.org", "status": "active"]),
         ])
         let harness = try await EngineHarness(
-            configuration: scenarioConfiguration(connectors: ["hr"], inbound: [Self.hrIn], metaverse: ["person": .init(unique: ["mail"])]),
+            configuration: scenarioConfiguration(
+                connectors: ["hr"], inbound: [Self.hrIn], metaverse: ["person": .init(unique: ["mail"])]),
             connectors: ["hr": hr])
         let results = try await harness.cycle(initial: true)
         #expect(results[1].status == .completedWithErrors)
         let state = await harness.state
         #expect(state.space("hr").errors["E2"]?.code == "duplicate-value")
-        #expect(state.space("hr").errors["E2"]?.message == "mail would duplicate the value held by metaverse object mv:1; mail must be unique")
+        #expect(
+            state.space("hr").errors["E2"]?.message
+                == "mail would duplicate the value held by metaverse object mv:1; mail must be unique")
         let mails = state.metaverse.values.compactMap { $0.values("mail").first?.text }.sorted()
         #expect(mails == ["other@example.org", "same@example.org"])
         // Fixing the source clears the error on the next sync.
@@ -185,7 +214,8 @@ import Testing
         let hr = Self.hr(managerFirst ? [manager] : [report])
         let directory = Self.directory()
         let harness = try await EngineHarness(
-            configuration: scenarioConfiguration(connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
             connectors: ["hr": hr, "directory": directory])
         try await harness.cycle(initial: true)
         hr.apply(.add(managerFirst ? report : manager))
@@ -234,7 +264,8 @@ import Testing
         let hr = Self.hr([Self.employee(1)])
         let directory = Self.directory()
         let harness = try await EngineHarness(
-            configuration: scenarioConfiguration(connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
             connectors: ["hr": hr, "directory": directory])
         try await harness.cycle(initial: true)
         try await harness.cycle()
@@ -257,7 +288,8 @@ import Testing
         let hr = Self.hr((1...5).map { Self.employee($0) })
         let directory = Self.directory()
         let harness = try await EngineHarness(
-            configuration: scenarioConfiguration(connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
             connectors: ["hr": hr, "directory": directory])
         try await harness.cycle(initial: true)
         let before = await harness.state.stateDigest

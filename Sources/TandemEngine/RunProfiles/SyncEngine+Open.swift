@@ -1,0 +1,24 @@
+import ConnectorKit
+import Logging
+import TandemJournal
+
+extension SyncEngine {
+    /// Opens an engine on a journal with the built-in expression language, rebuilding its state by
+    /// replaying the journal: for programs outside this package (benchmarks, embedders) that cannot
+    /// name the compiler the initializer takes.
+    ///
+    /// - Parameters:
+    ///   - configuration: the loaded configuration; its rules are compiled here.
+    ///   - journal: the journal, opened for writing; the caller closes it.
+    ///   - connectors: a connector for every configured connector, by name.
+    /// - Throws: ``ExpressionParseError`` for a flow that does not compile; ``EngineError`` or a
+    ///   journal error if the journal cannot be replayed.
+    public static func open(
+        configuration: Configuration, journal: Journal, connectors: [String: any Connector],
+        logger: Logger = Logger(label: "tandem.engine")
+    ) throws -> SyncEngine {
+        try SyncEngine(
+            configuration: configuration, journal: journal, connectors: connectors,
+            compile: ExpressionLanguage.flowCompiler, logger: logger)
+    }
+}
