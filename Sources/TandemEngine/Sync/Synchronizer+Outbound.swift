@@ -32,7 +32,20 @@ extension Synchronizer {
             }
             if let link {
                 try update(link, desired: desired, dn: dn, id: id)
-            } else if rule.rule.provision {
+                continue
+            }
+            switch try findOutboundJoin(rule, object: state.metaverse[id]!) {
+            case .found(let existing):
+                // An object the system already holds (an account created before Tandem): adopt it.
+                try record(.join(existing, to: id))
+                try update(existing, desired: desired, dn: dn, id: id)
+                continue
+            case .ambiguous:
+                continue  // recorded as a sync error: neither join nor provision
+            case .none:
+                break
+            }
+            if rule.rule.provision {
                 let provisional = ConnectorSpaceLink(
                     connector: connector, anchor: Anchor("~provisional:\(connector):\(id.rawValue)"))
                 try record(
@@ -164,5 +177,62 @@ extension Synchronizer {
         let provisioned = Set(rules.outboundRules(for: object.objectType).map(\.rule.connector))
         for name in provisioned.sorted() { if let value = confirmed(in: name) { return value } }
         return nil
+    }
+
+    /// An unjoined object of the rule's connector and type whose attributes match the metaverse
+    /// object's under one of the rule's join groups (tried in order; `source` names the
+    /// connector-space attribute, `target` the metaverse attribute, as for inbound rules).
+    /// A group matching several objects is an ambiguous join: nothing is joined or provisioned.
+    enum OutboundJoin {
+        case found(ConnectorSpaceLink)
+        case ambiguous
+        case none
+    }
+
+    mutating func findOutboundJoin(_ rule: CompiledOutboundRule, object: MetaverseObject) throws(EngineError)
+        -> OutboundJoin
+    {
+        let connector = rule.rule.connector
+        for group in rule.rule.join where !group.isEmpty {
+            var candidates: Set<Anchor>?
+            for condition in group {
+                var matches = Set<Anchor>()
+                for value in object.values(condition.target) {
+                    matches.formUnion(
+                        outboundJoinIndex(
+                            connector: connector, type: rule.rule.targetType, attribute: condition.source)[
+                                MetaverseIndex.normalize(value)] ?? [])
+                }
+                candidates = candidates.map { $0.intersection(matches) } ?? matches
+                if candidates!.isEmpty { break }
+            }
+            let eligible = (candidates ?? []).filter {
+                state.connectorSpaces[connector]?.objects[$0]?.metaverseID == nil
+            }
+            if eligible.count == 1 { return .found(ConnectorSpaceLink(connector: connector, anchor: eligible.first!)) }
+            if eligible.count > 1 {
+                let link = object.projectedBy ?? object.links.sorted().first!
+                try recordError(
+                    link, rule: rule.rule.name, code: "ambiguous-join",
+                    message: "outbound join matches \(eligible.count) objects in \(connector); exactly one is needed")
+                return .ambiguous
+            }
+        }
+        return .none
+    }
+
+    /// Unjoined objects of a connector by normalized attribute value, built once per run and attribute.
+    mutating func outboundJoinIndex(connector: String, type: ObjectType, attribute: String) -> [String: Set<Anchor>] {
+        let key = "\(connector)\u{0}\(type.rawValue)\u{0}\(attribute)"
+        if let index = outboundIndexes[key] { return index }
+        var index: [String: Set<Anchor>] = [:]
+        for object in state.space(connector).objects.values
+        where object.objectType == type && object.metaverseID == nil && !object.isPendingAdd {
+            for value in object.attributes[attribute] ?? [] {
+                index[MetaverseIndex.normalize(value), default: []].insert(object.anchor)
+            }
+        }
+        outboundIndexes[key] = index
+        return index
     }
 }

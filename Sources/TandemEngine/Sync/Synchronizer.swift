@@ -16,6 +16,8 @@ package struct Synchronizer {
     var affected: Set<MetaverseID> = []
     /// Connector-space objects joined or projected in this run (their referrers may now resolve).
     var newlyLinked: Set<ConnectorSpaceLink> = []
+    /// Unjoined objects by attribute value, for outbound joins (stale entries are re-checked on use).
+    var outboundIndexes: [String: [String: Set<Anchor>]] = [:]
 
     /// The run stopped because the error limit was reached.
     package private(set) var stoppedAtErrorLimit = false
