@@ -100,6 +100,11 @@ public final class Journal: Sendable {
         _ = try await writer.beginEpoch(epoch)
     }
 
+    /// Seals the current segment on demand: the next event starts a new segment file.
+    public func rollSegment() async throws {
+        _ = try await writer.rollSegment()
+    }
+
     /// Commits what is queued, stops the writer and releases the writer lock.
     public func close() async {
         await writer.close()

@@ -63,6 +63,20 @@ import Testing
         #expect(events.map(\.epoch) == [1, 1, 1, 1, 1, 2, 2, 2, 2])
     }
 
+    @Test func segmentsRollOnDemand() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 1 << 20))
+        try await journal.rollSegment()  // nothing written yet: nothing to seal
+        try await journal.append(contentsOf: Events.people(0..<3))
+        try await journal.rollSegment()
+        try await journal.rollSegment()  // the new segment holds nothing yet: still one roll
+        try await journal.append(Events.person(3))
+        await journal.close()
+        #expect(directory.segments == ["00000001-0000000000000001.seg", "00000001-0000000000000004.seg"])
+        #expect(try JournalVerification.verify(directory: directory.path).verdict == .sound)
+        #expect(try readAll(directory.path).map(\.event) == Events.people(0..<4))
+    }
+
     @Test func concurrentAppendsShareFrames() async throws {
         let directory = TemporaryDirectory()
         var options = smallOptions(segmentSize: 64 << 20, maxFrameEvents: 4096)

@@ -55,7 +55,8 @@ public struct JournalStatistics: Sendable, Codable {
     public var firstTimeMicroseconds: Int64?
     public var lastTimeMicroseconds: Int64?
     public var epochs: [UInt64]
-    /// Event payload bytes as appended (the inflated frame payloads).
+    /// Bytes before compression: the inflated frame payloads, that is the events' payloads plus
+    /// the few bytes of type, time and length each carries (Journal/FORMAT.md, "Event batch").
     public var rawBytes: Int64
     /// Bytes on disk in segment files, headers included.
     public var storedBytes: Int64

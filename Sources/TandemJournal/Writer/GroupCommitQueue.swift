@@ -4,6 +4,7 @@ struct GroupCommitQueue<Waiter> {
     enum Request {
         case events([JournalEvent], bytes: Int, Waiter)
         case beginEpoch(UInt64, Waiter)
+        case rollSegment(Waiter)
     }
 
     enum Status {
@@ -58,6 +59,7 @@ struct GroupCommitQueue<Waiter> {
     enum Work {
         case write([(events: [JournalEvent], waiter: Waiter)])
         case beginEpoch(UInt64, Waiter)
+        case rollSegment(Waiter)
     }
 
     /// The next unit of work: a run of consecutive appends up to the frame bounds, or one epoch change.
@@ -67,6 +69,11 @@ struct GroupCommitQueue<Waiter> {
             head += 1
             compact()
             return .beginEpoch(epoch, waiter)
+        }
+        if case .rollSegment(let waiter) = requests[head] {
+            head += 1
+            compact()
+            return .rollSegment(waiter)
         }
         var batch: [(events: [JournalEvent], waiter: Waiter)] = []
         var events = 0
@@ -115,7 +122,7 @@ struct GroupCommitQueue<Waiter> {
     private mutating func drain() -> [Waiter] {
         let waiters = requests[head...].map { request -> Waiter in
             switch request {
-            case .events(_, _, let waiter), .beginEpoch(_, let waiter): return waiter
+            case .events(_, _, let waiter), .beginEpoch(_, let waiter), .rollSegment(let waiter): return waiter
             }
         }
         requests.removeAll()

@@ -59,6 +59,11 @@ final class JournalWriter: @unchecked Sendable {
         try await submit(bytes: 0) { waiter in .beginEpoch(epoch, waiter) }
     }
 
+    /// Seals the current segment: the next frame starts a new one.
+    func rollSegment() async throws -> UInt64 {
+        try await submit(bytes: 0) { waiter in .rollSegment(waiter) }
+    }
+
     private func submit(bytes: Int, _ makeRequest: @escaping (Waiter) -> GroupCommitQueue<Waiter>.Request) async throws
         -> UInt64
     {
@@ -128,6 +133,9 @@ final class JournalWriter: @unchecked Sendable {
             switch work {
             case nil:
                 continue
+            case .rollSegment(let waiter):
+                segments.requestRoll()
+                waiter.continuation.resume(returning: segments.nextSeq - 1)
             case .beginEpoch(let epoch, let waiter):
                 do {
                     try segments.beginEpoch(epoch)

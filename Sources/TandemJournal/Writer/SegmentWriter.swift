@@ -47,6 +47,11 @@ final class SegmentWriter {
 
     deinit { segment?.file.close() }
 
+    private var rollRequested = false
+
+    /// The next frame starts a new segment (if the current one holds any frame).
+    func requestRoll() { rollRequested = segment != nil }
+
     /// Later frames go to a new segment under `epoch`.
     func beginEpoch(_ newEpoch: UInt64) throws {
         guard newEpoch > epoch else {
@@ -86,7 +91,7 @@ final class SegmentWriter {
             if let current = segment {
                 let used = current.size + Int64(pending.count)
                 needsNewSegment =
-                    current.name.epoch != epoch
+                    (rollRequested && !current.frames.isEmpty) || current.name.epoch != epoch
                     || (used > Int64(FormatV1.segmentHeaderLength)
                         && used + Int64(frame.bytes.count) > Int64(options.segmentSizeBytes))
             } else {
@@ -95,6 +100,7 @@ final class SegmentWriter {
             if needsNewSegment {
                 try flush(&pending, &pendingSummaries, &pendingRaw)
                 try roll(firstSeq: nextSeq)
+                rollRequested = false
             }
             let offset = segment!.size + Int64(pending.count)
             pendingSummaries.append(FrameSummary(offset: offset, header: frame.header))
