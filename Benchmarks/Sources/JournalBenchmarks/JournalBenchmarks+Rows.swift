@@ -34,31 +34,38 @@ extension JournalBenchmarks {
     /// Row 2: single-event appends from concurrent tasks, beside one `pwrite` + `fdatasync` per event.
     func measureConcurrentAppends(
         _ events: [JournalEvent], syncPayloads: [[UInt8]], scratch: ScratchDirectory
-    ) async throws -> ReportRow {
+    ) async throws -> (ReportRow, note: String) {
         let benchmark = ConcurrentAppendBenchmark(events: events, taskCount: tasks, options: journalOptions)
         let journalDirectory = scratch.file("concurrent-journal")
         let baselinePath = scratch.file("sync-baseline.dat")
         let baseline = SyncWriteBaseline(path: baselinePath)
         var journal = AppendFigures()
         var sync = AppendFigures()
+        var frames: [Double] = []
         for pass in 1...runs {
             scratch.remove(journalDirectory)
             try await flushDirtyPages()
             let journalPass = try await benchmark.run(directory: journalDirectory)
             journal.add(events: events.count, seconds: journalPass.seconds, latencies: journalPass.latencies)
+            frames.append(Double(journalPass.frames))
             try await flushDirtyPages()
             let syncPass = try await onDedicatedThread("sync-baseline") { try baseline.run(payloads: syncPayloads) }
             sync.add(events: syncPayloads.count, seconds: syncPass.seconds, latencies: syncPass.latencies)
             progress("single-event pass \(pass): journal \(journal.lastRate), pwrite + fdatasync \(sync.lastRate)")
         }
         scratch.remove(baselinePath)
-        return ReportRow(
+        let groupSize = Double(events.count) / Statistics.median(frames)
+        let note =
+            "Row 2: the journal wrote \(Format.list(frames, unit: "frames")) for \(Format.count(events.count)) events, "
+            + "each frame one fdatasync: \(Format.number(groupSize, decimals: 1)) events per commit group (median)."
+        let row = ReportRow(
             measurement: "Single-event appends from \(tasks) concurrent tasks (group commit)",
             journal: journal.summary,
             baseline: sync.summary + " (pwrite + fdatasync per event, 1 loop)",
             ratio: Statistics.median(journal.rates) / Statistics.median(sync.rates),
             goal: nil,
             passes: "journal \(journal.passes); pwrite + fdatasync \(sync.passes)")
+        return (row, note)
     }
 
     /// Row 3: reading the whole journal back, beside `zcat` of the `gzip -1` file of the same bytes.

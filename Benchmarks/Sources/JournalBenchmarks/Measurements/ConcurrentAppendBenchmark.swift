@@ -8,6 +8,8 @@ struct ConcurrentAppendBenchmark {
         var seconds: Double
         /// Every append's latency from call to acknowledgment, in seconds (in no particular order).
         var latencies: [Double]
+        /// Frames written, each one `fdatasync`: events ÷ frames is the mean size of a commit group.
+        var frames: Int
     }
 
     let events: [JournalEvent]
@@ -45,7 +47,8 @@ struct ConcurrentAppendBenchmark {
             throw BenchmarkFailure(
                 "the journal in \(directory) ends at seq \(lastSeq), not \(events.count): it was not new")
         }
-        return Result(seconds: seconds, latencies: latencies)
+        let frames = try JournalStatistics.collect(directory: directory).frames
+        return Result(seconds: seconds, latencies: latencies, frames: frames)
     }
 
     private static func appendOneByOne(_ events: [JournalEvent], to journal: Journal) async throws -> [Double] {
