@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "TandemJournal", targets: ["TandemJournal"]),
         .library(name: "ConnectorKit", targets: ["ConnectorKit"]),
         .library(name: "ConnectorKitTesting", targets: ["ConnectorKitTesting"]),
+        .library(name: "TandemEngine", targets: ["TandemEngine"]),
+        .library(name: "FileConnector", targets: ["FileConnector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -153,8 +153,15 @@ struct BinaryReader {
     }
 
     mutating func string() throws(Malformed) -> String {
-        let raw = try data()
-        guard let text = String(validating: raw, as: UTF8.self) else { throw fail("invalid UTF-8") }
+        let length = try count()
+        let range = offset..<offset + length
+        // Validated in place: most strings are short enough to live inside the String, so copying
+        // them to an array first would be the only allocation.
+        let text = bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+        }
+        offset += length
+        guard let text else { throw fail("invalid UTF-8") }
         return text
     }
 

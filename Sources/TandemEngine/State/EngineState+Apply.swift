@@ -138,13 +138,15 @@ extension EngineState {
             }
         case .provision(let link, let type, let dn, let id):
             guard metaverse[id] != nil else { throw missing("\(id)") }
-            var space = connectorSpaces[link.connector] ?? ConnectorSpace(connector: link.connector)
-            guard space.objects[link.anchor] == nil else {
+            guard connectorSpaces[link.connector]?.objects[link.anchor] == nil else {
                 throw EngineError(.inconsistentJournal, "provisioning \(link), which already exists", seq: seq)
             }
-            space.objects[link.anchor] = ConnectorSpaceObject(
+            // Mutated in place: a copy of the space taken out and stored back would copy all its objects.
+            if connectorSpaces[link.connector] == nil {
+                connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector)
+            }
+            connectorSpaces[link.connector]!.objects[link.anchor] = ConnectorSpaceObject(
                 anchor: link.anchor, objectType: type, distinguishedName: dn, metaverseID: id, isPendingAdd: true)
-            connectorSpaces[link.connector] = space
             metaverse[id]!.links.insert(link)
         case .stageExport(let connector, let export):
             if connectorSpaces[connector] == nil { connectorSpaces[connector] = ConnectorSpace(connector: connector) }

@@ -2,6 +2,10 @@ import ConnectorKit
 
 /// Finds metaverse objects by attribute value, for joins and unique-value checks. Values are
 /// compared by their text, ASCII case-insensitively (as directories compare names).
+///
+/// Each type is indexed on its first lookup, so that a run that neither joins nor checks a unique
+/// value of a type (most delta runs; every run of a groups connector, for people) does not pay for
+/// indexing the whole metaverse.
 struct MetaverseIndex {
     private struct Key: Hashable {
         var type: ObjectType
@@ -11,45 +15,57 @@ struct MetaverseIndex {
 
     /// The (type, attribute) pairs indexed.
     let indexed: Set<AttributePair>
-    private var entries: [Key: Set<MetaverseID>] = [:]
+    /// The indexed attributes of each type.
+    private let attributesByType: [ObjectType: [String]]
+    /// The entries of each type indexed so far.
+    private var entries: [ObjectType: [Key: Set<MetaverseID>]] = [:]
 
     struct AttributePair: Hashable {
         var type: ObjectType
         var attribute: String
     }
 
-    init(indexing pairs: Set<AttributePair>, metaverse: [MetaverseID: MetaverseObject]) {
+    init(indexing pairs: Set<AttributePair>) {
         indexed = pairs
-        guard !pairs.isEmpty else { return }
-        for (id, object) in metaverse {
-            for (name, value) in object.attributes
-            where pairs.contains(AttributePair(type: object.objectType, attribute: name)) {
-                for v in value.values {
-                    entries[Key(type: object.objectType, attribute: name, value: Self.normalize(v)), default: []]
-                        .insert(id)
-                }
-            }
-        }
+        attributesByType = Dictionary(grouping: pairs, by: \.type).mapValues { $0.map(\.attribute) }
     }
 
     static func normalize(_ value: AttributeValue) -> String { value.text.asciiLowercased() }
 
-    func objects(type: ObjectType, attribute: String, value: AttributeValue) -> Set<MetaverseID> {
-        entries[Key(type: type, attribute: attribute, value: Self.normalize(value))] ?? []
+    /// The objects of `type` whose `attribute` holds `value`. `metaverse` is the current metaverse: the
+    /// first lookup of a type indexes its objects there.
+    mutating func objects(
+        type: ObjectType, attribute: String, value: AttributeValue, in metaverse: [MetaverseID: MetaverseObject]
+    ) -> Set<MetaverseID> {
+        if entries[type] == nil { entries[type] = build(type, metaverse) }
+        return entries[type]![Key(type: type, attribute: attribute, value: Self.normalize(value))] ?? []
     }
 
-    /// Keeps the index in step with an attribute's change.
+    private func build(_ type: ObjectType, _ metaverse: [MetaverseID: MetaverseObject]) -> [Key: Set<MetaverseID>] {
+        var entries: [Key: Set<MetaverseID>] = [:]
+        guard let attributes = attributesByType[type] else { return entries }
+        for (id, object) in metaverse where object.objectType == type {
+            for name in attributes {
+                for v in object.attributes[name]?.values ?? [] {
+                    entries[Key(type: type, attribute: name, value: Self.normalize(v)), default: []].insert(id)
+                }
+            }
+        }
+        return entries
+    }
+
+    /// Keeps the index in step with an attribute's change (a type not indexed yet needs nothing).
     mutating func update(
         id: MetaverseID, type: ObjectType, attribute: String, old: [AttributeValue], new: [AttributeValue]
     ) {
-        guard indexed.contains(AttributePair(type: type, attribute: attribute)) else { return }
+        guard entries[type] != nil, indexed.contains(AttributePair(type: type, attribute: attribute)) else { return }
         for v in old {
             let key = Key(type: type, attribute: attribute, value: Self.normalize(v))
-            entries[key]?.remove(id)
-            if entries[key]?.isEmpty == true { entries[key] = nil }
+            entries[type]![key]?.remove(id)
+            if entries[type]![key]?.isEmpty == true { entries[type]![key] = nil }
         }
         for v in new {
-            entries[Key(type: type, attribute: attribute, value: Self.normalize(v)), default: []].insert(id)
+            entries[type]![Key(type: type, attribute: attribute, value: Self.normalize(v)), default: []].insert(id)
         }
     }
 }

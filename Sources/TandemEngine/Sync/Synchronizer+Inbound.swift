@@ -6,7 +6,7 @@ extension Synchronizer {
         let space = state.space(link.connector)
         guard let object = space.objects[link.anchor] else {
             // Deleted by an import: disconnect it from whatever it was joined to.
-            for (id, mv) in state.metaverse where mv.links.contains(link) {
+            for id in holders(ofDeleted: link) {
                 try record(.disconnect(link, from: id))
                 affected.insert(id)
             }
@@ -53,6 +53,25 @@ extension Synchronizer {
         }
     }
 
+    /// The metaverse objects linked to `link`, whose connector-space object is gone, in ID order. One
+    /// scan of the metaverse finds the links to every deleted object of the run (a delta run meets
+    /// them one by one); sync adds no such link, and the cache is dropped when it deletes an object.
+    mutating func holders(ofDeleted link: ConnectorSpaceLink) -> [MetaverseID] {
+        if linksToDeletedObjects == nil {
+            let objects = state.connectorSpaces.mapValues(\.objects)
+            var found: [ConnectorSpaceLink: [MetaverseID]] = [:]
+            for (id, object) in state.metaverse {
+                for held in object.links where objects[held.connector]?.index(forKey: held.anchor) == nil {
+                    found[held, default: []].append(id)
+                }
+            }
+            linksToDeletedObjects = found
+        }
+        return (linksToDeletedObjects?[link] ?? []).sorted().filter {
+            state.metaverse[$0]?.links.contains(link) == true
+        }
+    }
+
     enum JoinOutcome {
         case joined(MetaverseID)
         case ambiguous(rule: String, count: Int)
@@ -61,7 +80,7 @@ extension Synchronizer {
 
     /// Tries each rule's join groups in order: the first group that finds exactly one metaverse
     /// object wins; a group that finds several is an ambiguous join.
-    func findJoin(_ object: ConnectorSpaceObject, link: ConnectorSpaceLink, rules: [CompiledInboundRule])
+    mutating func findJoin(_ object: ConnectorSpaceObject, link: ConnectorSpaceLink, rules: [CompiledInboundRule])
         throws(EngineError)
         -> JoinOutcome
     {
@@ -72,7 +91,9 @@ extension Synchronizer {
                     var matches = Set<MetaverseID>()
                     for value in object.attributes[condition.source] ?? [] {
                         matches.formUnion(
-                            index.objects(type: rule.rule.targetType, attribute: condition.target, value: value))
+                            index.objects(
+                                type: rule.rule.targetType, attribute: condition.target, value: value,
+                                in: state.metaverse))
                     }
                     candidates = candidates.map { $0.intersection(matches) } ?? matches
                     if candidates!.isEmpty { break }

@@ -126,11 +126,13 @@ extension Synchronizer {
         return nil
     }
 
-    func duplicateHolder(of values: [AttributeValue], attribute: String, type: ObjectType, except id: MetaverseID)
-        -> MetaverseID?
-    {
+    mutating func duplicateHolder(
+        of values: [AttributeValue], attribute: String, type: ObjectType, except id: MetaverseID
+    ) -> MetaverseID? {
         for value in values {
-            if let other = index.objects(type: type, attribute: attribute, value: value).filter({ $0 != id }).min() {
+            if let other = index.objects(type: type, attribute: attribute, value: value, in: state.metaverse)
+                .filter({ $0 != id }).min()
+            {
                 return other
             }
         }

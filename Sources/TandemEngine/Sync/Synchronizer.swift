@@ -18,6 +18,9 @@ package struct Synchronizer {
     var newlyLinked: Set<ConnectorSpaceLink> = []
     /// Unjoined objects by attribute value, for outbound joins (stale entries are re-checked on use).
     var outboundIndexes: [String: [String: Set<Anchor>]] = [:]
+    /// Metaverse objects by their links to connector-space objects that are gone, found by one scan of
+    /// the metaverse when first needed (`nil`: not scanned, or stale).
+    var linksToDeletedObjects: [ConnectorSpaceLink: [MetaverseID]]?
 
     /// The run stopped because the error limit was reached.
     package private(set) var stoppedAtErrorLimit = false
@@ -41,7 +44,7 @@ package struct Synchronizer {
         for (type, configuration) in rules.metaverse {
             for attribute in configuration.unique { pairs.insert(.init(type: type, attribute: attribute)) }
         }
-        index = MetaverseIndex(indexing: pairs, metaverse: state.metaverse)
+        index = MetaverseIndex(indexing: pairs)
     }
 
     /// Records a decision: applies it to the working state (keeping the index current) and keeps it.
@@ -59,6 +62,12 @@ package struct Synchronizer {
                 for (name, value) in object.attributes {
                     index.update(id: id, type: object.objectType, attribute: name, old: value.values, new: [])
                 }
+            }
+            try state.apply(decision, seq: state.lastSeq)
+        case .disconnect(let link, _):
+            // Disconnecting a provisional object deletes it, which can leave links to a deleted object.
+            if state.connectorSpaces[link.connector]?.objects[link.anchor]?.isPendingAdd == true {
+                linksToDeletedObjects = nil
             }
             try state.apply(decision, seq: state.lastSeq)
         default:
