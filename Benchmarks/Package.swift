@@ -13,9 +13,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        // What both benchmarks share: timing external baselines, formatting the report.
+        .target(name: "BenchmarkSupport"),
         .executableTarget(
             name: "JournalBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "TandemJournal", package: "Tandem"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -24,6 +27,7 @@ let package = Package(
         .executableTarget(
             name: "EngineBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "TandemEngine", package: "Tandem"),
                 .product(name: "TandemJournal", package: "Tandem"),
                 .product(name: "FileConnector", package: "Tandem"),

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import TandemJournal
 
 /// The four measurements, each run `runs` times alternating with its baseline.

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import ConnectorKit
 import FileConnector
 import Foundation

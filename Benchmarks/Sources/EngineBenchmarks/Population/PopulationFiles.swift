@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// Writes the population's files: the HR people and groups (CSV) and the empty directory (JSON Lines).

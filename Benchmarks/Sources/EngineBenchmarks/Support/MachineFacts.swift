@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// What the figures depend on: the processor, its cores, memory and the load while measuring.

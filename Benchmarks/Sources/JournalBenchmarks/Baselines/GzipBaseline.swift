@@ -1,3 +1,5 @@
+import BenchmarkSupport
+
 /// The reference points for bulk writing, reading and compression: `gzip -1` and `zcat` on the
 /// same raw bytes the journal is given. Neither checksums per record nor syncs to disk;
 /// gzip does check a CRC-32 of the whole stream.

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import TandemJournal
 
 /// Row 1: bulk appends with durable acknowledgment. Each batch is one `append(contentsOf:)`,

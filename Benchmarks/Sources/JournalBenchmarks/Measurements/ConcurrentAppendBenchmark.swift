@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import TandemJournal
 
 /// Row 2: single-event appends from many concurrent tasks, each awaiting its acknowledgment

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import TandemJournal
 
 /// Row 3: reading the whole journal back, as a replay would: a reader over the directory, a

@@ -1,3 +1,5 @@
+import BenchmarkSupport
+
 /// A goal a row is judged against, with the verdict.
 struct Goal {
     /// As printed: `≥ 0.8× gzip -1`.

@@ -1,7 +1,7 @@
 /// Number formatting for the report: thousands separators, decimal megabytes, binary KiB/MiB for memory.
-enum Format {
+public enum Format {
     /// `value` with `decimals` digits after the point and thousands separators: `12,345.6`.
-    static func number(_ value: Double, decimals: Int = 0) -> String {
+    public static func number(_ value: Double, decimals: Int = 0) -> String {
         guard value.isFinite else { return "–" }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
@@ -17,37 +17,37 @@ enum Format {
     }
 
     /// An integer with thousands separators.
-    static func count(_ value: Int) -> String {
+    public static func count(_ value: Int) -> String {
         value < 0 ? "-" + grouped(-value) : grouped(value)
     }
 
     /// Seconds, with two decimals under 10 s.
-    static func seconds(_ value: Double) -> String {
+    public static func seconds(_ value: Double) -> String {
         number(value, decimals: value < 10 ? 2 : 1) + " s"
     }
 
     /// A rate: `12,345 objects/s`.
-    static func rate(_ count: Int, _ seconds: Double, _ unit: String) -> String {
+    public static func rate(_ count: Int, _ seconds: Double, _ unit: String) -> String {
         number(Double(count) / seconds) + " \(unit)/s"
     }
 
     /// Bytes per second as MB/s (10^6).
-    static func megabytesPerSecond(bytes: Int, seconds: Double) -> String {
+    public static func megabytesPerSecond(bytes: Int, seconds: Double) -> String {
         number(Double(bytes) / seconds / 1e6, decimals: 1) + " MB/s"
     }
 
     /// Bytes as MB (10^6).
-    static func megabytes(_ bytes: Int) -> String {
+    public static func megabytes(_ bytes: Int) -> String {
         number(Double(bytes) / 1e6, decimals: 1) + " MB"
     }
 
     /// Memory as MiB.
-    static func mebibytes(_ bytes: Int) -> String {
+    public static func mebibytes(_ bytes: Int) -> String {
         number(Double(bytes) / 1_048_576, decimals: 0) + " MiB"
     }
 
     /// Memory as KiB, with two decimals.
-    static func kibibytes(_ bytes: Double) -> String {
+    public static func kibibytes(_ bytes: Double) -> String {
         number(bytes / 1024, decimals: 2) + " KiB"
     }
 
@@ -60,11 +60,26 @@ enum Format {
         }
         return text
     }
+
+    /// Seconds as milliseconds.
+    public static func milliseconds(_ seconds: Double) -> String {
+        number(seconds * 1e3, decimals: seconds < 0.01 ? 2 : 1) + " ms"
+    }
+
+    /// A ratio: `0.83×`.
+    public static func ratio(_ value: Double) -> String {
+        number(value, decimals: 2) + "×"
+    }
+
+    /// Several values with one unit: `1.0, 2.5, 3.1 MB/s`.
+    public static func list(_ values: [Double], unit: String, decimals: Int = 0) -> String {
+        values.map { number($0, decimals: decimals) }.joined(separator: ", ") + " " + unit
+    }
 }
 
 extension Duration {
     /// The duration in seconds.
-    var seconds: Double {
+    public var seconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }

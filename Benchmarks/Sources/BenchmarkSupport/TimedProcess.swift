@@ -1,11 +1,10 @@
 import Foundation
 
-/// Runs an external program with its standard output sent to a file, and times it from
-/// launch to exit.
-enum TimedProcess {
+/// Runs an external program (a baseline such as `wc -l` or `cat`) and times it from launch to exit.
+public enum TimedProcess {
     /// Runs `executable arguments… > outputPath` and returns the wall-clock seconds it took.
-    static func run(_ executable: String, _ arguments: [String], standardOutput outputPath: String) async throws
-        -> Double
+    public static func run(_ executable: String, _ arguments: [String], standardOutput outputPath: String = "/dev/null")
+        async throws -> Double
     {
         if outputPath != "/dev/null" {
             guard FileManager.default.createFile(atPath: outputPath, contents: nil) else {
@@ -38,5 +37,16 @@ enum TimedProcess {
             throw BenchmarkFailure("\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
         }
         return (end - start).seconds
+    }
+
+    /// The fastest of `passes` runs (the file is in the page cache after the first).
+    public static func best(
+        of passes: Int = 3, _ executable: String, _ arguments: [String], standardOutput: String = "/dev/null"
+    )
+        async throws -> Double
+    {
+        var best = Double.infinity
+        for _ in 0..<passes { best = min(best, try await run(executable, arguments, standardOutput: standardOutput)) }
+        return best
     }
 }
