@@ -81,7 +81,7 @@ private func quiet(_ options: JournalOptions) -> JournalOptions {
 
     @Test func verifyDetectsEveryFlippedByte() async throws {
         let original = TemporaryDirectory("original")
-        _ = try await makeJournal(original, events: 45)
+        _ = try await makeJournal(original, events: 90)
         let segments = original.segments
         try #require(segments.count >= 2)
         let work = TemporaryDirectory("work")

@@ -73,6 +73,14 @@ package struct POSIXFileSystem: JournalFileSystem {
     package func lockExclusively(at path: String) throws -> any JournalLock {
         let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw JournalError.posix("open lock file", path: path, errno: errno) }
+        // A child process forked (to exec a plug-in, a test's tool…) in the instant before a writer
+        // closed its lock keeps the lock's open file description until it execs: a writer that has
+        // just closed can look alive for a few milliseconds. Retry briefly before refusing.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && attempts < 50 {
+            attempts += 1
+            usleep(10_000)
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             var holder = [UInt8](repeating: 0, count: 32)
