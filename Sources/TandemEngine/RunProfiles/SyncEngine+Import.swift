@@ -61,14 +61,26 @@ extension SyncEngine {
                 }
             }
             if !changes.isEmpty || batch.watermark != nil {
-                try await commit([
-                    .objectsImported(
-                        ObjectsImported(runID: runID, connector: name, changes: changes, watermark: batch.watermark))
-                ])
+                // A connector's page can be larger than one journal event may be: split it, and
+                // put the watermark on the last part only.
+                var start = 0
+                repeat {
+                    let end = min(start + Self.changesPerImportEvent, changes.count)
+                    try await commit([
+                        .objectsImported(
+                            ObjectsImported(
+                                runID: runID, connector: name, changes: Array(changes[start..<end]),
+                                watermark: end == changes.count ? batch.watermark : nil))
+                    ])
+                    start = end
+                } while start < changes.count
             }
             if isCancelled { break }
         }
     }
+
+    /// At most this many imported changes go into one journal event (a connector's page may be far larger).
+    static var changesPerImportEvent: Int { 1_000 }
 
     var isCancelled: Bool { cancelled || Task.isCancelled }
 }

@@ -87,3 +87,24 @@ import Testing
         #expect(ScopingFilter().matches { _ in [] })
     }
 }
+
+@Suite struct LargePageTests {
+    /// A connector page larger than one journal event may hold is split across events.
+    @Test func aLargeImportPageIsSplitAcrossJournalEvents() async throws {
+        let big = String(repeating: "x", count: 9_000)
+        let hr = InMemoryConnector(
+            options: .init(objectTypes: ["person"], pageSize: 5_000),
+            objects: (1...2_500).map { person("E\($0)", ["employeeId": "E\($0)", "status": "active", "notes": big]) })
+        let harness = try await EngineHarness(
+            configuration: scenarioConfiguration(connectors: ["hr"], inbound: [SyncScenarioTests.hrIn]),
+            connectors: ["hr": hr])
+        let finished = try await harness.run(.fullImport, "hr")
+        #expect(finished.status == .success)
+        #expect(finished.statistics.adds == 2_500)
+        let state = await harness.state
+        #expect(state.space("hr").objects.count == 2_500)
+        #expect(state.space("hr").watermark != nil)
+        #expect(try harness.replayedDigest() == state.stateDigest)
+        await harness.close()
+    }
+}
