@@ -161,7 +161,7 @@ public enum ISO8601 {
     }
 
     /// The days of `month` (1–12) in the Gregorian `year`, so that `2026-02-30` is rejected, not moved to March.
-    static func daysIn(_ month: Int64, of year: Int64) -> Int64 {
+    package static func daysIn(_ month: Int64, of year: Int64) -> Int64 {
         switch month {
         case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -170,7 +170,7 @@ public enum ISO8601 {
     }
 
     // Howard Hinnant's days-from-civil algorithms (public domain).
-    static func days(fromCivil y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+    package static func days(fromCivil y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
         let year = m <= 2 ? y - 1 : y
         let era = (year >= 0 ? year : year - 399) / 400
         let yoe = year - era * 400
@@ -179,7 +179,7 @@ public enum ISO8601 {
         return era * 146_097 + doe - 719_468
     }
 
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+    package static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

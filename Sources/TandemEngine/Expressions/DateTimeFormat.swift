@@ -1,3 +1,5 @@
+import ConnectorKit
+
 /// A date format of `FormatDateTime`, compiled once: UTC only, no locale.
 ///
 /// Tokens: `yyyy` (year, 4 digits, 0000–9999), `MM` (month), `dd` (day), `HH` (hour, 00–23),
@@ -76,7 +78,7 @@ package struct DateTimeFormat: Hashable, Sendable {
         let fraction = microseconds - seconds * 1_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = Self.civil(fromDays: days)
+        let (year, month, day) = ISO8601.civil(fromDays: days)
         guard (0...9999).contains(year) else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
@@ -140,38 +142,8 @@ package struct DateTimeFormat: Hashable, Sendable {
                 index += literal.count
             }
         }
-        guard index == bytes.count, day <= Self.daysInMonth(year, month) else { return nil }
-        let days = Self.days(fromCivil: year, month, day)
+        guard index == bytes.count, day <= ISO8601.daysIn(month, of: year) else { return nil }
+        let days = ISO8601.days(fromCivil: year, month, day)
         return (days * 86_400 + (hour * 60 + minute) * 60 + second) * 1_000_000 + fraction
-    }
-
-    private static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
-        switch month {
-        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    // Howard Hinnant's civil-calendar algorithms (public domain), as in ConnectorKit's ISO8601.
-    private static func days(fromCivil y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let year = m <= 2 ? y - 1 : y
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yoe = year - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    private static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
 }
