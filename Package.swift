@@ -14,12 +14,20 @@ let package = Package(
         .library(name: "ConnectorKitTesting", targets: ["ConnectorKitTesting"]),
         .library(name: "TandemEngine", targets: ["TandemEngine"]),
         .library(name: "FileConnector", targets: ["FileConnector"]),
+        .library(name: "LDAPConnector", targets: ["LDAPConnector"]),
+        .library(name: "SCIMConnector", targets: ["SCIMConnector"]),
+        .library(name: "PluginConnector", targets: ["PluginConnector"]),
+        .library(name: "TandemServer", targets: ["TandemServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +47,30 @@ let package = Package(
         // An in-memory connector and the conformance suite every connector must pass.
         .target(name: "ConnectorKitTesting", dependencies: ["ConnectorKit"]),
         .target(name: "FileConnector", dependencies: ["ConnectorKit"]),
+        .systemLibrary(
+            name: "CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap-dev"])]
+        ),
+        // LDAP (OpenLDAP, Active Directory) through libldap; blocking calls run on their own threads.
+        .target(
+            name: "LDAPConnector",
+            dependencies: ["ConnectorKit", "CLDAP", .product(name: "Logging", package: "swift-log")]
+        ),
+        // SCIM 2.0 cloud directories over HTTP.
+        .target(
+            name: "SCIMConnector",
+            dependencies: [
+                "ConnectorKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Out-of-process connectors in any language: JSON Lines over a child's stdin/stdout (Plugins/PROTOCOL.md).
+        .target(
+            name: "PluginConnector",
+            dependencies: ["ConnectorKit", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "TandemEngine",
             dependencies: [
@@ -56,7 +88,26 @@ let package = Package(
                 "TandemEngine",
                 "ConnectorKit",
                 "FileConnector",
+                "LDAPConnector",
+                "SCIMConnector",
+                "PluginConnector",
+                "TandemServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The long-running service: journal shipping, staging, promotion under an epoch authority.
+        .target(
+            name: "TandemServer",
+            dependencies: [
+                "TandemEngine",
+                "TandemJournal",
+                "ConnectorKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -79,6 +130,22 @@ let package = Package(
         .testTarget(
             name: "TandemEngineTests",
             dependencies: ["TandemEngine", "ConnectorKit", "ConnectorKitTesting", "TandemJournal"]
+        ),
+        .testTarget(
+            name: "LDAPConnectorTests",
+            dependencies: ["LDAPConnector", "ConnectorKit", "ConnectorKitTesting"]
+        ),
+        .testTarget(
+            name: "SCIMConnectorTests",
+            dependencies: ["SCIMConnector", "ConnectorKit", "ConnectorKitTesting"]
+        ),
+        .testTarget(
+            name: "PluginConnectorTests",
+            dependencies: ["PluginConnector", "ConnectorKit", "ConnectorKitTesting"]
+        ),
+        .testTarget(
+            name: "TandemServerTests",
+            dependencies: ["TandemServer", "TandemEngine", "TandemJournal", "ConnectorKit", "tandem"]
         ),
         .testTarget(
             name: "TandemCLITests",

@@ -1,0 +1,2 @@
+// Placeholder: replaced by the LDAPConnector implementation.
+enum LDAPConnectorModule {}

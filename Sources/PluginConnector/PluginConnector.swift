@@ -1,0 +1,2 @@
+// Placeholder: replaced by the PluginConnector implementation.
+enum PluginConnectorModule {}

@@ -1,0 +1,2 @@
+// Placeholder: replaced by the SCIMConnector implementation.
+enum SCIMConnectorModule {}

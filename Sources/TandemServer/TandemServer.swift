@@ -1,0 +1,2 @@
+// Placeholder: replaced by the TandemServer implementation.
+enum TandemServerModule {}

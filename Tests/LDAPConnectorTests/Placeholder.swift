@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct LDAPConnectorPlaceholderTests {
+    @Test func builds() {}
+}

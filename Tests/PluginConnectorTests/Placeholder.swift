@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct PluginConnectorPlaceholderTests {
+    @Test func builds() {}
+}

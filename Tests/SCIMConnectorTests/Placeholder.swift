@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct SCIMConnectorPlaceholderTests {
+    @Test func builds() {}
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct TandemServerPlaceholderTests {
+    @Test func builds() {}
+}
