@@ -16,6 +16,8 @@ public struct Configuration: Sendable {
     public var errorLimit: Int
     /// How often the active server runs a delta cycle.
     public var scheduleInterval: Duration
+    /// How `tandem serve` listens, authenticates and finds its primary.
+    public var server: ServerSettings = ServerSettings()
 
     public init(
         baseDirectory: String, dataDirectory: String, connectors: [ConnectorConfiguration],
