@@ -44,11 +44,11 @@ public actor TandemNode {
     let metrics = ServerMetrics()
     private let stoppingFlag = Mutex(false)
     /// Called by a staging server after each batch of shipped frames is applied (benchmarks measure lag with it).
-    private let onShippedCommit: (@Sendable (UInt64, Int64) -> Void)?
+    private let onShippedCommit: (@Sendable (ShippedBatch) -> Void)?
 
     public init(
         configuration: Configuration, options: ServerOptions, makeEngine: @escaping EngineFactory,
-        logger: Logger = Logger(label: "tandem.server"), onShippedCommit: (@Sendable (UInt64, Int64) -> Void)? = nil
+        logger: Logger = Logger(label: "tandem.server"), onShippedCommit: (@Sendable (ShippedBatch) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.options = options

@@ -26,7 +26,7 @@ final class StagingFollower: Sendable {
     private let stateBox: Mutex<EngineState>
     private let progressBox: Mutex<StagingProgress>
     /// Called after each batch is durable and applied, with its last seq and latest event time.
-    let onCommit: (@Sendable (UInt64, Int64) -> Void)?
+    let onCommit: (@Sendable (ShippedBatch) -> Void)?
 
     /// - Parameters:
     ///   - journal: the open journal, or `nil` for an empty one to be created with the primary's UUID.
@@ -34,7 +34,7 @@ final class StagingFollower: Sendable {
     init(
         directory: String, primary: PrimaryClient, journal: Journal?, state: EngineState,
         journalOptions: JournalOptions, faults: ShippingFaults, headPollInterval: Duration, logger: Logger,
-        onCommit: (@Sendable (UInt64, Int64) -> Void)? = nil
+        onCommit: (@Sendable (ShippedBatch) -> Void)? = nil
     ) {
         self.directory = directory
         self.primary = primary
@@ -239,12 +239,18 @@ final class StagingFollower: Sendable {
                 for event in events { try EngineReplay.apply(event, to: &state) }
             }
             let latest = frames.last { $0.header.count > 0 }?.header.latestTimeMicroseconds
+            let earliest = frames.first { $0.header.count > 0 }?.header.earliestTimeMicroseconds
             progressBox.withLock {
                 $0.lastSeq = lastSeq
                 if let latest { $0.lastEventTimeMicroseconds = latest }
                 $0.lastError = nil
             }
-            if let latest { onCommit?(lastSeq, latest) }
+            if let latest, let earliest {
+                onCommit?(
+                    ShippedBatch(
+                        lastSeq: lastSeq, frames: frames.count, earliestEventTimeMicroseconds: earliest,
+                        latestEventTimeMicroseconds: latest))
+            }
             if let pause { try await Task.sleep(for: pause) }
         }
     }
