@@ -51,6 +51,7 @@ struct NodeSnapshot: Sendable {
             object["shipping"] =
                 [
                     "connected": shipping.connected, "primaryLastSeq": shipping.primaryHead?.lastSeq ?? NSNull(),
+                    "durableSeq": shipping.durableSeq,
                     "framesReceived": shipping.framesReceived, "bytesReceived": shipping.bytesReceived,
                     "framesRejected": shipping.framesRejected, "connections": shipping.connections,
                     "failed": shipping.failed, "lastError": shipping.lastError ?? NSNull(),

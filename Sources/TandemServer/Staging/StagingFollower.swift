@@ -25,7 +25,7 @@ final class StagingFollower: Sendable {
     private let journalBox: Mutex<Journal?>
     private let stateBox: Mutex<EngineState>
     private let progressBox: Mutex<StagingProgress>
-    /// Called after each batch is durable and applied, with its last seq and latest event time.
+    /// Called after each batch is durable, and again once it is applied.
     let onCommit: (@Sendable (ShippedBatch) -> Void)?
 
     /// - Parameters:
@@ -46,6 +46,7 @@ final class StagingFollower: Sendable {
         self.stateBox = Mutex(state)
         var progress = StagingProgress()
         progress.lastSeq = journal?.lastSeq ?? 0
+        progress.durableSeq = progress.lastSeq
         progress.lastEventTimeMicroseconds = journal?.lastEventTimeMicroseconds
         self.progressBox = Mutex(progress)
         self.onCommit = onCommit
@@ -127,15 +128,24 @@ final class StagingFollower: Sendable {
         }
         defer { progressBox.withLock { $0.connected = false } }
         let batchLimit = faults.withLock { $0.maxBatchBytes } ?? 16 << 20
+        // Three stages, each bounded: receive and check frames → make them durable → apply them.
         let handoff = FrameHandoff(maxBytes: max(batchLimit, 1 << 20) * 2)
+        let applying = FrameHandoff(maxBytes: 64 << 20)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { handoff.finish() }
                 try await self.receive(response.body, into: handoff)
             }
             group.addTask {
-                defer { handoff.finish() }
-                try await self.commit(from: handoff, to: journal, batchLimit: batchLimit)
+                defer {
+                    handoff.finish()
+                    applying.finish()
+                }
+                try await self.commit(from: handoff, to: journal, then: applying, batchLimit: batchLimit)
+            }
+            group.addTask {
+                defer { applying.finish() }
+                try await self.apply(from: applying)
             }
             do {
                 while try await group.next() != nil {}
@@ -222,8 +232,11 @@ final class StagingFollower: Sendable {
         }
     }
 
-    /// Makes frames durable in batches, then applies their events.
-    private func commit(from handoff: FrameHandoff, to journal: Journal, batchLimit: Int) async throws {
+    /// Makes frames durable in batches and hands them on to be applied, so that inflating and
+    /// applying events never holds up the next `fdatasync`.
+    private func commit(
+        from handoff: FrameHandoff, to journal: Journal, then applying: FrameHandoff, batchLimit: Int
+    ) async throws {
         let pause = faults.withLock { $0.pauseAfterCommit }
         while let frames = await handoff.take(limit: batchLimit) {
             let lastSeq: UInt64
@@ -233,25 +246,40 @@ final class StagingFollower: Sendable {
                 progressBox.withLock { $0.framesRejected += 1 }
                 throw ServerError(.rejectedFrame, "\(error)")
             }
+            progressBox.withLock {
+                $0.durableSeq = lastSeq
+                $0.lastError = nil
+            }
+            if let batch = Self.batch(frames, lastSeq: lastSeq, stage: .durable) { onCommit?(batch) }
+            await applying.put(frames)
+            if let pause { try await Task.sleep(for: pause) }
+        }
+    }
+
+    /// Applies the events of durable frames to the state, in order.
+    private func apply(from applying: FrameHandoff) async throws {
+        while let frames = await applying.take(limit: 16 << 20) {
             var events: [StoredEvent] = []
             for frame in frames { events += try frame.events() }
             try stateBox.withLock { state throws(EngineError) in
                 for event in events { try EngineReplay.apply(event, to: &state) }
             }
+            let lastSeq = frames.last!.header.lastSeq
             let latest = frames.last { $0.header.count > 0 }?.header.latestTimeMicroseconds
-            let earliest = frames.first { $0.header.count > 0 }?.header.earliestTimeMicroseconds
             progressBox.withLock {
-                $0.lastSeq = lastSeq
+                $0.lastSeq = max($0.lastSeq, lastSeq)
                 if let latest { $0.lastEventTimeMicroseconds = latest }
-                $0.lastError = nil
             }
-            if let latest, let earliest {
-                onCommit?(
-                    ShippedBatch(
-                        lastSeq: lastSeq, frames: frames.count, earliestEventTimeMicroseconds: earliest,
-                        latestEventTimeMicroseconds: latest))
-            }
-            if let pause { try await Task.sleep(for: pause) }
+            if let batch = Self.batch(frames, lastSeq: lastSeq, stage: .applied) { onCommit?(batch) }
         }
+    }
+
+    private static func batch(_ frames: [Frame], lastSeq: UInt64, stage: ShippedBatch.Stage) -> ShippedBatch? {
+        guard let earliest = frames.first(where: { $0.header.count > 0 })?.header.earliestTimeMicroseconds,
+            let latest = frames.last(where: { $0.header.count > 0 })?.header.latestTimeMicroseconds
+        else { return nil }
+        return ShippedBatch(
+            stage: stage, lastSeq: lastSeq, frames: frames.count, earliestEventTimeMicroseconds: earliest,
+            latestEventTimeMicroseconds: latest)
     }
 }

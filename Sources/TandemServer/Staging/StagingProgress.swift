@@ -3,7 +3,10 @@ import TandemJournal
 
 /// What a staging server knows about its shipping: its own position, its primary's, and counters.
 struct StagingProgress: Sendable {
+    /// The last seq applied to the state (what status reports, consistent with the state digest).
     var lastSeq: UInt64 = 0
+    /// The last seq durable in the journal (at or ahead of ``lastSeq``).
+    var durableSeq: UInt64 = 0
     var lastEventTimeMicroseconds: Int64?
     var primaryHead: JournalHead?
     var connected = false
