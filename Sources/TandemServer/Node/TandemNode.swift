@@ -72,6 +72,21 @@ public actor TandemNode {
         }
     }
 
+    /// The engine, while the node is active (for a promotion controller: epoch changes, fencing).
+    public var activeEngine: SyncEngine? {
+        if case .active(let active) = phase { return active.engine }
+        return nil
+    }
+
+    /// The open journal in either role; `nil` while an empty staging server has not reached its primary.
+    public var journal: Journal? {
+        switch phase {
+        case .active(let active): active.journal
+        case .staging(let staging): staging.follower.journal
+        case .idle, .stopped: nil
+        }
+    }
+
     private var journalOptions: JournalOptions {
         var options = JournalOptions()
         options.logger = Logger(label: "tandem.journal")
