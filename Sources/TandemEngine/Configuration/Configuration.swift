@@ -16,6 +16,10 @@ public struct Configuration: Sendable {
     public var errorLimit: Int
     /// How often the active server runs a delta cycle.
     public var scheduleInterval: Duration
+    /// Journal events between automatic checkpoints (`checkpoints: { every: N }`).
+    public var checkpointInterval: UInt64 = 10_000
+    /// What the journal and checkpoints keep (`retention:`); `nil` keeps everything.
+    public var retention: RetentionPolicy?
 
     public init(
         baseDirectory: String, dataDirectory: String, connectors: [ConnectorConfiguration],
