@@ -107,7 +107,8 @@ struct RestoreCommand: AsyncParsableCommand {
             Self.print(plan, json: json, dryRun: dryRun)
             if dryRun { return }
             let restored = try await withInterruptibleEngine(configuration) { engine in
-                let event = try await engine.restore(to: plan.targetSeq, target: "\(target)")
+                let event = try await engine.restore(
+                    to: plan.targetSeq, target: "\(target)", rebuilt: plan.restored)
                 return (event, await engine.state.epoch, await engine.state.lastSeq)
             }
             if !json {

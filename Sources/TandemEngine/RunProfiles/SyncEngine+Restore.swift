@@ -12,16 +12,19 @@ extension SyncEngine {
     ///   - target: how the operator named the target, recorded in the event.
     /// - Throws: ``EngineError`` `.notFound` if the retained journal and checkpoints cannot rebuild
     ///   the state at `seq` (nothing is written then).
+    ///   - rebuilt: the state at `seq` if the caller already rebuilt it (a ``RestorePlan``'s); the fold
+    ///     through a seq never changes, so it need not be rebuilt again.
     @discardableResult
-    public func restore(to seq: UInt64, target: String) async throws -> Restored {
+    public func restore(to seq: UInt64, target: String, rebuilt: EngineState? = nil) async throws -> Restored {
         guard seq >= 1, seq <= state.lastSeq else {
             throw EngineError(
                 .invalidArgument, "seq \(seq) is not in the journal (it holds seqs up to \(state.lastSeq))")
         }
         // Rebuilt before anything is written: a target outside the retained journal fails here.
-        let restored = try EngineReplay.replay(
-            directory: journal.directory, checkpoints: checkpointing?.checkpoints, through: seq
-        ).state
+        let restored =
+            try rebuilt.flatMap { $0.lastSeq == seq ? $0 : nil }
+            ?? EngineReplay.replay(directory: journal.directory, checkpoints: checkpointing?.checkpoints, through: seq)
+            .state
         let event = Restored(toSeq: seq, stateDigest: restored.stateDigest, target: target)
         let epoch = state.epoch + 1
         try await journal.beginEpoch(epoch)

@@ -66,9 +66,13 @@ public struct RestorePlan: Sendable {
         let reader = try JournalReader(directory: directory)
         let seq = try resolve(target, reader: reader, current: current)
         let window = RestoreWindow(reader: reader, checkpoints: checkpoints)
-        if window.oldestSeq == nil || seq < window.oldestSeq! {
-            let oldest = window.oldestSeq.map(String.init) ?? "none"
-
+        guard let oldest = window.oldestSeq else {
+            throw EngineError(
+                .notFound,
+                "\(target) (seq \(seq)) cannot be restored: the journal starts at seq \(reader.firstSeq ?? 1) "
+                    + "(older events were removed by retention) and no usable checkpoint bridges the gap")
+        }
+        guard seq >= oldest else {
             throw EngineError(
                 .notFound,
                 "\(target) (seq \(seq)) is outside the restore window: the retained journal and checkpoints reach "
