@@ -47,6 +47,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "TimeTravelBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "TandemEngine", package: "Tandem"),
+                .product(name: "TandemJournal", package: "Tandem"),
+                .product(name: "ConnectorKit", package: "Tandem"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
