@@ -11,10 +11,7 @@ public enum EngineReplay {
         var state = EngineState()
         let end = min(lastSeq ?? reader.lastSeq, reader.lastSeq)
         guard end >= 1 else { return state }
-        let cursor = try reader.cursor(from: reader.firstSeq ?? 1)
-        while let stored = try cursor.nextEvent(through: end) {
-            try apply(stored, to: &state)
-        }
+        try replayPipelined(reader, from: reader.firstSeq ?? 1, through: end, into: &state)
         return state
     }
 
