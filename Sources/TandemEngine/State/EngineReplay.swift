@@ -91,11 +91,9 @@ struct Replayer {
         var state = start?.state ?? EngineState()
         var replayed = 0
         if target > state.lastSeq {
-            let cursor = try reader.cursor(from: state.lastSeq + 1)
-            while let stored = try cursor.nextEvent(through: target) {
-                try EngineReplay.apply(stored, to: &state) { try self.state(through: $0).state }
-                replayed += 1
-            }
+            replayed = try EngineReplay.replayPipelined(
+                reader, from: state.lastSeq + 1, through: target, into: &state,
+                restoring: { try self.state(through: $0).state })
         }
         return EngineReplay.Result(state: state, checkpoint: start?.header, eventsReplayed: replayed)
     }
