@@ -1,4 +1,5 @@
 import ConnectorKit
+import Foundation
 import TandemJournal
 
 /// Why a metaverse object has its values: for each attribute the rule, source object and event
@@ -133,10 +134,14 @@ public enum Explainer {
         let reader = try JournalReader(directory: directory)
         guard lastSeq >= 1, let first = reader.firstSeq else { return [] }
         var entries: [Explanation.HistoryEntry] = []
+        // Every decision about `id` holds its ID's varint bytes contiguously: a payload without them
+        // cannot mention the object and is not decoded (most are not, for all but the smallest IDs).
+        var needle = BinaryWriter(capacity: 10)
+        needle.varint(id.rawValue)
         let cursor = try reader.cursor(from: first)
         while let stored = try cursor.nextEvent(through: lastSeq) {
             guard let kind = EngineEvent.Kind(rawValue: stored.event.type),
-                kind == .syncDecisions || kind == .restored,
+                kind == .restored || kind == .syncDecisions && contains(stored.event.payload, needle.bytes),
                 let event = try EngineEventCodec.decode(stored)
             else { continue }
             let time = stored.event.timeMicroseconds
@@ -159,6 +164,25 @@ public enum Explainer {
             }
         }
         return entries
+    }
+
+    /// Whether `pattern` occurs in `bytes` (memchr for its first byte, then a comparison).
+    static func contains(_ bytes: [UInt8], _ pattern: [UInt8]) -> Bool {
+        guard let head = pattern.first, bytes.count >= pattern.count else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            pattern.withUnsafeBufferPointer { needle in
+                guard let base = buffer.baseAddress else { return false }
+                var offset = 0
+                let last = buffer.count - needle.count
+                while offset <= last {
+                    guard let found = memchr(base + offset, Int32(head), last - offset + 1) else { return false }
+                    let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + index, needle.baseAddress!, needle.count) == 0 { return true }
+                    offset = index + 1
+                }
+                return false
+            }
+        }
     }
 
     /// A decision about `id`, in words; `nil` if it is about something else.
