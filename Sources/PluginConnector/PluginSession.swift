@@ -207,7 +207,9 @@ actor PluginSession {
         self.process = process
         logger.debug(
             "plug-in started",
-            metadata: ["plugin": "\(manifest.name)", "version": "\(ready.version)", "pid": "\(process.processIdentifier)"])
+            metadata: [
+                "plugin": "\(manifest.name)", "version": "\(ready.version)", "pid": "\(process.processIdentifier)",
+            ])
         return process
     }
 
@@ -269,7 +271,9 @@ actor PluginSession {
             switch item {
             case .object(let object), .change(.add(let object)): type = object.objectType
             case .change(let change):
-                if full { return "output line \(line), items[\(index)]: a full import returns whole objects, not changes" }
+                if full {
+                    return "output line \(line), items[\(index)]: a full import returns whole objects, not changes"
+                }
                 type = change.objectType
             }
             if !capabilities.objectTypes.contains(type) {
@@ -344,7 +348,8 @@ actor PluginSession {
         let after = lastLine == 0 ? "before writing anything" : "after output line \(lastLine)"
         return ConnectorError(
             .other,
-            "plug-in '\(manifest.name)' \(how) during \(request) (request \(id)), \(after); see its log (standard error)")
+            "plug-in '\(manifest.name)' \(how) during \(request) (request \(id)), \(after); see its log (standard error)"
+        )
     }
 
     /// Stops the plug-in after a failure that leaves its state unknown.

@@ -42,7 +42,8 @@ public struct PluginCatalog: Sendable {
     /// The default search path: the configuration's `pluginDirectories` (resolved against `baseDirectory`),
     /// then `baseDirectory/Plugins`, then the directories in `TANDEM_PLUGIN_PATH`.
     public static func searchPath(
-        baseDirectory: String, configured: [String] = [], environment: (String) -> String? = {
+        baseDirectory: String, configured: [String] = [],
+        environment: (String) -> String? = {
             ProcessInfo.processInfo.environment[$0]
         }
     ) -> [String] {

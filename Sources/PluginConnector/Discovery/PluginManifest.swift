@@ -1,8 +1,9 @@
+import ConnectorKit
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import ConnectorKit
-import Foundation
 
 /// A plug-in's `plugin.json`, read and checked (Plugins/PROTOCOL.md § 1).
 public struct PluginManifest: Hashable, Sendable {

@@ -1,8 +1,9 @@
+import Foundation
+import Logging
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
-import Logging
 
 /// Logs a plug-in's standard error line by line under its name, with every secret sent to it redacted.
 struct ErrorLog: Sendable {

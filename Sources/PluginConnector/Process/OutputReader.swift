@@ -1,8 +1,9 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
-import Synchronization
 
 /// Reads a plug-in's standard output on a thread of its own (reads block; Swift concurrency's threads must not):
 /// splits it into lines, parses and decodes each there, and posts the results to a ``Mailbox``. It also enforces
@@ -104,14 +105,16 @@ final class OutputReader: Sendable {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
         if line.count > PluginProtocol.maximumLineBytes {
             mailbox.push(
-                .malformed(line: number, problem: "is longer than the limit of \(PluginProtocol.maximumLineBytes) bytes"))
+                .malformed(
+                    line: number, problem: "is longer than the limit of \(PluginProtocol.maximumLineBytes) bytes"))
             return false
         }
         let json: JSONValue
         do {
             json = try JSONParser.parse(line)
         } catch {
-            mailbox.push(.malformed(line: number, problem: "is not valid JSON: \(error.message) at column \(error.column)"))
+            mailbox.push(
+                .malformed(line: number, problem: "is not valid JSON: \(error.message) at column \(error.column)"))
             return false
         }
         do {

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ConnectorKit
 import Dispatch
 import Foundation
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A running plug-in: its process and the pipes to it. Writes go through a serial dispatch queue and reads
 /// happen on threads of their own, so that nothing blocks Swift concurrency's cooperative pool.
@@ -27,7 +28,8 @@ final class PluginProcess: Sendable {
 
     /// Starts `manifest`'s command in the plug-in's folder with `environment`.
     init(
-        manifest: PluginManifest, environment: [String: String], logger: Logger, redact: @escaping @Sendable (String) -> String
+        manifest: PluginManifest, environment: [String: String], logger: Logger,
+        redact: @escaping @Sendable (String) -> String
     ) throws {
         Self.ignoreBrokenPipes
         name = manifest.name
@@ -47,7 +49,8 @@ final class PluginProcess: Sendable {
         } catch {
             throw ConnectorError(
                 .invalidConfiguration,
-                "plug-in '\(manifest.name)': cannot start \(manifest.command) in \(manifest.directory): \(error.localizedDescription)")
+                "plug-in '\(manifest.name)': cannot start \(manifest.command) in \(manifest.directory): \(error.localizedDescription)"
+            )
         }
         // Our copies of the child's ends must go, or we would never see end of file.
         try? stdin.fileHandleForReading.close()

@@ -18,7 +18,9 @@ struct MessageFields {
     let path: String
 
     init(_ value: JSONValue, path: String) throws(MessageDecodingError) {
-        guard case .object = value else { throw MessageDecodingError(path, "expected an object, found \(value.typeName)") }
+        guard case .object = value else {
+            throw MessageDecodingError(path, "expected an object, found \(value.typeName)")
+        }
         self.value = value
         self.path = path
     }

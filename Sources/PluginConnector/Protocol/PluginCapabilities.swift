@@ -44,7 +44,8 @@ public struct PluginCapabilities: Hashable, Sendable {
         var claims: [String] = []
         for type in objectTypes where !limit.objectTypes.contains(type) { claims.append("object type '\(type)'") }
         if deltaImport && !limit.deltaImport { claims.append("delta import") }
-        for operation in exportOperations.subtracting(limit.exportOperations).sorted(by: { $0.rawValue < $1.rawValue }) {
+        for operation in exportOperations.subtracting(limit.exportOperations).sorted(by: { $0.rawValue < $1.rawValue })
+        {
             claims.append("export of \(operation.rawValue)")
         }
         for name in referenceAttributes.subtracting(limit.referenceAttributes).sorted() {

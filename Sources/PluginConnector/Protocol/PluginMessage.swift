@@ -86,7 +86,8 @@ enum PluginMessage: Sendable {
             return .exported(id: id, results)
         default:
             throw MessageDecodingError(
-                "type", "unknown message type '\(type)'; expected ready, schema, tested, objects, end, exported or error")
+                "type",
+                "unknown message type '\(type)'; expected ready, schema, tested, objects, end, exported or error")
         }
     }
 
@@ -110,14 +111,17 @@ enum PluginMessage: Sendable {
                 guard let kind = AttributeKind(rawValue: kindName) else {
                     throw MessageDecodingError(
                         attribute.child("kind"),
-                        "unknown kind '\(kindName)'; expected \(AttributeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                        "unknown kind '\(kindName)'; expected \(AttributeKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 attributes.append(
                     ConnectorSchema.Attribute(
                         try attribute.string("name"), kind: kind,
                         multiValued: try attribute.boolean("multiValued", default: false),
                         required: try attribute.boolean("required", default: false),
-                        referencedTypes: try attribute.stringArray("referencedTypes", default: []).map { ObjectType($0) }))
+                        referencedTypes: try attribute.stringArray("referencedTypes", default: []).map {
+                            ObjectType($0)
+                        }))
             }
             classes.append(
                 ConnectorSchema.ObjectClass(

@@ -80,7 +80,8 @@ enum ValueCoding {
             case "remove": changes.append(.remove(name, values))
             case "replace": changes.append(.replace(name, values))
             case let other:
-                throw MessageDecodingError(change.child("op"), "unknown operation '\(other)'; expected add, remove or replace")
+                throw MessageDecodingError(
+                    change.child("op"), "unknown operation '\(other)'; expected add, remove or replace")
             }
         }
         return changes
@@ -95,15 +96,19 @@ enum ValueCoding {
         case "update":
             return .change(
                 .update(
-                    anchor: Anchor(try fields.string("anchor")), objectType: ObjectType(try fields.string("objectType")),
+                    anchor: Anchor(try fields.string("anchor")),
+                    objectType: ObjectType(try fields.string("objectType")),
                     changes: try attributeChanges(fields)))
         case "delete":
             return .change(
-                .delete(anchor: Anchor(try fields.string("anchor")), objectType: ObjectType(try fields.string("objectType"))))
+                .delete(
+                    anchor: Anchor(try fields.string("anchor")), objectType: ObjectType(try fields.string("objectType"))
+                ))
         case "rename":
             return .change(
                 .rename(
-                    anchor: Anchor(try fields.string("anchor")), objectType: ObjectType(try fields.string("objectType")),
+                    anchor: Anchor(try fields.string("anchor")),
+                    objectType: ObjectType(try fields.string("objectType")),
                     newDistinguishedName: try fields.string("dn")))
         case let other:
             throw MessageDecodingError(
