@@ -41,6 +41,8 @@ final class PluginProcess: Sendable {
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()
+        // A larger pipe lets the plug-in write whole pages without waiting for the reader (Linux F_SETPIPE_SZ).
+        _ = fcntl(stdout.fileHandleForReading.fileDescriptor, 1031, Int32(1 << 20))
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
