@@ -16,6 +16,9 @@ public struct Configuration: Sendable {
     public var errorLimit: Int
     /// How often the active server runs a delta cycle.
     public var scheduleInterval: Duration
+    /// Extra directories to search for plug-ins (`pluginDirectories:`), absolute; searched before
+    /// `Plugins/` beside the configuration file (Plugins/PROTOCOL.md § 1).
+    public var pluginDirectories: [String] = []
 
     public init(
         baseDirectory: String, dataDirectory: String, connectors: [ConnectorConfiguration],

@@ -97,6 +97,7 @@ private struct Reader {
     func configuration(_ root: Node) throws -> Configuration {
         let keys: Set = [
             "dataDir", "exportDeletionThreshold", "errorLimit", "schedule", "connectors", "metaverse", "rules",
+            "pluginDirectories",
         ]
         var dataDirectory = baseDirectory + "/data"
         var connectors: [ConnectorConfiguration] = []
@@ -106,6 +107,7 @@ private struct Reader {
         var threshold = DeletionThreshold()
         var errorLimit = 5_000
         var interval = Duration.seconds(1_800)
+        var pluginDirectories: [String] = []
         for (key, _, value) in try entries(root, "", allowed: keys) {
             switch key {
             case "dataDir":
@@ -119,6 +121,11 @@ private struct Reader {
             case "schedule":
                 for (name, _, setting) in try entries(value, key, allowed: ["interval"]) {
                     interval = try duration(setting, "\(key).\(name)")
+                }
+            case "pluginDirectories":
+                pluginDirectories = try sequence(value, key).enumerated().map { index, node in
+                    let path = try string(node, "\(key)[\(index)]")
+                    return path.hasPrefix("/") ? path : baseDirectory + "/" + path
                 }
             case "connectors":
                 for (name, _, setting) in try entries(value, key) {
@@ -147,10 +154,11 @@ private struct Reader {
                 break
             }
         }
-        let configuration = Configuration(
+        var configuration = Configuration(
             baseDirectory: baseDirectory, dataDirectory: dataDirectory, connectors: connectors, metaverse: metaverse,
             inboundRules: inbound, outboundRules: outbound, deletionThreshold: threshold, errorLimit: errorLimit,
             scheduleInterval: interval)
+        configuration.pluginDirectories = pluginDirectories
         try validate(configuration, root)
         return configuration
     }
