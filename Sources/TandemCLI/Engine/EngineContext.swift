@@ -3,6 +3,7 @@ import ConnectorKit
 import FileConnector
 import Foundation
 import Logging
+import PluginConnector
 import Synchronization
 import TandemEngine
 import TandemJournal
@@ -24,6 +25,16 @@ struct DeploymentOptions: ParsableArguments {
 enum EngineContext {
     /// Built-in connectors, registered at compile time by type name.
     static let registry = ConnectorRegistry([FileConnectorFactory()])
+
+    /// The built-in types plus `plugin`, whose plug-ins are searched where `configuration` says.
+    static func registry(for configuration: Configuration) -> ConnectorRegistry {
+        var registry = self.registry
+        registry.register(
+            PluginConnectorFactory(
+                configuredDirectories: configuration.pluginDirectories,
+                tandemVersion: TandemCommand.configuration.version))
+        return registry
+    }
 
     static func journalDirectory(_ configuration: Configuration) -> String {
         configuration.dataDirectory + "/journal"
@@ -56,7 +67,7 @@ enum EngineContext {
     static func openEngine(_ configuration: Configuration) throws -> (SyncEngine, Journal) {
         var connectors: [String: any Connector] = [:]
         for connector in configuration.connectors {
-            connectors[connector.name] = try registry.makeConnector(connector)
+            connectors[connector.name] = try registry(for: configuration).makeConnector(connector)
         }
         var options = JournalOptions()
         options.logger = Logger(label: "tandem.journal")

@@ -98,6 +98,7 @@ private struct Reader {
         let keys: Set = [
             "dataDir", "exportDeletionThreshold", "errorLimit", "schedule", "connectors", "metaverse", "rules",
             "server", "checkpoints", "retention",
+            "pluginDirectories",
         ]
         var dataDirectory = baseDirectory + "/data"
         var connectors: [ConnectorConfiguration] = []
@@ -110,6 +111,7 @@ private struct Reader {
         var server = ServerSettings()
         var checkpointInterval: UInt64 = 10_000
         var retention: RetentionPolicy?
+        var pluginDirectories: [String] = []
         for (key, _, value) in try entries(root, "", allowed: keys) {
             switch key {
             case "dataDir":
@@ -126,6 +128,11 @@ private struct Reader {
                 }
             case "server":
                 server = try serverSettings(value, key)
+            case "pluginDirectories":
+                pluginDirectories = try sequence(value, key).enumerated().map { index, node in
+                    let path = try string(node, "\(key)[\(index)]")
+                    return path.hasPrefix("/") ? path : baseDirectory + "/" + path
+                }
             case "connectors":
                 for (name, _, setting) in try entries(value, key) {
                     connectors.append(try connector(name, setting, "connectors.\(name)"))
@@ -184,6 +191,7 @@ private struct Reader {
         configuration.server = server
         configuration.checkpointInterval = checkpointInterval
         configuration.retention = retention
+        configuration.pluginDirectories = pluginDirectories
         try validate(configuration, root)
         return configuration
     }
