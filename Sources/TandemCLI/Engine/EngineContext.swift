@@ -3,6 +3,7 @@ import ConnectorKit
 import FileConnector
 import Foundation
 import Logging
+import SCIMConnector
 import Synchronization
 import TandemEngine
 import TandemJournal
@@ -23,7 +24,7 @@ struct DeploymentOptions: ParsableArguments {
 /// The composition root: the connector types Tandem is built with, and how an engine is assembled.
 enum EngineContext {
     /// Built-in connectors, registered at compile time by type name.
-    static let registry = ConnectorRegistry([FileConnectorFactory()])
+    static let registry = ConnectorRegistry([FileConnectorFactory(), SCIMConnectorFactory()])
 
     static func journalDirectory(_ configuration: Configuration) -> String {
         configuration.dataDirectory + "/journal"
