@@ -4,6 +4,7 @@ import FileConnector
 import Foundation
 import Logging
 import PluginConnector
+import SCIMConnector
 import Synchronization
 import TandemEngine
 import TandemJournal
@@ -24,7 +25,7 @@ struct DeploymentOptions: ParsableArguments {
 /// The composition root: the connector types Tandem is built with, and how an engine is assembled.
 enum EngineContext {
     /// Built-in connectors, registered at compile time by type name.
-    static let registry = ConnectorRegistry([FileConnectorFactory()])
+    static let registry = ConnectorRegistry([FileConnectorFactory(), SCIMConnectorFactory()])
 
     /// The built-in types plus `plugin`, whose plug-ins are searched where `configuration` says.
     static func registry(for configuration: Configuration) -> ConnectorRegistry {
