@@ -1,15 +1,24 @@
 import ConnectorKit
 
 /// A connector space as of the start of an import, handed to connectors that compute deltas by difference.
+///
+/// Objects Tandem added that no import has confirmed yet are left out, so a connector that finds them
+/// reports them as adds and the import confirms them.
 struct ConnectorSpaceSnapshot: ConnectorSpaceView {
     let space: ConnectorSpace
 
     func anchors() -> [Anchor] {
-        space.objects.values.filter { !$0.isPendingAdd }.map(\.anchor).sorted()
+        space.objects.values.filter { isKnown($0) }.map(\.anchor).sorted()
     }
 
     func object(_ anchor: Anchor) -> ConnectorObject? {
-        guard let object = space.objects[anchor], !object.isPendingAdd else { return nil }
+        guard let object = space.objects[anchor], isKnown(object) else { return nil }
         return object.connectorObject
+    }
+
+    private func isKnown(_ object: ConnectorSpaceObject) -> Bool {
+        guard !object.isPendingAdd else { return false }
+        if case .add? = space.unconfirmedExports[object.anchor] { return false }
+        return true
     }
 }

@@ -23,8 +23,9 @@ extension SyncEngine {
                 switch item {
                 case .object(let object), .change(.add(let object)):
                     seen.insert(object.anchor)
+                    // Unchanged objects are not journaled, unless the import confirms an export to them.
                     if let existing = space.objects[object.anchor], !existing.isPendingAdd,
-                        existing.connectorObject == object
+                        space.unconfirmedExports[object.anchor] == nil, existing.connectorObject == object
                     {
                         statistics.unchanged += 1
                         continue

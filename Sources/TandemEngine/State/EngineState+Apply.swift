@@ -83,6 +83,13 @@ extension EngineState {
                 }
                 operation = .add(distinguishedName: dn, attributes: attributes)
             }
+            if case .add(let dn, let attributes) = operation {
+                // The object now exists in the connected system, holding what was written: later syncs
+                // diff against it and a deprovisioning deletes it, even before an import confirms the add.
+                space.objects[newAnchor]?.isPendingAdd = false
+                space.objects[newAnchor]?.attributes = attributes
+                if let dn { space.objects[newAnchor]?.distinguishedName = dn }
+            }
             space.unconfirmedExports[newAnchor] = operation
         }
     }

@@ -90,6 +90,37 @@ import Testing
         await harness.close()
     }
 
+    /// An add that was exported but not yet confirmed by an import is a real object in the target:
+    /// syncing again must not stage the add twice, and a leaver in that window must be deleted there,
+    /// not forgotten with the object left behind (a leaver keeping access).
+    @Test func anExportedButUnconfirmedAddIsDeletedWhenItsPersonLeaves() async throws {
+        let hr = Self.hr((1...3).map { Self.employee($0) })
+        let directory = Self.directory()
+        let harness = try await EngineHarness(
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            connectors: ["hr": hr, "directory": directory])
+        try await harness.cycle(initial: true)
+        #expect(directory.objects.map(\.anchor) == ["e1", "e2", "e3"])
+        // A sync before the directory is imported again stages nothing new.
+        try await harness.run(.fullSync, "hr")
+        #expect(await harness.state.space("directory").pendingExports.isEmpty)
+        // E2 leaves; the directory is still not re-imported before its export runs.
+        hr.apply(.update(anchor: "E2", objectType: "person", changes: [.replace("status", [.string("terminated")])]))
+        try await harness.run(.deltaImport, "hr")
+        try await harness.run(.deltaSync, "hr")
+        let staged = await harness.state.space("directory").pendingExports
+        #expect(staged.mapValues(\.operation) == ["e2": .delete])
+        try await harness.run(.export, "directory")
+        #expect(directory.objects.map(\.anchor) == ["e1", "e3"])
+        try await harness.cycle()
+        let state = await harness.state
+        #expect(state.space("directory").objects.keys.sorted() == ["e1", "e3"])
+        #expect(state.space("directory").pendingExports.isEmpty)
+        #expect(try harness.replayedDigest() == state.stateDigest)
+        await harness.close()
+    }
+
     @Test func renamesAndAttributeChangesFlowAsUpdates() async throws {
         let hr = Self.hr([Self.employee(1)])
         let directory = Self.directory()
