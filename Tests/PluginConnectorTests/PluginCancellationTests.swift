@@ -59,7 +59,7 @@ import Testing
 
     /// Polls for a line the plug-in writes to its log file (bounded, not a timing assertion).
     private func waitForLine(_ line: String, in path: String) async throws {
-        for _ in 0..<1_000 {
+        for _ in 0..<3_000 {
             if let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains(line + "\n") { return }
             try await Task.sleep(for: .milliseconds(20))
         }

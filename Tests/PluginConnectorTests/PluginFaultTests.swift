@@ -12,7 +12,8 @@ import Testing
     init() throws { directory = try PluginFixtures.scratchDirectory() }
 
     /// A script that answers the handshake, then does `onImport` for an import.
-    private func plugin(_ name: String, onImport: String) throws -> PluginConnector {
+    /// The timeout is short only where a test waits for it; elsewhere a loaded machine must not trip it.
+    private func plugin(_ name: String, onImport: String, responseTimeout: Int = 60) throws -> PluginConnector {
         try PluginFixtures.writePlugin(
             name, in: directory,
             script: """
@@ -25,7 +26,8 @@ import Testing
                     else:
                         send({"type": "error", "id": message["id"], "error": {"code": "unsupported", "message": "no"}})
                 """)
-        return try PluginFixtures.connector(name, in: directory, settings: ["responseTimeout": .integer(1)])
+        return try PluginFixtures.connector(
+            name, in: directory, settings: ["responseTimeout": .integer(responseTimeout)])
     }
 
     @Test func crashMidImport() async throws {
@@ -63,7 +65,7 @@ import Testing
             onImport: """
                 send({"type": "objects", "id": rid, "items": [person("E1")]})
                 time.sleep(3600)
-                """)
+                """, responseTimeout: 1)
         let error = try await PluginFixtures.connectorError { _ = try await PluginFixtures.importAll(connector) }
         #expect(error.code == .transient)
         #expect(

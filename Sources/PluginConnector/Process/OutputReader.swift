@@ -138,9 +138,10 @@ final class OutputReader: Sendable {
         }
     }
 
-    /// After end of file the process normally exits at once; wait up to two seconds for its status.
+    /// After end of file the process normally exits at once; wait up to ten seconds (a loaded machine) for its
+    /// status.
     private func waitForExit() -> PluginExit? {
-        for _ in 0..<200 {
+        for _ in 0..<1_000 {
             if let status = exitStatus() { return status }
             usleep(10_000)
         }
