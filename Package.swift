@@ -141,7 +141,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginConnectorTests",
-            dependencies: ["PluginConnector", "ConnectorKit", "ConnectorKitTesting"]
+            // The engine too: to prove a plug-in killed mid-import leaves the connector space unchanged.
+            dependencies: ["PluginConnector", "ConnectorKit", "ConnectorKitTesting", "TandemEngine", "TandemJournal"]
         ),
         .testTarget(
             name: "TandemServerTests",

@@ -47,6 +47,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "TimeTravelBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "TandemEngine", package: "Tandem"),
+                .product(name: "TandemJournal", package: "Tandem"),
+                .product(name: "ConnectorKit", package: "Tandem"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The plug-in protocol's overhead: the same objects through a plug-in and through the file connector.
+        .executableTarget(
+            name: "PluginBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "PluginConnector", package: "Tandem"),
+                .product(name: "FileConnector", package: "Tandem"),
+                .product(name: "ConnectorKit", package: "Tandem"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,7 @@ import ConnectorKit
 /// | `attributes` | the column order of a new CSV file, after the anchor |
 /// | `delimiter` | the CSV delimiter, `,` by default |
 /// | `pageSize` | objects per import batch, 1000 by default |
+/// | `exportPageSize` | objects per export call (each rewrites the file once), 50,000 by default, at most 100,000 |
 /// | `readOnly` | refuse exports (the directory need not be writable) |
 ///
 /// Dates are ISO 8601 (`2026-11-25` or `2026-11-25T13:45:00Z`), binary values base64, booleans `true`/`false`.
@@ -34,6 +35,10 @@ import ConnectorKit
 ///   an existing anchor with `conflict`. Renames are unsupported: files have no distinguished names.
 public struct FileConnector: Connector {
     let settings: FileConnectorSettings
+    /// What the last import returned, row by row (see ``ImportedRows``).
+    let importedRows = ImportedRowsCache()
+    /// The file as the last export wrote it (see ``ExportedFile``).
+    let exportedFile = ExportedFileCache()
 
     /// A connector from a configuration's settings; throws ``ConnectorError/Code/invalidConfiguration`` naming
     /// the setting that is wrong.
@@ -41,12 +46,13 @@ public struct FileConnector: Connector {
         self.settings = try FileConnectorSettings(configuration)
     }
 
-    /// One object type; delta import by difference; adds, updates and deletes unless read-only.
+    /// One object type; delta import by difference; adds, updates and deletes unless read-only. The page size is
+    /// the export page size: the engine pages exports by it (imports are paged by `pageSize` here).
     public var capabilities: ConnectorCapabilities {
         ConnectorCapabilities(
             objectTypes: [settings.objectType], supportsDeltaImport: true,
             exportOperations: settings.readOnly ? [] : [.add, .update, .delete],
-            referenceAttributes: Set(settings.references.keys), pageSize: settings.pageSize)
+            referenceAttributes: Set(settings.references.keys), pageSize: settings.exportPageSize)
     }
 
     /// The file's attributes: the CSV header's columns or the JSON members found, and the declared ones.
@@ -67,7 +73,7 @@ public struct FileConnector: Connector {
     /// Reads the file (on a thread of its own) and returns its rows, or its difference from the connector space.
     public func importObjects(_ request: ImportRequest) -> AsyncThrowingStream<ImportBatch, any Error> {
         let (stream, continuation) = AsyncThrowingStream<ImportBatch, any Error>.makeStream()
-        let fileImport = FileImport(settings: settings)
+        let fileImport = FileImport(settings: settings, cache: importedRows)
         Task {
             do {
                 for batch in try await BlockingIO.run({ try fileImport.batches(for: request) }) {
@@ -81,20 +87,34 @@ public struct FileConnector: Connector {
         return stream
     }
 
-    /// Applies the changes to the file's current contents and replaces the file once, atomically.
+    /// Applies the changes to the file's current contents and replaces the file once, atomically. The file as
+    /// written is kept, so that the next call (the next page of the same export) need not read and parse it
+    /// again while nobody else has changed it.
     public func export(_ changes: [ObjectChange]) async throws -> [ExportResult] {
         guard !settings.readOnly else {
             throw ConnectorError(.unsupported, "connectors.\(settings.name) is read-only (readOnly: true)")
         }
         let settings = self.settings
+        let cache = exportedFile
         return try await BlockingIO.run {
-            let contents = try FileStorage.load(settings.path)
             let format = settings.fileFormat
-            var table = try format.read(contents.bytes, decodingValues: false)
-            let results = changes.map { table.apply($0, settings: settings, format: format) }
-            if results.contains(where: { if case .applied = $0 { true } else { false } }) {
-                try FileStorage.replace(settings.path, with: format.write(table), expected: contents)
+            var file: ExportedFile
+            if let kept = cache.take(), try FileStorage.version(settings.path) == kept.contents.version {
+                file = kept
+            } else {
+                var contents = try FileStorage.load(settings.path)
+                let table = try format.read(contents.bytes, decodingValues: false)
+                contents.bytes = []  // the table holds them
+                file = ExportedFile(table: table, contents: contents)
             }
+            let results = changes.map { file.table.apply($0, settings: settings, format: format) }
+            if results.contains(where: { if case .applied = $0 { true } else { false } }) {
+                let written = format.write(file.table)
+                file.contents.version = try FileStorage.replace(
+                    settings.path, with: written.source, expected: file.contents)
+                file.table = written
+            }
+            cache.store(file)
             return results
         }
     }

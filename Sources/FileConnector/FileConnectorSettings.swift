@@ -8,8 +8,11 @@ struct FileConnectorSettings: Sendable {
 
     static let knownKeys: Set<String> = [
         "path", "format", "objectType", "anchor", "multiValued", "references", "types", "attributes", "delimiter",
-        "pageSize", "readOnly",
+        "pageSize", "exportPageSize", "readOnly",
     ]
+
+    /// At most this many objects per export call: the engine journals one call's results in one event.
+    static let maxExportPageSize = 100_000
 
     /// The connector's name, for messages.
     var name: String
@@ -31,6 +34,9 @@ struct FileConnectorSettings: Sendable {
     /// The CSV field delimiter.
     var delimiter: UInt8
     var pageSize: Int
+    /// Objects per export call. Each call rewrites the whole file, so calls are large; the engine journals a
+    /// call's results in one event, which bounds them.
+    var exportPageSize: Int
     /// Whether exports are refused (and the directory need not be writable).
     var readOnly: Bool
 
@@ -93,12 +99,16 @@ struct FileConnectorSettings: Sendable {
         }
         delimiter = byte
         pageSize = try configuration.integer("pageSize", default: 1000)
+        exportPageSize = try configuration.integer("exportPageSize", default: 50_000)
         readOnly = try configuration.boolean("readOnly", default: false)
         try validate(configuration)
     }
 
     private func validate(_ configuration: ConnectorConfiguration) throws(ConnectorError) {
         guard pageSize > 0 else { throw configuration.error("pageSize", "expected a positive number") }
+        guard (1...Self.maxExportPageSize).contains(exportPageSize) else {
+            throw configuration.error("exportPageSize", "expected a number from 1 to \(Self.maxExportPageSize)")
+        }
         if anchorAttribute.isEmpty { throw configuration.error("anchor", "expected an attribute name") }
         if multiValued[anchorAttribute] != nil || references[anchorAttribute] != nil {
             throw configuration.error("anchor", "the anchor attribute must be single-valued and not a reference")

@@ -14,6 +14,8 @@ public struct TandemCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, RunCommand.self, CycleCommand.self, RunsCommand.self, StatusCommand.self,
             ReplayCommand.self, ExportsCommand.self, ShowCommand.self, JournalCommand.self, ServeCommand.self,
+            CheckpointCommand.self, RestoreCommand.self, RestorePointCommand.self, ExplainCommand.self,
+            WhatIfCommand.self, ConnectorCommand.self, PluginsCommand.self,
         ]
     )
 

@@ -15,7 +15,7 @@ public final class Journal: Sendable {
 
     let writer: JournalWriter
     private let lock: any JournalLock
-    private let fileSystem: any JournalFileSystem
+    let fileSystem: any JournalFileSystem
 
     /// Opens (creating if needed) the journal in `directory` for writing.
     ///

@@ -6,7 +6,7 @@ import Testing
     static let cases: [([String: ConfigurationValue], String)] = [
         (
             ["multivalued": ["phones": ";"]],
-            "connectors.hr.multivalued: unknown setting for a file connector; known: anchor, attributes, delimiter, format, multiValued, objectType, pageSize, path, readOnly, references, types"
+            "connectors.hr.multivalued: unknown setting for a file connector; known: anchor, attributes, delimiter, exportPageSize, format, multiValued, objectType, pageSize, path, readOnly, references, types"
         ),
         (["format": "xml"], "connectors.hr.format: unknown format 'xml'; use csv or jsonl"),
         (
@@ -26,6 +26,7 @@ import Testing
             "connectors.hr.delimiter: expected one ASCII character other than a quote or a line break"
         ),
         (["pageSize": 0], "connectors.hr.pageSize: expected a positive number"),
+        (["exportPageSize": 100_001], "connectors.hr.exportPageSize: expected a number from 1 to 100000"),
         (
             ["multiValued": ["phones"]],
             "connectors.hr.multiValued: attribute 'phones' needs a non-empty separator in a CSV file"
@@ -64,7 +65,7 @@ import Testing
             connector.capabilities
                 == ConnectorCapabilities(
                     objectTypes: ["person"], supportsDeltaImport: true, exportOperations: [.add, .update, .delete],
-                    referenceAttributes: ["manager"]))
+                    referenceAttributes: ["manager"], pageSize: 50_000))
     }
 
     @Test func schemaListsColumnsAndDeclaredAttributes() async throws {

@@ -39,7 +39,7 @@ struct EngineBenchmarks: AsyncParsableCommand {
 
     @Option(
         help:
-            "Objects per export call and import batch of the directory connectors (default: the file connector's 1000)."
+            "Objects per export call and import batch of the directory connectors (default: the file connector's 50,000 and 1,000)."
     )
     var exportPageSize: Int?
 

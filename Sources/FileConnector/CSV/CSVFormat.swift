@@ -81,7 +81,7 @@ struct CSVFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: FileTable) -> [UInt8] {
+    func write(_ table: FileTable) -> FileTable {
         var columns = table.columns
         if columns.isEmpty {
             columns = [settings.anchorAttribute] + settings.attributes.filter { $0 != settings.anchorAttribute }
@@ -97,6 +97,8 @@ struct CSVFormat: FileFormat {
         var output: [UInt8] = []
         output.reserveCapacity(table.source.count + 4096)
         if table.hasByteOrderMark { output += [0xEF, 0xBB, 0xBF] }
+        var written = table
+        let headerStart = output.count
         if let header = table.headerRaw {
             output += table.source[header]
             for name in columns[table.columns.count...] {
@@ -109,8 +111,12 @@ struct CSVFormat: FileFormat {
                 appendField(name, to: &output)
             }
         }
+        written.headerRaw = headerStart..<output.count
+        written.columns = columns
         output += table.lineEnding
-        for case let row? in table.rows {
+        for position in table.rows.indices {
+            guard let row = table.rows[position] else { continue }
+            let start = output.count
             if let raw = row.raw {
                 output += table.source[raw]
                 output += padding
@@ -122,9 +128,11 @@ struct CSVFormat: FileFormat {
                     appendField(values.map(AttributeCodec.encode).joined(separator: separator), to: &output)
                 }
             }
+            written.rows[position]!.raw = start..<output.count
             output += table.lineEnding
         }
-        return output
+        written.source = output
+        return written
     }
 
     /// Appends `text` as one field, quoted if it holds the delimiter, a quote or a line break.

@@ -82,13 +82,16 @@ enum FileStorage {
 
     /// Replaces the file at `path` with `bytes` atomically: a temporary file in the same directory is written,
     /// synced and renamed over it, then the directory is synced. Throws ``ConnectorError/Code/transient`` without
-    /// replacing anything if the file is no longer `expected` (someone changed it meanwhile).
-    static func replace(_ path: String, with bytes: [UInt8], expected: Contents) throws(ConnectorError) {
+    /// replacing anything if the file is no longer `expected` (someone changed it meanwhile). Returns the version
+    /// of the file written.
+    @discardableResult
+    static func replace(_ path: String, with bytes: [UInt8], expected: Contents) throws(ConnectorError) -> Version {
         let (directory, name) = split(path)
         let temporary = "\(directory)/.\(name).tandem-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, expected.mode)
         guard descriptor >= 0 else { throw failure("cannot create a temporary file beside", path) }
         var renamed = false
+        var writtenVersion: Version?
         defer { if !renamed { unlink(temporary) } }
         do {
             defer { close(descriptor) }
@@ -107,6 +110,9 @@ enum FileStorage {
             }
             guard complete else { throw failure("cannot write a temporary file beside", path) }
             guard fsync(descriptor) == 0 else { throw failure("cannot sync a temporary file beside", path) }
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { throw failure("cannot inspect a temporary file beside", path) }
+            writtenVersion = Version(info)
         }
         guard try version(path) == expected.version else {
             throw ConnectorError(
@@ -118,6 +124,7 @@ enum FileStorage {
         guard directoryDescriptor >= 0 else { throw failure("cannot open the directory of", path) }
         defer { close(directoryDescriptor) }
         guard fsync(directoryDescriptor) == 0 else { throw failure("cannot sync the directory of", path) }
+        return writtenVersion!
     }
 
     /// The path's directory (`.` if none) and file name.

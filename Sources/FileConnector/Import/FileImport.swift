@@ -4,6 +4,8 @@ import ConnectorKit
 /// (delta).
 struct FileImport {
     let settings: FileConnectorSettings
+    /// The rows of the connector's last import, for delta imports that read only changed rows.
+    var cache = ImportedRowsCache()
 
     /// The batches of the import, the last one carrying the watermark. The whole file is read and checked
     /// before the first batch, so a bad row fails the import before anything is imported.
@@ -13,15 +15,88 @@ struct FileImport {
         if case .delta(let previous) = request.mode, previous == watermark {
             return [ImportBatch(items: [], watermark: watermark)]
         }
-        let table = try settings.fileFormat.read(contents.bytes, decodingValues: true)
         var pager = Pager(pageSize: settings.pageSize)
+        if case .delta(let previous) = request.mode, let imported = cache.rows(for: previous),
+            let delta = changedRows(
+                contents.bytes, since: imported, watermark: watermark, space: request.connectorSpace)
+        {
+            for item in delta.items { pager.append(item) }
+            cache.store(delta.rows)
+            cache.deltasFromRememberedRows.add(1, ordering: .relaxed)
+            return pager.finish(watermark: watermark, isComplete: false)
+        }
+        cache.store(nil)
+        let table = try settings.fileFormat.read(contents.bytes, decodingValues: true)
         switch request.mode {
         case .full:
             for case let row? in table.rows { pager.append(.object(row.object)) }
         case .delta:
             difference(table, request.connectorSpace) { pager.append($0) }
         }
+        cache.store(ImportedRows(table: table, watermark: watermark))
         return pager.finish(watermark: watermark, isComplete: request.mode == .full)
+    }
+
+    /// The delta from the last import, reading only the rows whose bytes changed: the same items as
+    /// ``difference(_:_:_:)`` would give, and the rows to remember for the next delta. `nil` when the rows
+    /// cannot be matched cheaply (a changed header, a row or anchor twice, a row that does not read): then the
+    /// whole file is read, which reports any problem with its line.
+    func changedRows(
+        _ source: [UInt8], since imported: ImportedRows, watermark: Watermark, space: any ConnectorSpaceView
+    ) -> (items: [ImportBatch.Item], rows: ImportedRows)? {
+        let format = settings.fileFormat
+        return source.withUnsafeBufferPointer { bytes -> (items: [ImportBatch.Item], rows: ImportedRows)? in
+            guard let split = format.rowRanges(bytes) else { return nil }
+            let header = split.header.map { Array(bytes[$0]) } ?? []
+            guard header == imported.header else { return nil }
+            var next = ImportedRows(watermark: watermark, header: header)
+            next.rows.reserveCapacity(split.rows.count)
+            next.anchors.reserveCapacity(split.rows.count)
+            var unchanged = [Bool](repeating: false, count: imported.anchors.count)
+            var changed: [(range: Range<Int>, key: ImportedRows.Key)] = []
+            for range in split.rows {
+                let key = ImportedRows.key(UnsafeBufferPointer(rebasing: bytes[range]))
+                if let position = imported.rows[key] {
+                    guard !unchanged[position], next.add(key, imported.anchors[position]) else { return nil }
+                    unchanged[position] = true
+                } else {
+                    changed.append((range, key))
+                }
+            }
+            // The changed rows, after the header, read as a file of their own.
+            var partial: [UInt8] = []
+            if let range = split.header {
+                partial += bytes[range]
+                partial.append(0x0A)
+            }
+            for row in changed {
+                partial += bytes[row.range]
+                partial.append(0x0A)
+            }
+            guard let table = try? format.read(partial, decodingValues: true), table.rows.count == changed.count
+            else { return nil }
+            var items: [ImportBatch.Item] = []
+            var changedAnchors = Set<Anchor>()
+            for (row, changedRow) in zip(table.rows, changed) {
+                guard let object = row?.object, next.add(changedRow.key, object.anchor) else { return nil }
+                changedAnchors.insert(object.anchor)
+                if let held = space.object(object.anchor), Self.same(held, object) { continue }
+                items.append(.object(object))
+            }
+            var deleted: [Anchor] = []
+            for (position, anchor) in imported.anchors.enumerated() {
+                if unchanged[position] {
+                    if changedAnchors.contains(anchor) { return nil }  // an anchor on two rows
+                } else if !changedAnchors.contains(anchor) {
+                    deleted.append(anchor)
+                }
+            }
+            for anchor in deleted.sorted() {
+                let type = space.object(anchor)?.objectType ?? settings.objectType
+                items.append(.change(.delete(anchor: anchor, objectType: type)))
+            }
+            return (items, next)
+        }
     }
 
     /// Collects items into batches of a page each.

@@ -171,19 +171,24 @@ struct JSONLinesFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: FileTable) -> [UInt8] {
+    func write(_ table: FileTable) -> FileTable {
         var output: [UInt8] = []
         output.reserveCapacity(table.source.count + 4096)
         if table.hasByteOrderMark { output += [0xEF, 0xBB, 0xBF] }
-        for case let row? in table.rows {
+        var written = table
+        for position in table.rows.indices {
+            guard let row = table.rows[position] else { continue }
+            let start = output.count
             if let raw = row.raw {
                 output += table.source[raw]
             } else {
                 append(row.object, to: &output)
             }
+            written.rows[position]!.raw = start..<output.count
             output += table.lineEnding
         }
-        return output
+        written.source = output
+        return written
     }
 
     /// Writes the anchor attribute first, then the others in name order.

@@ -12,6 +12,13 @@ protocol FileFormat {
     /// The object of a row read without decoding values.
     func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject
 
-    /// The bytes of the file holding `table`'s rows; unchanged rows keep their original bytes.
-    func write(_ table: FileTable) -> [UInt8]
+    /// The file holding `table`'s rows: its ``FileTable/source`` is the bytes to write, in which every row
+    /// (unchanged rows keep their original bytes) and the header have their ranges, so that the table can be
+    /// used again for the file as written.
+    func write(_ table: FileTable) -> FileTable
+
+    /// The header's bytes (CSV) and each row's bytes, without line endings, split exactly as ``read(_:decodingValues:)``
+    /// splits them but without decoding anything; `nil` if the bytes do not split cleanly (then read them whole,
+    /// which reports the problem).
+    func rowRanges(_ bytes: UnsafeBufferPointer<UInt8>) -> (header: Range<Int>?, rows: [Range<Int>])?
 }

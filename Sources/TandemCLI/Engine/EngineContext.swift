@@ -3,6 +3,8 @@ import ConnectorKit
 import FileConnector
 import Foundation
 import Logging
+import PluginConnector
+import SCIMConnector
 import Synchronization
 import TandemEngine
 import TandemJournal
@@ -23,24 +25,50 @@ struct DeploymentOptions: ParsableArguments {
 /// The composition root: the connector types Tandem is built with, and how an engine is assembled.
 enum EngineContext {
     /// Built-in connectors, registered at compile time by type name.
-    static let registry = ConnectorRegistry([FileConnectorFactory()])
+    static let registry = ConnectorRegistry([FileConnectorFactory(), SCIMConnectorFactory()])
+
+    /// The built-in types plus `plugin`, whose plug-ins are searched where `configuration` says.
+    static func registry(for configuration: Configuration) -> ConnectorRegistry {
+        var registry = self.registry
+        registry.register(
+            PluginConnectorFactory(
+                configuredDirectories: configuration.pluginDirectories,
+                tandemVersion: TandemCommand.configuration.version))
+        return registry
+    }
 
     static func journalDirectory(_ configuration: Configuration) -> String {
         configuration.dataDirectory + "/journal"
     }
 
-    /// Rebuilds the state from the journal alone (no lock, nothing written): for read-only commands.
+    static func checkpointDirectory(_ configuration: Configuration) -> String {
+        configuration.dataDirectory + "/checkpoints"
+    }
+
+    static func checkpoints(_ configuration: Configuration) -> EngineCheckpoints {
+        EngineCheckpoints(directory: checkpointDirectory(configuration))
+    }
+
+    /// Rebuilds the state from the newest usable checkpoint and the journal after it (no lock,
+    /// nothing written): for read-only commands.
     static func replayedState(_ configuration: Configuration, through seq: UInt64? = nil) throws -> EngineState {
+        try replay(configuration, through: seq).state
+    }
+
+    /// Like ``replayedState(_:through:)``, also saying where the replay started.
+    static func replay(_ configuration: Configuration, through seq: UInt64? = nil) throws -> EngineReplay.Result {
         let directory = journalDirectory(configuration)
-        guard FileManager.default.fileExists(atPath: directory) else { return EngineState() }
-        return try EngineReplay.replay(directory: directory, through: seq)
+        guard FileManager.default.fileExists(atPath: directory) else {
+            return EngineReplay.Result(state: EngineState(), checkpoint: nil, eventsReplayed: 0)
+        }
+        return try EngineReplay.replay(directory: directory, checkpoints: checkpoints(configuration), through: seq)
     }
 
     /// Opens the journal for writing and assembles an engine with every configured connector.
     static func openEngine(_ configuration: Configuration) throws -> (SyncEngine, Journal) {
         var connectors: [String: any Connector] = [:]
         for connector in configuration.connectors {
-            connectors[connector.name] = try registry.makeConnector(connector)
+            connectors[connector.name] = try registry(for: configuration).makeConnector(connector)
         }
         var options = JournalOptions()
         options.logger = Logger(label: "tandem.journal")
@@ -48,7 +76,10 @@ enum EngineContext {
         do {
             let engine = try SyncEngine(
                 configuration: configuration, journal: journal, connectors: connectors,
-                compile: ExpressionLanguage.flowCompiler)
+                compile: ExpressionLanguage.flowCompiler,
+                checkpointing: CheckpointPolicy(
+                    checkpoints: checkpoints(configuration), interval: configuration.checkpointInterval,
+                    retention: configuration.retention))
             return (engine, journal)
         } catch {
             Task { await journal.close() }

@@ -18,6 +18,13 @@ public struct Configuration: Sendable {
     public var scheduleInterval: Duration
     /// How `tandem serve` listens, authenticates and finds its primary.
     public var server: ServerSettings = ServerSettings()
+    /// Journal events between automatic checkpoints (`checkpoints: { every: N }`).
+    public var checkpointInterval: UInt64 = 10_000
+    /// What the journal and checkpoints keep (`retention:`); `nil` keeps everything.
+    public var retention: RetentionPolicy?
+    /// Extra directories to search for plug-ins (`pluginDirectories:`), absolute; searched before
+    /// `Plugins/` beside the configuration file (Plugins/PROTOCOL.md § 1).
+    public var pluginDirectories: [String] = []
 
     public init(
         baseDirectory: String, dataDirectory: String, connectors: [ConnectorConfiguration],

@@ -97,7 +97,8 @@ private struct Reader {
     func configuration(_ root: Node) throws -> Configuration {
         let keys: Set = [
             "dataDir", "exportDeletionThreshold", "errorLimit", "schedule", "connectors", "metaverse", "rules",
-            "server",
+            "server", "checkpoints", "retention",
+            "pluginDirectories",
         ]
         var dataDirectory = baseDirectory + "/data"
         var connectors: [ConnectorConfiguration] = []
@@ -108,6 +109,9 @@ private struct Reader {
         var errorLimit = 5_000
         var interval = Duration.seconds(1_800)
         var server = ServerSettings()
+        var checkpointInterval: UInt64 = 10_000
+        var retention: RetentionPolicy?
+        var pluginDirectories: [String] = []
         for (key, _, value) in try entries(root, "", allowed: keys) {
             switch key {
             case "dataDir":
@@ -124,6 +128,11 @@ private struct Reader {
                 }
             case "server":
                 server = try serverSettings(value, key)
+            case "pluginDirectories":
+                pluginDirectories = try sequence(value, key).enumerated().map { index, node in
+                    let path = try string(node, "\(key)[\(index)]")
+                    return path.hasPrefix("/") ? path : baseDirectory + "/" + path
+                }
             case "connectors":
                 for (name, _, setting) in try entries(value, key) {
                     connectors.append(try connector(name, setting, "connectors.\(name)"))
@@ -147,6 +156,30 @@ private struct Reader {
                     case .outbound(let rule): outbound.append(rule)
                     }
                 }
+            case "checkpoints":
+                for (name, _, setting) in try entries(value, key, allowed: ["every"]) {
+                    let every = try integer(setting, "\(key).\(name)")
+                    guard every >= 2 else { throw fail("\(key).\(name)", setting, "must be at least 2 events") }
+                    checkpointInterval = UInt64(every)
+                }
+            case "retention":
+                var policy = RetentionPolicy()
+                for (name, _, setting) in try entries(
+                    value, key, allowed: ["maxAge", "maxBytes", "restoreWindow"])
+                {
+                    switch name {
+                    case "maxAge": policy.maxAge = try duration(setting, "\(key).\(name)")
+                    case "maxBytes":
+                        let bytes = try integer(setting, "\(key).\(name)")
+                        guard bytes > 0 else { throw fail("\(key).\(name)", setting, "must be a positive byte count") }
+                        policy.maxBytes = Int64(bytes)
+                    default: policy.restoreWindow = try duration(setting, "\(key).\(name)")
+                    }
+                }
+                if let maxAge = policy.maxAge, maxAge < policy.restoreWindow {
+                    throw fail(key, value, "maxAge must be at least restoreWindow (\(policy.restoreWindow))")
+                }
+                retention = policy
             default:
                 break
             }
@@ -156,6 +189,9 @@ private struct Reader {
             inboundRules: inbound, outboundRules: outbound, deletionThreshold: threshold, errorLimit: errorLimit,
             scheduleInterval: interval)
         configuration.server = server
+        configuration.checkpointInterval = checkpointInterval
+        configuration.retention = retention
+        configuration.pluginDirectories = pluginDirectories
         try validate(configuration, root)
         return configuration
     }
@@ -227,7 +263,7 @@ private struct Reader {
         return server
     }
 
-    /// `30m`, `1h`, `45s`, `2h30m`.
+    /// `30m`, `1h`, `45s`, `2h30m`, `7d`.
     func duration(_ node: Node, _ path: String) throws -> Duration {
         let text = try string(node, path)
         var seconds = 0
@@ -239,6 +275,7 @@ private struct Reader {
             }
             guard let value = Int(number) else { throw fail(path, node, "expected a duration like 30m, 1h or 45s") }
             switch character {
+            case "d": seconds += value * 86_400
             case "h": seconds += value * 3600
             case "m": seconds += value * 60
             case "s": seconds += value

@@ -54,6 +54,11 @@ struct MetaverseIndex {
         return entries
     }
 
+    /// Whether a change of `attribute` on an object of `type` must be passed to ``update(id:type:attribute:old:new:)``.
+    func isMaintained(type: ObjectType, attribute: String) -> Bool {
+        entries[type] != nil && indexed.contains(AttributePair(type: type, attribute: attribute))
+    }
+
     /// Keeps the index in step with an attribute's change (a type not indexed yet needs nothing).
     mutating func update(
         id: MetaverseID, type: ObjectType, attribute: String, old: [AttributeValue], new: [AttributeValue]

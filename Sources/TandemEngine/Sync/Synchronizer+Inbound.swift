@@ -91,7 +91,7 @@ extension Synchronizer {
                     var matches = Set<MetaverseID>()
                     for value in object.attributes[condition.source] ?? [] {
                         matches.formUnion(
-                            index.objects(
+                            indexes.metaverse.objects(
                                 type: rule.rule.targetType, attribute: condition.target, value: value,
                                 in: state.metaverse))
                     }
@@ -114,33 +114,40 @@ extension Synchronizer {
     }
 
     /// Objects that hold references to objects joined in this run are synchronized again, so a
-    /// reference that arrived before its target resolves now.
+    /// reference that arrived before its target resolves now. The referrers come from indexes (kept
+    /// between runs), each checked against the object's current values.
     mutating func resolveWaitingReferences() throws(EngineError) {
         guard !newlyLinked.isEmpty else { return }
         let targets = Dictionary(grouping: newlyLinked, by: \.connector).mapValues { Set($0.map(\.anchor)) }
         for (connector, anchors) in targets.sorted(by: { $0.key < $1.key }) {
-            for object in state.space(connector).objects.values {
-                guard let id = object.metaverseID, !affected.contains(id) else { continue }
-                let refersToNew = object.attributes.values.contains { values in
-                    values.contains { if case .reference(let anchor) = $0 { anchors.contains(anchor) } else { false } }
+            let space = state.space(connector)
+            let referrers = indexes.spaceReferrers(in: space)
+            for anchor in anchors {
+                for referrer in referrers[anchor] ?? [] {
+                    guard let object = space.objects[referrer], let id = object.metaverseID, !affected.contains(id)
+                    else { continue }
+                    let refersToNew = object.attributes.values.contains { values in
+                        values.contains { if case .reference(let target) = $0 { target == anchor } else { false } }
+                    }
+                    if refersToNew { affected.insert(id) }
                 }
-                if refersToNew { affected.insert(id) }
             }
         }
         // Metaverse objects referring to newly linked ones flow outbound references again.
         let newIDs = Set(
             newlyLinked.compactMap { state.connectorSpaces[$0.connector]?.objects[$0.anchor]?.metaverseID })
-        for (id, object) in state.metaverse where !affected.contains(id) {
-            let refers = object.attributes.values.contains { value in
-                value.values.contains {
-                    if case .reference(let anchor) = $0, let target = MetaverseReference.id(anchor) {
-                        newIDs.contains(target)
-                    } else {
-                        false
+        guard !newIDs.isEmpty else { return }
+        let metaverseReferrers = indexes.metaverseReferrers(in: state.metaverse)
+        for target in newIDs {
+            for id in metaverseReferrers[target] ?? [] where !affected.contains(id) {
+                guard let object = state.metaverse[id] else { continue }
+                let refers = object.attributes.values.contains { value in
+                    value.values.contains {
+                        if case .reference(let anchor) = $0 { MetaverseReference.id(anchor) == target } else { false }
                     }
                 }
+                if refers { affected.insert(id) }
             }
-            if refers { affected.insert(id) }
         }
     }
 }

@@ -130,9 +130,10 @@ extension Synchronizer {
         of values: [AttributeValue], attribute: String, type: ObjectType, except id: MetaverseID
     ) -> MetaverseID? {
         for value in values {
-            if let other = index.objects(type: type, attribute: attribute, value: value, in: state.metaverse)
-                .filter({ $0 != id }).min()
-            {
+            if let other = indexes.metaverse.objects(
+                type: type, attribute: attribute, value: value, in: state.metaverse
+            )
+            .filter({ $0 != id }).min() {
                 return other
             }
         }

@@ -11,7 +11,8 @@ package struct Synchronizer {
     package private(set) var decisions: [SyncDecision] = []
     package private(set) var statistics = RunStatistics()
     let errorLimit: Int
-    var index: MetaverseIndex
+    /// The lookups of the run, kept in step with every decision (see ``SyncIndexes``).
+    var indexes: SyncIndexes
     /// Metaverse objects whose attributes and exports must be recomputed.
     var affected: Set<MetaverseID> = []
     /// Connector-space objects joined or projected in this run (their referrers may now resolve).
@@ -28,13 +29,20 @@ package struct Synchronizer {
     /// Connectors whose systems name objects and can rename them; others never get a rename staged.
     let renamingConnectors: Set<String>
 
+    /// - Parameter indexes: the indexes a previous run left, if they still describe `state`; `nil` builds
+    ///   them as they are needed.
     package init(
-        state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000, renamingConnectors: Set<String>? = nil
+        state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000, renamingConnectors: Set<String>? = nil,
+        indexes: SyncIndexes? = nil
     ) {
         self.state = state
         self.renamingConnectors = renamingConnectors ?? Set(rules.outbound.map(\.rule.connector))
         self.rules = rules
         self.errorLimit = errorLimit
+        if let indexes {
+            self.indexes = indexes
+            return
+        }
         var pairs = Set<MetaverseIndex.AttributePair>()
         for rule in rules.inbound {
             for group in rule.rule.join {
@@ -44,7 +52,7 @@ package struct Synchronizer {
         for (type, configuration) in rules.metaverse {
             for attribute in configuration.unique { pairs.insert(.init(type: type, attribute: attribute)) }
         }
-        index = MetaverseIndex(indexing: pairs)
+        self.indexes = SyncIndexes(metaverse: MetaverseIndex(indexing: pairs))
     }
 
     /// Records a decision: applies it to the working state (keeping the index current) and keeps it.
@@ -52,15 +60,23 @@ package struct Synchronizer {
         switch decision {
         case .setAttribute(let id, let attribute, _, _), .setAuthoritativeNull(let id, let attribute, _),
             .removeAttribute(let id, let attribute):
+            if case .setAttribute(_, _, let values, _) = decision { indexes.metaverseValuesSet(id, values) }
+            // Most attributes are neither joined on nor unique: only indexed ones need their old values.
+            guard let type = state.metaverse[id]?.objectType,
+                indexes.metaverse.isMaintained(type: type, attribute: attribute)
+            else {
+                try state.apply(decision, seq: state.lastSeq)
+                break
+            }
             let old = state.metaverse[id]?.values(attribute) ?? []
-            let type = state.metaverse[id]?.objectType ?? ""
             try state.apply(decision, seq: state.lastSeq)
-            index.update(
+            indexes.metaverse.update(
                 id: id, type: type, attribute: attribute, old: old, new: state.metaverse[id]?.values(attribute) ?? [])
         case .deleteMetaverseObject(let id):
             if let object = state.metaverse[id] {
                 for (name, value) in object.attributes {
-                    index.update(id: id, type: object.objectType, attribute: name, old: value.values, new: [])
+                    indexes.metaverse.update(
+                        id: id, type: object.objectType, attribute: name, old: value.values, new: [])
                 }
             }
             try state.apply(decision, seq: state.lastSeq)
@@ -84,6 +100,11 @@ package struct Synchronizer {
         }
     }
 
+    /// Hands over the working state, with every decision applied, and the decisions in order.
+    package consuming func finish() -> (state: EngineState, decisions: [SyncDecision], indexes: SyncIndexes) {
+        (state, decisions, indexes)
+    }
+
     /// Records a sync error on one object (quarantining it for this run) unless the same error is already recorded.
     mutating func recordError(_ link: ConnectorSpaceLink, rule: String?, code: String, message: String)
         throws(EngineError)
@@ -101,8 +122,18 @@ package struct Synchronizer {
     package mutating func synchronize(
         connector: String, full: Bool, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws(EngineError) {
-        let space = state.space(connector)
-        let anchors = full ? Set(space.objects.keys).union(space.changedSinceSync) : space.changedSinceSync
+        // No copy of the space is held across the loop: recording a decision while one is held would copy all
+        // of the space's objects.
+        let anchors: Set<Anchor>
+        do {
+            let space = state.space(connector)
+            if full {
+                indexes.spaceReferrers[connector] = nil  // rebuilt from the whole space if needed
+            } else {
+                indexes.refreshReferrers(of: space)
+            }
+            anchors = full ? Set(space.objects.keys).union(space.changedSinceSync) : space.changedSinceSync
+        }
         for (done, anchor) in anchors.sorted().enumerated() {
             if stoppedAtErrorLimit { return }
             if done % 1024 == 0 { progress(done, anchors.count) }
@@ -110,14 +141,19 @@ package struct Synchronizer {
         }
         if full {
             // Links whose connector-space object is gone (deleted by an import some earlier run missed).
-            for (id, object) in state.metaverse.sorted(by: { $0.key < $1.key }) {
-                for link in object.links.sorted()
-                where link.connector == connector && space.objects[link.anchor] == nil
+            var gone: [(MetaverseID, ConnectorSpaceLink)] = []
+            for (id, object) in state.metaverse {
+                for link in object.links
+                where link.connector == connector
+                    && state.connectorSpaces[connector]?.objects.index(forKey: link.anchor) == nil
                     && !anchors.contains(link.anchor)
                 {
-                    try record(.disconnect(link, from: id))
-                    affected.insert(id)
+                    gone.append((id, link))
                 }
+            }
+            for (id, link) in gone.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+                try record(.disconnect(link, from: id))
+                affected.insert(id)
             }
         }
         try resolveWaitingReferences()

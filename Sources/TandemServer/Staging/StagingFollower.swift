@@ -261,8 +261,15 @@ final class StagingFollower: Sendable {
         while let frames = await applying.take(limit: 16 << 20) {
             var events: [StoredEvent] = []
             for frame in frames { events += try frame.events() }
-            try stateBox.withLock { state throws(EngineError) in
-                for event in events { try EngineReplay.apply(event, to: &state) }
+            // A restore event names an earlier seq; the state through it comes from this server's own
+            // journal, which already holds every frame applied here (they are durable before they apply).
+            let directory = self.directory
+            try stateBox.withLock { state in
+                for event in events {
+                    try EngineReplay.apply(event, to: &state) { seq in
+                        try EngineReplay.replay(directory: directory, through: seq)
+                    }
+                }
             }
             let lastSeq = frames.last!.header.lastSeq
             let latest = frames.last { $0.header.count > 0 }?.header.latestTimeMicroseconds

@@ -76,7 +76,7 @@ import Testing
         ("errorLimit: lots\nconnectors: {}", "tandem.yaml: errorLimit (line 1): expected a whole number"),
         (
             "connectorz: {}",
-            "tandem.yaml: connectorz (line 1): unknown key; expected one of connectors, dataDir, errorLimit, exportDeletionThreshold, metaverse, rules, schedule, server"
+            "tandem.yaml: connectorz (line 1): unknown key; expected one of checkpoints, connectors, dataDir, errorLimit, exportDeletionThreshold, metaverse, pluginDirectories, retention, rules, schedule, server"
         ),
         (
             "connectors:\n  hr:\n    path: x.csv",

@@ -91,7 +91,7 @@ extension BenchmarkRun {
         let copy = files.folder + "/accounts-copy.jsonl"
         let cp = try await TimedProcess.best("/bin/cp", [files.accountsPath, copy])
         try? FileManager.default.removeItem(atPath: copy)
-        let pageSize = exportPageSize ?? 1_000
+        let pageSize = exportPageSize ?? 50_000  // the file connector's exportPageSize
         report.rows.append(
             EngineReport.Row(
                 stage: "export: directory",

@@ -105,7 +105,7 @@ struct BenchmarkRun {
                 + "(groups.csv) of \(largest.map(Format.count).joined(separator: ", ")) members",
             "configuration: the demo's (tandem.yaml): HR people and groups in, directory accounts and groups out "
                 + "(JSON Lines); 21 inbound flows, 16 outbound; unique mail; file connector page size "
-                + "\(exportPageSize.map { Format.count($0) + " for the directory connectors (--export-page-size), 1,000 for HR" } ?? "1,000")",
+                + "\(exportPageSize.map { Format.count($0) + " for the directory connectors (--export-page-size), 1,000 for HR" } ?? "1,000 per import batch, 50,000 per export call")",
             "delta: \(Format.count(changes.count)) changes (1 %): \(Format.count(changes.updated.count)) people "
                 + "change title, department and a phone (every tenth also surname and mail), "
                 + "\(Format.count(changes.terminated.count)) become terminated, \(Format.count(changes.removed.count)) "

@@ -28,6 +28,7 @@ final class EngineSession {
             for index in configuration.connectors.indices
             where configuration.connectors[index].name.hasPrefix("directory") {
                 configuration.connectors[index].settings["pageSize"] = .integer(exportPageSize)
+                configuration.connectors[index].settings["exportPageSize"] = .integer(exportPageSize)
             }
         }
         let registry = ConnectorRegistry([FileConnectorFactory()])

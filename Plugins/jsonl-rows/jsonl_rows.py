@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""A read-only Tandem plug-in (Plugins/PROTOCOL.md, version 1): each line of a JSON Lines file is one object.
+
+Settings (tandem.yaml):
+    path: ./people.jsonl   the file, relative to tandem.yaml
+    anchor: employeeId     the member whose value is each object's anchor
+    objectType: person     the objects' type (default person)
+
+Members whose value is a string, an integer, a boolean or an array of those become attributes; null is left
+out. Full import only: the watermark is the file's size and modification time, for information.
+"""
+
+import json
+import os
+import signal
+import sys
+
+PAGE = 1000
+
+
+def send(message):
+    sys.stdout.write(json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def error(request_id, code, message):
+    send({"type": "error", "id": request_id, "error": {"code": code, "message": message}})
+
+
+def objects(path, anchor, object_type):
+    with open(path, encoding="utf-8") as rows:
+        for number, line in enumerate(rows, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            key = row.get(anchor)
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"{path}, line {number}: no {anchor}")
+            attributes = {name: value for name, value in row.items() if value is not None}
+            yield {"op": "object", "anchor": key, "objectType": object_type, "attributes": attributes}
+
+
+def main():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    settings = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        message = json.loads(line)
+        kind, request_id = message.get("type"), message.get("id")
+        if kind == "hello":
+            settings = message.get("settings", {})
+            path = settings.get("path", "")
+            if not path:
+                error(request_id, "invalidConfiguration", "the setting 'path' is missing")
+                continue
+            settings["path"] = path if path.startswith("/") else message["baseDirectory"] + "/" + path
+            send({"type": "ready", "id": request_id, "protocolVersion": 1,
+                  "plugin": {"name": "jsonl-rows", "version": "1.0.0"},
+                  "capabilities": {"objectTypes": [settings.get("objectType", "person")], "deltaImport": False,
+                                   "export": [], "pageSize": PAGE}})
+        elif kind == "schema":
+            anchor = settings.get("anchor", "id")
+            send({"type": "schema", "id": request_id, "objectClasses": [
+                {"objectType": settings.get("objectType", "person"), "anchorAttribute": anchor,
+                 "attributes": [{"name": anchor, "kind": "string", "required": True}]}]})
+        elif kind == "test":
+            if os.access(settings["path"], os.R_OK):
+                send({"type": "tested", "id": request_id, "details": [f"{settings['path']} is readable"]})
+            else:
+                error(request_id, "invalidConfiguration", f"cannot read {settings['path']}")
+        elif kind == "import":
+            if message.get("mode") != "full":
+                error(request_id, "unsupported", "jsonl-rows imports in full only")
+                continue
+            try:
+                stat = os.stat(settings["path"])
+                page = []
+                for item in objects(settings["path"], settings.get("anchor", "id"),
+                                    settings.get("objectType", "person")):
+                    page.append(item)
+                    if len(page) == PAGE:
+                        send({"type": "objects", "id": request_id, "items": page})
+                        page = []
+                if page:
+                    send({"type": "objects", "id": request_id, "items": page})
+                send({"type": "end", "id": request_id, "watermark": f"{stat.st_size}-{stat.st_mtime_ns}"})
+            except (OSError, ValueError) as failure:
+                error(request_id, "other", str(failure))
+        elif kind != "cancel":
+            error(request_id, "unsupported", f"jsonl-rows does not handle '{kind}'")
+
+
+if __name__ == "__main__":
+    main()

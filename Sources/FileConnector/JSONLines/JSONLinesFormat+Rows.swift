@@ -1,0 +1,18 @@
+extension JSONLinesFormat {
+    /// The lines' bytes, without line endings, skipping lines of white space as ``read(_:decodingValues:)`` does.
+    func rowRanges(_ bytes: UnsafeBufferPointer<UInt8>) -> (header: Range<Int>?, rows: [Range<Int>])? {
+        var rows: [Range<Int>] = []
+        var position = FileTable.layout(of: bytes).start
+        while position < bytes.count {
+            var lineEnd = position
+            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            var contentEnd = lineEnd
+            if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            let range = position..<contentEnd
+            position = lineEnd + 1
+            if bytes[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            rows.append(range)
+        }
+        return (nil, rows)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import TandemJournal
+
+extension EngineReplay {
+    /// One decoded event, ready to apply.
+    struct DecodedEvent: Sendable {
+        var seq: UInt64
+        var timeMicroseconds: Int64
+        /// `nil` for an event type the engine does not know (skipped).
+        var event: EngineEvent?
+    }
+
+    /// Folds the journal through `end` into `state`, reading, inflating and decoding events on a thread of
+    /// their own while this one applies them: decoding is over half the work of a replay, and applying must
+    /// stay in order on one thread. The result is the same as applying each event in turn.
+    /// A restore event takes its state from `restoring` (the fold through the seq it names).
+    /// Returns how many events were applied.
+    @discardableResult
+    static func replayPipelined(
+        _ reader: JournalReader, from first: UInt64, through end: UInt64, into state: inout EngineState,
+        restoring: (UInt64) throws -> EngineState
+    ) throws -> Int {
+        let pipe = DecodedEventPipe(capacity: 8)
+        let decoder = Thread {
+            var chunk: [DecodedEvent] = []
+            do {
+                let cursor = try reader.cursor(from: first)
+                chunk.reserveCapacity(DecodedEventPipe.chunkSize)
+                while let stored = try cursor.nextEvent(through: end) {
+                    let event = try EngineEventCodec.decode(stored)
+                    chunk.append(
+                        DecodedEvent(seq: stored.seq, timeMicroseconds: stored.event.timeMicroseconds, event: event))
+                    if chunk.count == DecodedEventPipe.chunkSize {
+                        guard pipe.put(.events(chunk)) else { return }
+                        chunk = []
+                        chunk.reserveCapacity(DecodedEventPipe.chunkSize)
+                    }
+                }
+                if !chunk.isEmpty { guard pipe.put(.events(chunk)) else { return } }
+                _ = pipe.put(.end)
+            } catch {
+                // The events before the bad one are applied first, as a replay one event at a time would.
+                if !chunk.isEmpty { guard pipe.put(.events(chunk)) else { return } }
+                _ = pipe.put(.failed(error))
+            }
+        }
+        decoder.name = "tandem-replay-decoder"
+        decoder.start()
+        defer { pipe.close() }  // stops the decoder if applying fails
+        var applied = 0
+        while true {
+            switch pipe.take() {
+            case .events(let events):
+                for decoded in events {
+                    applied += 1
+                    guard let event = decoded.event else { continue }
+                    if case .restored(let restore) = event {
+                        guard restore.toSeq < decoded.seq else {
+                            throw EngineError(
+                                .inconsistentJournal, "restore to seq \(restore.toSeq) is not before itself",
+                                seq: decoded.seq)
+                        }
+                        state.adoptRestored(restore, from: try restoring(restore.toSeq), seq: decoded.seq)
+                    } else {
+                        try state.apply(event, seq: decoded.seq, timeMicroseconds: decoded.timeMicroseconds)
+                    }
+                }
+            case .end:
+                return applied
+            case .failed(let error):
+                throw error
+            }
+        }
+    }
+}
+
+/// A bounded queue of decoded chunks from the decoder thread to the applying one.
+final class DecodedEventPipe: @unchecked Sendable {
+    enum Item: @unchecked Sendable {
+        case events([EngineReplay.DecodedEvent])
+        case end
+        case failed(any Error)
+    }
+
+    /// Events per chunk: enough to make the hand-over cheap, few enough to keep both threads busy.
+    static let chunkSize = 16
+
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room and adds `item`; `false` if the reader has gone (then stop).
+    func put(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count - head >= capacity && !closed { condition.wait() }
+        guard !closed else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// Waits for the next item.
+    func take() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count == head { condition.wait() }
+        let item = items[head]
+        head += 1
+        if head > 64 {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return item
+    }
+
+    /// The reader is done: the writer's next `put` returns `false`.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

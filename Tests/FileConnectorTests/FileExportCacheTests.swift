@@ -1,0 +1,69 @@
+import ConnectorKit
+import FileConnector
+import Testing
+
+/// A connector keeps the file its last export wrote, so that the next export call (the next page of the same
+/// run) need not read and parse it again. What it writes must be what reading the file afresh would give.
+@Suite struct FileExportCacheTests {
+    /// Exports `pages` one call each with one connector, and with a new connector per call (which reads the
+    /// file every time); both files must end the same.
+    func compare(_ name: String, _ initial: String, _ pages: [[ObjectChange]]) async throws -> (String, String) {
+        let kept = try TemporaryDirectory()
+        let fresh = try TemporaryDirectory()
+        let keptPath = try kept.write(name, initial)
+        let freshPath = try fresh.write(name, initial)
+        let settings: [String: ConfigurationValue] = ["multiValued": ["phones": ";"]]
+        let connector = try FileTesting.connector(keptPath, settings)
+        for page in pages {
+            let keptResults = try await connector.export(page)
+            let freshResults = try await FileTesting.connector(freshPath, settings).export(page)
+            #expect(keptResults == freshResults)
+        }
+        return (try kept.read(name), try fresh.read(name))
+    }
+
+    static let pages: [[ObjectChange]] = [
+        [
+            .add(FileTesting.person("E4", ["displayName": [.string("Hopper, \"G\"")], "title": [.string("Admiral")]])),
+            .update(anchor: "E1", objectType: "person", changes: [.add("phones", [.string("+1 2")])]),
+        ],
+        [
+            .update(anchor: "E4", objectType: "person", changes: [.replace("phones", [.string("+1 9")])]),
+            .delete(anchor: "E2", objectType: "person"),
+            .add(FileTesting.person("E2", ["displayName": [.string("Grace again")]])),
+        ],
+        [
+            .update(anchor: "E9", objectType: "person", changes: [.replace("title", [.string("none")])]),
+            .update(anchor: "E1", objectType: "person", changes: [.replace("mail", [.string("ada@example.org")])]),
+        ],
+    ]
+
+    @Test func pagesWrittenFromTheKeptFileEqualPagesWrittenFromTheDisk() async throws {
+        let csv = "employeeId,displayName,phones\r\n\"E1\",\"Ada\",+44 1\r\nE2,Grace,\r\nE3,Edith,+33 4;+33 5\r\n"
+        let (kept, fresh) = try await compare("hr.csv", csv, Self.pages)
+        #expect(kept == fresh)
+        let jsonl = #"{"employeeId":"E1","displayName":"Ada"}"# + "\n" + #"{"employeeId":"E2"}"# + "\n"
+        let (keptLines, freshLines) = try await compare("hr.jsonl", jsonl, Self.pages)
+        #expect(keptLines == freshLines)
+    }
+
+    @Test func aFileChangedByAnotherWriterIsReadAgain() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("hr.csv", "employeeId,displayName\nE1,Ada\n")
+        let connector = try FileTesting.connector(path)
+        _ = try await connector.export([.add(FileTesting.person("E2", ["displayName": [.string("Grace")]]))])
+        // Someone else rewrites the file between two export calls.
+        try directory.write("hr.csv", "employeeId,displayName\nE1,Ada Lovelace\nE3,Edith\n")
+        let results = try await connector.export([
+            .update(anchor: "E3", objectType: "person", changes: [.replace("displayName", [.string("Edith C.")])]),
+            .update(anchor: "E2", objectType: "person", changes: [.replace("displayName", [.string("G.")])]),
+        ])
+        #expect(results.first == .applied(anchor: "E3"))
+        guard case .failed(let error) = results.last else {
+            Issue.record("E2 is no longer in the file, yet its update applied")
+            return
+        }
+        #expect(error.code == .notFound)
+        #expect(try directory.read("hr.csv") == "employeeId,displayName\nE1,Ada Lovelace\nE3,Edith C.\n")
+    }
+}

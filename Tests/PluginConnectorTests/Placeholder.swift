@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct PluginConnectorPlaceholderTests {
-    @Test func builds() {}
-}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct SCIMConnectorPlaceholderTests {
-    @Test func builds() {}
-}
