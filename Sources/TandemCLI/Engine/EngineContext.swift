@@ -2,6 +2,7 @@ import ArgumentParser
 import ConnectorKit
 import FileConnector
 import Foundation
+import LDAPConnector
 import Logging
 import Synchronization
 import TandemEngine
@@ -23,7 +24,7 @@ struct DeploymentOptions: ParsableArguments {
 /// The composition root: the connector types Tandem is built with, and how an engine is assembled.
 enum EngineContext {
     /// Built-in connectors, registered at compile time by type name.
-    static let registry = ConnectorRegistry([FileConnectorFactory()])
+    static let registry = ConnectorRegistry([FileConnectorFactory(), LDAPConnectorFactory()])
 
     static func journalDirectory(_ configuration: Configuration) -> String {
         configuration.dataDirectory + "/journal"
