@@ -1,8 +1,13 @@
 import ConnectorKit
 
 extension SyncEngine {
-    /// Imports a connector's objects into its connector space, one journal event per batch.
-    /// Objects that did not change are not journaled. A full import deletes what it did not see.
+    /// Imports a connector's objects into its connector space. Objects that did not change are not
+    /// journaled. A full import deletes what it did not see.
+    ///
+    /// An import is all or nothing: the changes are journaled (in events of at most
+    /// ``changesPerImportEvent``) only once the connector's stream has ended, so a connection lost
+    /// mid-import, a crashed plug-in or an interrupted run leaves the connector space as it was.
+    /// The cost is holding one import's *changed* objects in memory until then.
     func importObjects(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws
     {
         let connector = try connector(name)
@@ -10,6 +15,8 @@ extension SyncEngine {
         let mode: ImportRequest.Mode = if !full, let watermark { .delta(watermark) } else { .full }
         let request = ImportRequest(mode: mode, connectorSpace: ConnectorSpaceSnapshot(space: state.space(name)))
         var seen = Set<Anchor>()
+        var imported: [ConnectorSpaceChange] = []
+        var finalWatermark: Watermark?
         var progress = ProgressReporter(
             connector: name, profile: full ? .fullImport : .deltaImport, stage: "importing", handler: progressHandler)
         var processed = 0
@@ -33,23 +40,24 @@ extension SyncEngine {
                     if space.objects[object.anchor] == nil { statistics.adds += 1 } else { statistics.updates += 1 }
                     changes.append(.upsert(object))
                 case .change(.update(let anchor, _, let attributeChanges)):
-                    seen.insert(anchor)
-                    guard space.objects[anchor] != nil else {
+                    guard space.objects[anchor] != nil || seen.contains(anchor) else {
                         throw ConnectorError(
                             .protocolViolation, "delta import updates an object it never imported", anchor: anchor)
                     }
+                    seen.insert(anchor)
                     statistics.updates += 1
                     changes.append(.update(anchor: anchor, changes: attributeChanges))
                 case .change(.rename(let anchor, _, let dn)):
-                    seen.insert(anchor)
-                    guard space.objects[anchor] != nil else {
+                    guard space.objects[anchor] != nil || seen.contains(anchor) else {
                         throw ConnectorError(
                             .protocolViolation, "delta import renames an object it never imported", anchor: anchor)
                     }
+                    seen.insert(anchor)
                     statistics.renames += 1
                     changes.append(.rename(anchor: anchor, distinguishedName: dn))
                 case .change(.delete(let anchor, _)):
-                    guard space.objects[anchor] != nil else { continue }
+                    // Objects added earlier in this import are not in the space yet: they are only seen.
+                    guard space.objects[anchor] != nil || seen.contains(anchor) else { continue }
                     statistics.deletes += 1
                     changes.append(.delete(anchor: anchor))
                 }
@@ -61,23 +69,23 @@ extension SyncEngine {
                     changes.append(.delete(anchor: anchor))
                 }
             }
-            if !changes.isEmpty || batch.watermark != nil {
-                // A connector's page can be larger than one journal event may be: split it, and
-                // put the watermark on the last part only.
-                var start = 0
-                repeat {
-                    let end = min(start + Self.changesPerImportEvent, changes.count)
-                    try await commit([
-                        .objectsImported(
-                            ObjectsImported(
-                                runID: runID, connector: name, changes: Array(changes[start..<end]),
-                                watermark: end == changes.count ? batch.watermark : nil))
-                    ])
-                    start = end
-                } while start < changes.count
-            }
-            if isCancelled { break }
+            imported += changes
+            if let newWatermark = batch.watermark { finalWatermark = newWatermark }
+            if isCancelled { return }  // nothing journaled: the space stays as it was
         }
+        guard !imported.isEmpty || finalWatermark != nil else { return }
+        // Split into journal events of bounded size; the watermark goes on the last one only.
+        var start = 0
+        repeat {
+            let end = min(start + Self.changesPerImportEvent, imported.count)
+            try await commit([
+                .objectsImported(
+                    ObjectsImported(
+                        runID: runID, connector: name, changes: Array(imported[start..<end]),
+                        watermark: end == imported.count ? finalWatermark : nil))
+            ])
+            start = end
+        } while start < imported.count
     }
 
     /// At most this many imported changes go into one journal event (a connector's page may be far larger).
