@@ -240,7 +240,9 @@ actor PluginSession {
             return (message, line)
         case .malformed(let line, let problem):
             throw await violation(process, "output line \(line) \(problem)", id: id, request: request)
-        case .timedOut(let lastLine, let after):
+        case .timedOut(_, _, let watch) where watch != process.output.currentWatch:
+            return try await reply(process, id, for: request, timeoutKey: timeoutKey)  // stale: an earlier wait's
+        case .timedOut(let lastLine, let after, _):
             let key = timeoutKey == nil ? "startTimeout" : "responseTimeout"
             throw await failure(
                 process,
@@ -299,6 +301,8 @@ actor PluginSession {
             switch await process.mailbox.nextIgnoringCancellation() {
             case .message(.objects, _):
                 continue
+            case .timedOut(_, _, let watch) where watch != process.output.currentWatch:
+                continue  // stale: the import's own wait
             case .message(let message, _) where message.id == id:
                 process.output.idle()
                 return cancelled

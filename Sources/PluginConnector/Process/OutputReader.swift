@@ -13,6 +13,8 @@ final class OutputReader: Sendable {
     private struct Watch {
         var timeout: Duration?
         var since = ContinuousClock.now
+        /// Counts the waits, so that a timeout posted just as its reply arrived is recognised as stale.
+        var generation: UInt64 = 0
     }
 
     private let descriptor: Int32
@@ -35,8 +37,11 @@ final class OutputReader: Sendable {
 
     /// Arms the timeout: a reply is awaited, and `timeout` of silence is too long.
     func expectReply(within timeout: Duration) {
-        watch.withLock { $0 = Watch(timeout: timeout, since: .now) }
+        watch.withLock { $0 = Watch(timeout: timeout, since: .now, generation: $0.generation + 1) }
     }
+
+    /// The wait the last ``expectReply(within:)`` armed.
+    var currentWatch: UInt64 { watch.withLock { $0.generation } }
 
     /// Disarms the timeout: the plug-in is idle between requests.
     func idle() {
@@ -53,7 +58,7 @@ final class OutputReader: Sendable {
             let ready = poll(&poller, 1, 100)
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 {
-                checkTimeout(lastLine: lineNumber, stopped: &stopped)
+                checkTimeout(lastLine: lineNumber)
                 continue
             }
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -126,15 +131,16 @@ final class OutputReader: Sendable {
         }
     }
 
-    private func checkTimeout(lastLine: Int, stopped: inout Bool) {
-        let expired = watch.withLock { watch -> Duration? in
+    private func checkTimeout(lastLine: Int) {
+        let expired = watch.withLock { watch -> (Duration, UInt64)? in
             guard let timeout = watch.timeout, ContinuousClock.now - watch.since > timeout else { return nil }
             watch.timeout = nil
-            return timeout
+            return (timeout, watch.generation)
         }
-        if let expired {
-            mailbox.push(.timedOut(lastLine: lastLine, after: expired))
-            stopped = true
+        // Reading goes on: the reply may already be on its way to a session that was slow to take it (a busy
+        // machine), in which case the session finds the timeout stale. A real timeout stops the process.
+        if let (after, generation) = expired {
+            mailbox.push(.timedOut(lastLine: lastLine, after: after, watch: generation))
         }
     }
 

@@ -5,7 +5,9 @@ enum PluginOutput: Sendable {
     /// Line `line` is not a valid message; the reader stops reading.
     case malformed(line: Int, problem: String)
     /// No line arrived within the timeout while a reply was awaited; `lastLine` is the last line read (0: none).
-    case timedOut(lastLine: Int, after: Duration)
+    /// `watch` names the wait that timed out (``OutputReader/currentWatch``): a session that has since
+    /// received its reply and started another wait ignores it.
+    case timedOut(lastLine: Int, after: Duration, watch: UInt64)
     /// The plug-in closed its standard output (it exited, or is about to).
     case closed(lastLine: Int, exit: PluginExit?)
 }
