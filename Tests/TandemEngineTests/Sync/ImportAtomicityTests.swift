@@ -25,7 +25,8 @@ import Testing
 
         // Changes on every page, then the connection drops after the second of four pages.
         for n in 1...35 {
-            hr.apply(.update(anchor: Anchor("E\(n)"), objectType: "person", changes: [.replace("title", [.string("Lead")])]))
+            hr.apply(
+                .update(anchor: Anchor("E\(n)"), objectType: "person", changes: [.replace("title", [.string("Lead")])]))
         }
         hr.apply(.add(person("E99", ["employeeId": "E99", "title": "Intern"])))
         hr.failNextImport(with: ConnectorError(.transient, "connection reset by peer"), afterBatches: 2)
