@@ -49,6 +49,14 @@ extension EngineEvent {
             object["epoch"] = epoch
         case .restorePoint(let name):
             object["name"] = name
+        case .exportsAttempted(let e):
+            object["runID"] = e.runID
+            object["connector"] = e.connector
+            object["epoch"] = e.epoch
+            object["anchors"] = e.anchors.map(\.rawValue)
+        case .exportsReconciled(let e):
+            object["connector"] = e.connector
+            object["anchors"] = e.anchors.map(\.rawValue)
         }
         return object
     }

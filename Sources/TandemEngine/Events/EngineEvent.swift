@@ -13,6 +13,8 @@ public enum EngineEvent: Hashable, Sendable {
     case deletesApproved(DeletesApproved)
     case epochStarted(epoch: UInt64)
     case restorePoint(name: String)
+    case exportsAttempted(ExportsAttempted)
+    case exportsReconciled(ExportsReconciled)
 
     /// The journal type code of each kind of event.
     public enum Kind: UInt16, CaseIterable, Sendable {
@@ -25,6 +27,9 @@ public enum EngineEvent: Hashable, Sendable {
         case deletesApproved = 7
         case epochStarted = 8
         case restorePoint = 9
+        // 10–19 are reserved for time travel; 20–29 for promotion and fencing.
+        case exportsAttempted = 20
+        case exportsReconciled = 21
 
         public var name: String {
             switch self {
@@ -37,6 +42,8 @@ public enum EngineEvent: Hashable, Sendable {
             case .deletesApproved: "deletesApproved"
             case .epochStarted: "epochStarted"
             case .restorePoint: "restorePoint"
+            case .exportsAttempted: "exportsAttempted"
+            case .exportsReconciled: "exportsReconciled"
             }
         }
     }
@@ -52,6 +59,8 @@ public enum EngineEvent: Hashable, Sendable {
         case .deletesApproved: .deletesApproved
         case .epochStarted: .epochStarted
         case .restorePoint: .restorePoint
+        case .exportsAttempted: .exportsAttempted
+        case .exportsReconciled: .exportsReconciled
         }
     }
 }
@@ -102,6 +111,8 @@ public enum RunStatus: String, Hashable, Sendable, CaseIterable {
     case deletesHeld = "deletes-held"
     case stoppedConnectorError = "stopped-connector-error"
     case cancelled
+    /// The server lost (or never held) the current epoch's lease: exporting stopped before the next batch.
+    case fenced = "stopped-fenced"
 }
 
 /// Counts per stage of a run.

@@ -61,6 +61,16 @@ public enum EngineEventCodec {
             w.varint(epoch)
         case .restorePoint(let name):
             w.string(name)
+        case .exportsAttempted(let e):
+            w.varint(e.runID)
+            w.string(e.connector)
+            w.varint(e.epoch)
+            w.count(e.anchors.count)
+            for anchor in e.anchors { w.string(anchor.rawValue) }
+        case .exportsReconciled(let e):
+            w.string(e.connector)
+            w.count(e.anchors.count)
+            for anchor in e.anchors { w.string(anchor.rawValue) }
         }
         return JournalEvent(type: event.kind.rawValue, timeMicroseconds: timeMicroseconds, payload: w.bytes)
     }
@@ -165,6 +175,23 @@ public enum EngineEventCodec {
             return .epochStarted(epoch: try r.varint())
         case .restorePoint:
             return .restorePoint(name: try r.string())
+        case .exportsAttempted:
+            let runID = try r.varint()
+            let connector = try r.string()
+            let epoch = try r.varint()
+            let n = try r.count()
+            var anchors: [Anchor] = []
+            anchors.reserveCapacity(n)
+            for _ in 0..<n { anchors.append(Anchor(try r.string())) }
+            return .exportsAttempted(
+                ExportsAttempted(runID: runID, connector: connector, epoch: epoch, anchors: anchors))
+        case .exportsReconciled:
+            let connector = try r.string()
+            let n = try r.count()
+            var anchors: [Anchor] = []
+            anchors.reserveCapacity(n)
+            for _ in 0..<n { anchors.append(Anchor(try r.string())) }
+            return .exportsReconciled(ExportsReconciled(connector: connector, anchors: anchors))
         }
     }
 

@@ -2,9 +2,10 @@ import ConnectorKit
 
 extension SyncEngine {
     /// Runs the synchronizer and journals its decisions; returns whether it stopped at the error limit.
-    func synchronize(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws
-        -> Bool
-    {
+    func synchronize(
+        connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics,
+        adoptingInDoubtAdds: Bool = false
+    ) async throws -> Bool {
         _ = try self.connector(name)
         let renaming = Set(connectors.filter { $0.value.capabilities.exportOperations.contains(.rename) }.keys)
         var synchronizer = Synchronizer(
@@ -12,6 +13,7 @@ extension SyncEngine {
         let handler = progressHandler
         var progress = ProgressReporter(
             connector: name, profile: full ? .fullSync : .deltaSync, stage: "synchronizing", handler: handler)
+        if adoptingInDoubtAdds { try synchronizer.adoptInDoubtAdds(connector: name) }
         try synchronizer.synchronize(connector: name, full: full) { done, total in progress.report(done, total: total) }
         let decisions = synchronizer.decisions
         var start = 0

@@ -1,2 +1,0 @@
-// Placeholder: replaced by the TandemServer implementation.
-enum TandemServerModule {}

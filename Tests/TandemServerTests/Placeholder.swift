@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct TandemServerPlaceholderTests {
-    @Test func builds() {}
-}
