@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Benchmarks live in their own package so that they do not slow the main build (STYLE.md).
-// Run: cd Benchmarks && swift run -c release JournalBenchmarks
+// Run: cd Benchmarks && swift run -c release JournalBenchmarks (or EngineBenchmarks, ShippingBenchmarks)
 let package = Package(
     name: "TandemBenchmarks",
     platforms: [.macOS(.v15)],
@@ -31,6 +31,28 @@ let package = Package(
                 .product(name: "TandemEngine", package: "Tandem"),
                 .product(name: "TandemJournal", package: "Tandem"),
                 .product(name: "FileConnector", package: "Tandem"),
+                .product(name: "ConnectorKit", package: "Tandem"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ShippingBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "TandemServer", package: "Tandem"),
+                .product(name: "TandemEngine", package: "Tandem"),
+                .product(name: "TandemJournal", package: "Tandem"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "TimeTravelBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "TandemEngine", package: "Tandem"),
+                .product(name: "TandemJournal", package: "Tandem"),
                 .product(name: "ConnectorKit", package: "Tandem"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -13,7 +13,9 @@ public struct TandemCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DemoCommand.self, RunCommand.self, CycleCommand.self, RunsCommand.self, StatusCommand.self,
-            ReplayCommand.self, ExportsCommand.self, ShowCommand.self, JournalCommand.self,
+            ReplayCommand.self, ExportsCommand.self, ShowCommand.self, JournalCommand.self, ServeCommand.self,
+            CheckpointCommand.self, RestoreCommand.self, RestorePointCommand.self, ExplainCommand.self,
+            WhatIfCommand.self,
         ]
     )
 

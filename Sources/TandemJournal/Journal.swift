@@ -13,9 +13,9 @@ public final class Journal: Sendable {
     /// What opening repaired, if the last write before a crash was torn.
     public let recoveredTornTail: JournalFinding?
 
-    private let writer: JournalWriter
+    let writer: JournalWriter
     private let lock: any JournalLock
-    private let fileSystem: any JournalFileSystem
+    let fileSystem: any JournalFileSystem
 
     /// Opens (creating if needed) the journal in `directory` for writing.
     ///
@@ -46,7 +46,11 @@ public final class Journal: Sendable {
                 directory: directory, fileSystem: fileSystem, options: options, journalID: journalID, tail: tail,
                 epoch: tail?.header?.epoch ?? options.initialEpoch, nextSeq: nextSeq,
                 lastChecksum: tail?.lastChecksum ?? 0)
-            let writer = JournalWriter(segments: segments, options: options, committedSeq: nextSeq - 1)
+            let latestTime = inventory.segments.reversed().lazy.compactMap {
+                $0.frames.last(where: \.holdsEvents)?.latestTimeMicroseconds
+            }.first
+            let writer = JournalWriter(
+                segments: segments, options: options, committedSeq: nextSeq - 1, latestTimeMicroseconds: latestTime)
             writer.start()
             options.logger.info(
                 "opened journal",
@@ -77,6 +81,9 @@ public final class Journal: Sendable {
 
     /// The last durable (acknowledged) seq; 0 for an empty journal.
     public var lastSeq: UInt64 { writer.commits.committedSeq }
+
+    /// The time of the newest durable event (µs since 1970), from frame headers; `nil` if empty.
+    public var lastEventTimeMicroseconds: Int64? { writer.commits.latestTimeMicroseconds }
 
     /// Appends one event; returns its seq once it is durable.
     @discardableResult

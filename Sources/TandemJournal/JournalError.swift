@@ -19,6 +19,7 @@ public struct JournalError: Error, Sendable, Hashable, CustomStringConvertible {
             case notFound
             case limitExceeded
             case mismatchedJournal
+            case rejectedFrame
         }
 
         fileprivate let base: Base
@@ -49,6 +50,9 @@ public struct JournalError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let limitExceeded = Code(base: .limitExceeded)
         /// Segments from two different journals (UUIDs) were mixed.
         public static let mismatchedJournal = Code(base: .mismatchedJournal)
+        /// A shipped frame was refused: it fails its checksum or does not continue this journal
+        /// (chain link, seq or epoch). Nothing of its batch was written; fetch it again.
+        public static let rejectedFrame = Code(base: .rejectedFrame)
 
         public var description: String { base.rawValue }
     }

@@ -29,11 +29,27 @@ enum EngineContext {
         configuration.dataDirectory + "/journal"
     }
 
-    /// Rebuilds the state from the journal alone (no lock, nothing written): for read-only commands.
+    static func checkpointDirectory(_ configuration: Configuration) -> String {
+        configuration.dataDirectory + "/checkpoints"
+    }
+
+    static func checkpoints(_ configuration: Configuration) -> EngineCheckpoints {
+        EngineCheckpoints(directory: checkpointDirectory(configuration))
+    }
+
+    /// Rebuilds the state from the newest usable checkpoint and the journal after it (no lock,
+    /// nothing written): for read-only commands.
     static func replayedState(_ configuration: Configuration, through seq: UInt64? = nil) throws -> EngineState {
+        try replay(configuration, through: seq).state
+    }
+
+    /// Like ``replayedState(_:through:)``, also saying where the replay started.
+    static func replay(_ configuration: Configuration, through seq: UInt64? = nil) throws -> EngineReplay.Result {
         let directory = journalDirectory(configuration)
-        guard FileManager.default.fileExists(atPath: directory) else { return EngineState() }
-        return try EngineReplay.replay(directory: directory, through: seq)
+        guard FileManager.default.fileExists(atPath: directory) else {
+            return EngineReplay.Result(state: EngineState(), checkpoint: nil, eventsReplayed: 0)
+        }
+        return try EngineReplay.replay(directory: directory, checkpoints: checkpoints(configuration), through: seq)
     }
 
     /// Opens the journal for writing and assembles an engine with every configured connector.
@@ -48,7 +64,10 @@ enum EngineContext {
         do {
             let engine = try SyncEngine(
                 configuration: configuration, journal: journal, connectors: connectors,
-                compile: ExpressionLanguage.flowCompiler)
+                compile: ExpressionLanguage.flowCompiler,
+                checkpointing: CheckpointPolicy(
+                    checkpoints: checkpoints(configuration), interval: configuration.checkpointInterval,
+                    retention: configuration.retention))
             return (engine, journal)
         } catch {
             Task { await journal.close() }

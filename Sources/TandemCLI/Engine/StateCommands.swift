@@ -74,25 +74,67 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var deployment: DeploymentOptions
     @Option(help: "Stop after this seq.") var toSeq: UInt64?
-    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "With --trace: start tracing at this seq.") var fromSeq: UInt64?
+    @Option(
+        help: ArgumentHelp(
+            "Print what each event changed for the matching objects: *, CONNECTOR, CONNECTOR/ANCHOR or mv:ID (comma-separated)."
+        )) var trace: String?
+    @Flag(help: "Print one JSON object (JSON Lines with --trace).") var json = false
 
     func run() async throws {
         try await runReportingEngineErrors {
             let configuration = try deployment.loadConfiguration()
+            if let trace {
+                try Self.printTrace(configuration, from: fromSeq ?? 1, to: toSeq, filter: trace, json: json)
+                return
+            }
+            if fromSeq != nil { throw CLIFailure(message: "--from-seq needs --trace", exitCode: 2) }
             let clock = ContinuousClock()
-            var state = EngineState()
-            let elapsed = try clock.measure { state = try EngineContext.replayedState(configuration, through: toSeq) }
+            var result = EngineReplay.Result(state: EngineState(), checkpoint: nil, eventsReplayed: 0)
+            let elapsed = try clock.measure { result = try EngineContext.replay(configuration, through: toSeq) }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let state = result.state
             if json {
                 EngineContext.printJSON(
                     [
                         "lastSeq": state.lastSeq, "stateDigest": state.stateDigest,
                         "seconds": (seconds * 1000).rounded() / 1000,
+                        "checkpointSeq": result.checkpoint.map { $0.seq as Any } ?? NSNull(),
+                        "eventsReplayed": result.eventsReplayed,
                     ] as [String: Any])
             } else {
-                Terminal.print("replayed through seq \(state.lastSeq) in \(String(format: "%.2f", seconds)) s")
+                let start = result.checkpoint.map { "from the checkpoint at seq \($0.seq)" } ?? "from seq 1"
+                Terminal.print(
+                    "replayed through seq \(state.lastSeq) \(start) (\(result.eventsReplayed) events) in \(String(format: "%.2f", seconds)) s"
+                )
                 Terminal.print("stateDigest: \(state.stateDigest)")
             }
+        }
+    }
+}
+
+extension ReplayCommand {
+    static func printTrace(_ configuration: Configuration, from: UInt64, to: UInt64?, filter: String, json: Bool) throws
+    {
+        let trace = try ReplayTrace.run(
+            directory: EngineContext.journalDirectory(configuration),
+            checkpoints: EngineContext.checkpoints(configuration), from: from, to: to,
+            filter: try ReplayTrace.Filter(filter))
+        for line in trace.lines {
+            if json {
+                EngineContext.printJSON(
+                    [
+                        "seq": line.seq, "epoch": line.epoch,
+                        "time": Terminal.formatTime(microseconds: line.timeMicroseconds),
+                        "kind": line.kind, "change": line.text,
+                    ] as [String: Any])
+            } else {
+                Terminal.print(
+                    "seq \(line.seq)  \(Terminal.formatTime(microseconds: line.timeMicroseconds))  \(line.text)")
+            }
+        }
+        if !json {
+            Terminal.print("traced through seq \(trace.state.lastSeq); stateDigest: \(trace.state.stateDigest)")
         }
     }
 }

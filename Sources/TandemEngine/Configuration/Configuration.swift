@@ -16,6 +16,12 @@ public struct Configuration: Sendable {
     public var errorLimit: Int
     /// How often the active server runs a delta cycle.
     public var scheduleInterval: Duration
+    /// How `tandem serve` listens, authenticates and finds its primary.
+    public var server: ServerSettings = ServerSettings()
+    /// Journal events between automatic checkpoints (`checkpoints: { every: N }`).
+    public var checkpointInterval: UInt64 = 10_000
+    /// What the journal and checkpoints keep (`retention:`); `nil` keeps everything.
+    public var retention: RetentionPolicy?
 
     public init(
         baseDirectory: String, dataDirectory: String, connectors: [ConnectorConfiguration],

@@ -97,6 +97,7 @@ private struct Reader {
     func configuration(_ root: Node) throws -> Configuration {
         let keys: Set = [
             "dataDir", "exportDeletionThreshold", "errorLimit", "schedule", "connectors", "metaverse", "rules",
+            "server", "checkpoints", "retention",
         ]
         var dataDirectory = baseDirectory + "/data"
         var connectors: [ConnectorConfiguration] = []
@@ -106,6 +107,9 @@ private struct Reader {
         var threshold = DeletionThreshold()
         var errorLimit = 5_000
         var interval = Duration.seconds(1_800)
+        var server = ServerSettings()
+        var checkpointInterval: UInt64 = 10_000
+        var retention: RetentionPolicy?
         for (key, _, value) in try entries(root, "", allowed: keys) {
             switch key {
             case "dataDir":
@@ -120,6 +124,8 @@ private struct Reader {
                 for (name, _, setting) in try entries(value, key, allowed: ["interval"]) {
                     interval = try duration(setting, "\(key).\(name)")
                 }
+            case "server":
+                server = try serverSettings(value, key)
             case "connectors":
                 for (name, _, setting) in try entries(value, key) {
                     connectors.append(try connector(name, setting, "connectors.\(name)"))
@@ -143,14 +149,41 @@ private struct Reader {
                     case .outbound(let rule): outbound.append(rule)
                     }
                 }
+            case "checkpoints":
+                for (name, _, setting) in try entries(value, key, allowed: ["every"]) {
+                    let every = try integer(setting, "\(key).\(name)")
+                    guard every >= 2 else { throw fail("\(key).\(name)", setting, "must be at least 2 events") }
+                    checkpointInterval = UInt64(every)
+                }
+            case "retention":
+                var policy = RetentionPolicy()
+                for (name, _, setting) in try entries(
+                    value, key, allowed: ["maxAge", "maxBytes", "restoreWindow"])
+                {
+                    switch name {
+                    case "maxAge": policy.maxAge = try duration(setting, "\(key).\(name)")
+                    case "maxBytes":
+                        let bytes = try integer(setting, "\(key).\(name)")
+                        guard bytes > 0 else { throw fail("\(key).\(name)", setting, "must be a positive byte count") }
+                        policy.maxBytes = Int64(bytes)
+                    default: policy.restoreWindow = try duration(setting, "\(key).\(name)")
+                    }
+                }
+                if let maxAge = policy.maxAge, maxAge < policy.restoreWindow {
+                    throw fail(key, value, "maxAge must be at least restoreWindow (\(policy.restoreWindow))")
+                }
+                retention = policy
             default:
                 break
             }
         }
-        let configuration = Configuration(
+        var configuration = Configuration(
             baseDirectory: baseDirectory, dataDirectory: dataDirectory, connectors: connectors, metaverse: metaverse,
             inboundRules: inbound, outboundRules: outbound, deletionThreshold: threshold, errorLimit: errorLimit,
             scheduleInterval: interval)
+        configuration.server = server
+        configuration.checkpointInterval = checkpointInterval
+        configuration.retention = retention
         try validate(configuration, root)
         return configuration
     }
@@ -171,7 +204,58 @@ private struct Reader {
         return threshold
     }
 
-    /// `30m`, `1h`, `45s`, `2h30m`.
+    func serverSettings(_ node: Node, _ path: String) throws -> ServerSettings {
+        var server = ServerSettings()
+        func resolved(_ value: Node, _ key: String) throws -> String {
+            let file = try string(value, key)
+            guard !file.isEmpty else { throw fail(key, value, "expected a path") }
+            return file.hasPrefix("/") ? file : baseDirectory + "/" + file
+        }
+        let keys: Set = ["listen", "role", "primary", "tokenFile", "tokenEnv", "token", "tls"]
+        for (key, keyNode, value) in try entries(node, path, allowed: keys) {
+            let here = "\(path).\(key)"
+            switch key {
+            case "listen":
+                guard let address = ServerSettings.parseListenAddress(try string(value, here)) else {
+                    throw fail(here, value, "expected HOST:PORT, e.g. 127.0.0.1:8420")
+                }
+                (server.listenHost, server.listenPort) = address
+            case "role":
+                let text = try string(value, here)
+                guard let role = ServerSettings.Role(rawValue: text) else {
+                    throw fail(here, value, "unknown role '\(text)'; expected active or staging")
+                }
+                server.role = role
+            case "primary":
+                let url = try string(value, here)
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw fail(here, value, "expected an http:// or https:// URL")
+                }
+                server.primaryURL = url
+            case "tokenFile":
+                server.token = .file(try resolved(value, here))
+            case "tokenEnv":
+                server.token = .environment(try string(value, here))
+            case "token":
+                throw fail(here, keyNode, "secrets are never written in the configuration; use tokenFile or tokenEnv")
+            default:
+                for (field, _, setting) in try entries(value, here, allowed: ["certificate", "key", "ca"]) {
+                    let file = try resolved(setting, "\(here).\(field)")
+                    switch field {
+                    case "certificate": server.tlsCertificatePath = file
+                    case "key": server.tlsKeyPath = file
+                    default: server.tlsCAPath = file
+                    }
+                }
+                guard (server.tlsCertificatePath == nil) == (server.tlsKeyPath == nil) else {
+                    throw fail(here, value, "give both certificate and key, or neither")
+                }
+            }
+        }
+        return server
+    }
+
+    /// `30m`, `1h`, `45s`, `2h30m`, `7d`.
     func duration(_ node: Node, _ path: String) throws -> Duration {
         let text = try string(node, path)
         var seconds = 0
@@ -183,6 +267,7 @@ private struct Reader {
             }
             guard let value = Int(number) else { throw fail(path, node, "expected a duration like 30m, 1h or 45s") }
             switch character {
+            case "d": seconds += value * 86_400
             case "h": seconds += value * 3600
             case "m": seconds += value * 60
             case "s": seconds += value

@@ -49,6 +49,13 @@ extension EngineEvent {
             object["epoch"] = epoch
         case .restorePoint(let name):
             object["name"] = name
+        case .checkpointTaken(let e):
+            object["seq"] = e.seq
+            object["stateDigest"] = e.stateDigest
+        case .restored(let e):
+            object["toSeq"] = e.toSeq
+            object["stateDigest"] = e.stateDigest
+            object["target"] = e.target
         case .exportsAttempted(let e):
             object["runID"] = e.runID
             object["connector"] = e.connector

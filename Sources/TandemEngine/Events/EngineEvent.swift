@@ -13,6 +13,10 @@ public enum EngineEvent: Hashable, Sendable {
     case deletesApproved(DeletesApproved)
     case epochStarted(epoch: UInt64)
     case restorePoint(name: String)
+    /// A checkpoint of the state through `seq` was written (time travel: kinds 10–19).
+    case checkpointTaken(CheckpointTaken)
+    /// The state went back to what it was at an earlier seq; the events between are abandoned.
+    case restored(Restored)
     case exportsAttempted(ExportsAttempted)
     case exportsReconciled(ExportsReconciled)
 
@@ -27,7 +31,9 @@ public enum EngineEvent: Hashable, Sendable {
         case deletesApproved = 7
         case epochStarted = 8
         case restorePoint = 9
-        // 10–19 are reserved for time travel; 20–29 for promotion and fencing.
+        case checkpointTaken = 10
+        case restored = 11
+        // 20–29: promotion and fencing.
         case exportsAttempted = 20
         case exportsReconciled = 21
 
@@ -42,6 +48,8 @@ public enum EngineEvent: Hashable, Sendable {
             case .deletesApproved: "deletesApproved"
             case .epochStarted: "epochStarted"
             case .restorePoint: "restorePoint"
+            case .checkpointTaken: "checkpointTaken"
+            case .restored: "restored"
             case .exportsAttempted: "exportsAttempted"
             case .exportsReconciled: "exportsReconciled"
             }
@@ -59,6 +67,8 @@ public enum EngineEvent: Hashable, Sendable {
         case .deletesApproved: .deletesApproved
         case .epochStarted: .epochStarted
         case .restorePoint: .restorePoint
+        case .checkpointTaken: .checkpointTaken
+        case .restored: .restored
         case .exportsAttempted: .exportsAttempted
         case .exportsReconciled: .exportsReconciled
         }
@@ -257,5 +267,37 @@ extension ConnectorSpaceChange {
         case .upsert(let object): object.anchor
         case .update(let anchor, _), .rename(let anchor, _), .delete(let anchor): anchor
         }
+    }
+}
+
+/// A checkpoint file now holds the state through `seq`; the digest lets anyone check a
+/// checkpoint (or a replay) against what the engine had when it took it.
+public struct CheckpointTaken: Hashable, Sendable {
+    public var seq: UInt64
+    /// The state digest (hex SHA-256) at `seq`.
+    public var stateDigest: String
+
+    public init(seq: UInt64, stateDigest: String) {
+        self.seq = seq
+        self.stateDigest = stateDigest
+    }
+}
+
+/// A point-in-time restore: from this event on, the state is the fold of the journal through
+/// `toSeq` (connector spaces, metaverse, pending exports), and what the events after `toSeq` and
+/// before this one did is abandoned — still in the journal, never applied again. Run history and
+/// restore points carry on, so run IDs are never reused.
+public struct Restored: Hashable, Sendable {
+    /// The seq whose state was restored.
+    public var toSeq: UInt64
+    /// The state digest (hex SHA-256) of the restored state, as computed when restoring.
+    public var stateDigest: String
+    /// How the operator named the target: `seq 120`, `time 2026-11-25T09:00:00Z`, `point before-change`.
+    public var target: String
+
+    public init(toSeq: UInt64, stateDigest: String, target: String) {
+        self.toSeq = toSeq
+        self.stateDigest = stateDigest
+        self.target = target
     }
 }

@@ -61,6 +61,13 @@ public enum EngineEventCodec {
             w.varint(epoch)
         case .restorePoint(let name):
             w.string(name)
+        case .checkpointTaken(let e):
+            w.varint(e.seq)
+            w.string(e.stateDigest)
+        case .restored(let e):
+            w.varint(e.toSeq)
+            w.string(e.stateDigest)
+            w.string(e.target)
         case .exportsAttempted(let e):
             w.varint(e.runID)
             w.string(e.connector)
@@ -175,6 +182,10 @@ public enum EngineEventCodec {
             return .epochStarted(epoch: try r.varint())
         case .restorePoint:
             return .restorePoint(name: try r.string())
+        case .checkpointTaken:
+            return .checkpointTaken(CheckpointTaken(seq: try r.varint(), stateDigest: try r.string()))
+        case .restored:
+            return .restored(Restored(toSeq: try r.varint(), stateDigest: try r.string(), target: try r.string()))
         case .exportsAttempted:
             let runID = try r.varint()
             let connector = try r.string()

@@ -11,14 +11,15 @@ extension SyncEngine {
     ///   - configuration: the loaded configuration; its rules are compiled here.
     ///   - journal: the journal, opened for writing; the caller closes it.
     ///   - connectors: a connector for every configured connector, by name.
+    ///   - checkpointing: where checkpoints go and how often; opening starts from the newest usable one.
     /// - Throws: ``ExpressionParseError`` for a flow that does not compile; ``EngineError`` or a
     ///   journal error if the journal cannot be replayed.
     public static func open(
         configuration: Configuration, journal: Journal, connectors: [String: any Connector],
-        logger: Logger = Logger(label: "tandem.engine")
+        logger: Logger = Logger(label: "tandem.engine"), checkpointing: CheckpointPolicy? = nil
     ) throws -> SyncEngine {
         try SyncEngine(
             configuration: configuration, journal: journal, connectors: connectors,
-            compile: ExpressionLanguage.flowCompiler, logger: logger)
+            compile: ExpressionLanguage.flowCompiler, logger: logger, checkpointing: checkpointing)
     }
 }

@@ -12,11 +12,18 @@ public actor SyncEngine {
     let logger: Logger
     /// Read by progress reporting; checked between batches so that SIGINT leaves a consistent journal.
     var cancelled = false
-    private(set) public var state: EngineState
+    public internal(set) var state: EngineState
     /// How many decisions go into one journal event.
     let decisionsPerEvent = 1_000
     /// Called with progress while runs run (from the engine's executor; keep it quick).
     var progressHandler: (@Sendable (RunProgress) -> Void)?
+
+    /// Where checkpoints go and how often (`nil`: none); see SyncEngine+Checkpoints.swift.
+    let checkpointing: CheckpointPolicy?
+    /// The seq of the newest checkpoint this engine knows of.
+    var lastCheckpointSeq: UInt64 = 0
+    /// The time of the last event committed, recorded in checkpoint headers.
+    var lastCommitTime: Int64 = 0
 
     public func setProgressHandler(_ handler: (@Sendable (RunProgress) -> Void)?) { progressHandler = handler }
 
@@ -29,14 +36,17 @@ public actor SyncEngine {
     /// Opens the engine on a journal, rebuilding its state by replaying it.
     package init(
         configuration: Configuration, journal: Journal, connectors: [String: any Connector], compile: FlowCompiler,
-        logger: Logger = Logger(label: "tandem.engine")
+        logger: Logger = Logger(label: "tandem.engine"), checkpointing: CheckpointPolicy? = nil
     ) throws {
         self.configuration = configuration
         self.journal = journal
         self.connectors = connectors
         self.logger = logger
         self.rules = try CompiledRules(configuration, compile: compile)
-        self.state = try EngineReplay.replay(directory: journal.directory)
+        self.checkpointing = checkpointing
+        let opened = try Self.openState(journal: journal, checkpointing: checkpointing)
+        self.state = opened.state
+        self.lastCheckpointSeq = opened.lastCheckpointSeq
     }
 
     /// The journal's last durable seq (events appended by others, such as shipped frames, included).
@@ -60,12 +70,17 @@ public actor SyncEngine {
     func nextRunID() -> UInt64 { (state.runs.last?.runID ?? 0) + 1 }
 
     /// Appends events to the journal, then applies them: nothing changes that is not durable.
-    func commit(_ events: [EngineEvent]) async throws {
-        guard !events.isEmpty else { return }
+    /// Returns the events' seqs (a checkpoint event that may follow them is not among them).
+    @discardableResult
+    func commit(_ events: [EngineEvent]) async throws -> ClosedRange<UInt64>? {
+        guard !events.isEmpty else { return nil }
         let time = JournalClock.nowMicroseconds()
         let seqs = try await journal.append(
             contentsOf: events.map { EngineEventCodec.encode($0, timeMicroseconds: time) })
         for (event, seq) in zip(events, seqs) { try state.apply(event, seq: seq, timeMicroseconds: time) }
+        lastCommitTime = time
+        await checkpointIfDue(after: events)
+        return seqs
     }
 
     func connector(_ name: String) throws -> any Connector {
@@ -80,15 +95,26 @@ public actor SyncEngine {
     public func recordConfigurationIfChanged() async throws {
         let hash = configuration.versionHash
         guard state.configurationHash != hash else { return }
-        try await commit([
-            .configurationApplied(ConfigurationApplied(versionHash: hash, summary: configuration.summary))
-        ])
+        var events: [EngineEvent] = []
+        if state.configurationHash != nil {
+            // A named point to restore to if the new configuration turns out wrong.
+            events.append(.restorePoint(name: "before-configuration-\(hash.prefix(12))"))
+        }
+        events.append(.configurationApplied(ConfigurationApplied(versionHash: hash, summary: configuration.summary)))
+        try await commit(events)
     }
 
     /// Runs one profile on one connector.
     @discardableResult
     public func run(_ profile: RunProfile, connector name: String) async throws -> RunFinished {
         try await recordConfigurationIfChanged()
+        if profile == .export, state.awaitingImport.contains(name) {
+            throw EngineError(
+                .invalidArgument,
+                "\(name) was restored to an earlier state and must be imported before it exports, so the connected "
+                    + "system is reconciled rather than overwritten: run 'tandem run \(name) full-import' (and a "
+                    + "sync) or 'tandem cycle'")
+        }
         if profile == .export, !state.space(name).inDoubtExports.isEmpty, await mayExport(connector: name) {
             // Exports whose outcome is unknown are confirmed by import before anything is exported again.
             if let failure = try await reconcileExportsInDoubt(connector: name) {
@@ -159,9 +185,15 @@ public actor SyncEngine {
     public func cycle(initial: Bool) async throws -> [RunFinished] {
         let names = configuration.connectors.map(\.name)
         var results: [RunFinished] = []
+        if initial {
+            try await recordConfigurationIfChanged()
+            try await commit([.restorePoint(name: "before-initial-cycle-\(nextRunID())")])
+        }
         for name in names {
             let supportsDelta = try connector(name).capabilities.supportsDeltaImport
-            let profile: RunProfile = initial || !supportsDelta ? .fullImport : .deltaImport
+            // After a restore the watermark is stale: only a full import reconciles.
+            let profile: RunProfile =
+                initial || !supportsDelta || state.awaitingImport.contains(name) ? .fullImport : .deltaImport
             results.append(try await run(profile, connector: name))
             if cancelled { return results }
         }
@@ -170,6 +202,12 @@ public actor SyncEngine {
             if cancelled { return results }
         }
         for name in names {
+            if state.awaitingImport.contains(name) {
+                logger.warning(
+                    "not exporting: the connector was restored and has not been imported since",
+                    metadata: ["connector": "\(name)"])
+                continue
+            }
             results.append(try await run(.export, connector: name))
             if cancelled { return results }
         }

@@ -16,6 +16,9 @@ public struct EngineState: Sendable {
     public internal(set) var restorePoints: [(name: String, seq: UInt64)] = []
     /// The journal seq of the last event applied.
     public internal(set) var lastSeq: UInt64 = 0
+    /// Connectors restored to an earlier state that must be fully imported before they export,
+    /// so the connected system is reconciled with the restored state rather than overwritten.
+    public internal(set) var awaitingImport: Set<String> = []
 
     public init() {}
 
@@ -54,6 +57,11 @@ public struct EngineState: Sendable {
             runs[index].status = e.status
             runs[index].statistics = e.statistics
             runs[index].message = e.message
+            if runs[index].profile == .fullImport, let connector = runs[index].connector,
+                e.status == .success || e.status == .completedWithErrors
+            {
+                awaitingImport.remove(connector)
+            }
             if runs.count > 10_000 { runs.removeFirst(runs.count - 10_000) }
         case .objectsImported(let e):
             var space = takeSpace(e.connector)
@@ -81,6 +89,13 @@ public struct EngineState: Sendable {
             epoch = newEpoch
         case .restorePoint(let name):
             restorePoints.append((name, seq))
+        case .checkpointTaken:
+            break
+        case .restored:
+            throw EngineError(
+                .inconsistentJournal,
+                "a restore event needs the state it restores: apply it with EngineReplay or adoptRestored(_:from:seq:)",
+                seq: seq)
         case .exportsAttempted(let e):
             var space = takeSpace(e.connector)
             for anchor in e.anchors {
@@ -97,6 +112,22 @@ public struct EngineState: Sendable {
             for anchor in e.anchors { space.inDoubtExports[anchor] = nil }
             connectorSpaces[e.connector] = space
         }
+        lastSeq = seq
+    }
+
+    /// Applies a restore event: the connector spaces, metaverse and pending exports become those
+    /// of `restored` (the fold through `event.toSeq`); run history, restore points and the epoch
+    /// carry on, so run IDs are never reused and named points stay reachable.
+    public mutating func adoptRestored(_ event: Restored, from restored: EngineState, seq: UInt64) {
+        // Every space either state knows: one empty at the target may still hold objects in its system.
+        awaitingImport = Set(connectorSpaces.keys).union(restored.connectorSpaces.keys).union(restored.awaitingImport)
+        connectorSpaces = restored.connectorSpaces
+        metaverse = restored.metaverse
+        // The restored counter, not the larger one: the state must equal the fold through
+        // `toSeq` exactly (same digest). IDs the abandoned future used may be given again; history
+        // (`explain`) drops the abandoned stretch, so they never mix.
+        nextMetaverseID = restored.nextMetaverseID
+        configurationHash = restored.configurationHash
         lastSeq = seq
     }
 

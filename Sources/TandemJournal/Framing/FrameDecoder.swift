@@ -97,7 +97,7 @@ public struct FrameDecoder: Sendable {
     }
 
     /// Problems visible before the payload arrives: sizes beyond the format's caps.
-    private static func lengthProblem(_ header: FrameHeader) -> String? {
+    static func lengthProblem(_ header: FrameHeader) -> String? {
         if Int(header.storedLength) > FormatV1.maxFramePayloadBytes {
             return "stored length \(header.storedLength) exceeds the limit of \(FormatV1.maxFramePayloadBytes)"
         }
@@ -108,7 +108,7 @@ public struct FrameDecoder: Sendable {
     }
 
     /// Problems in a frame whose checksum is good: a writer bug or a newer format.
-    private static func fieldProblem(_ header: FrameHeader) -> Problem? {
+    static func fieldProblem(_ header: FrameHeader) -> Problem? {
         guard header.type == FormatV1.frameTypeEvents else {
             return header.isIgnorable ? nil : .unsupportedType(header.type)
         }

@@ -104,7 +104,41 @@ struct JournalInventory: Sendable {
                     ))
             }
         }
+        findings += retainedStartFindings(directory: directory, fileSystem: fileSystem, segments: segments)
         return JournalInventory(directory: directory, segments: segments, findings: findings)
+    }
+
+    /// Retention's record of where the journal starts: the oldest segment must not start later.
+    private static func retainedStartFindings(
+        directory: String, fileSystem: any JournalFileSystem, segments: [SegmentScanner.Result]
+    ) -> [JournalFinding] {
+        let record: RetainedStart?
+        do {
+            record = try RetainedStart.load(directory: directory, fileSystem: fileSystem)
+        } catch {
+            return [
+                JournalFinding(
+                    severity: .corruption, segment: RetainedStart.fileName, offset: 0, seq: nil,
+                    message: "the retained-start record is damaged")
+            ]
+        }
+        guard let record, let first = segments.first, let header = first.header else { return [] }
+        if header.journalID != record.journalID {
+            return [
+                JournalFinding(
+                    severity: .corruption, segment: RetainedStart.fileName, offset: 0, seq: nil,
+                    message: "the retained-start record belongs to journal \(record.journalID), not \(header.journalID)"
+                )
+            ]
+        }
+        guard header.firstSeq > record.firstSeq else { return [] }
+        return [
+            JournalFinding(
+                severity: .corruption, segment: first.name.fileName, offset: 0, seq: header.firstSeq,
+                message:
+                    "the journal starts at seq \(header.firstSeq) but retention kept everything from seq \(record.firstSeq): seqs \(record.firstSeq)–\(header.firstSeq - 1) are missing (a segment file is gone)"
+            )
+        ]
     }
 
     private static func loadIndex(

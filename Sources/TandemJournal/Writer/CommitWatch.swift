@@ -5,6 +5,7 @@ import Synchronization
 final class CommitWatch: Sendable {
     private struct State {
         var committedSeq: UInt64
+        var latestTimeMicroseconds: Int64?
         var closed = false
         var waiters: [(id: UInt64, after: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
         var nextID: UInt64 = 0
@@ -12,15 +13,18 @@ final class CommitWatch: Sendable {
 
     private let state: Mutex<State>
 
-    init(committedSeq: UInt64) {
-        state = Mutex(State(committedSeq: committedSeq))
+    init(committedSeq: UInt64, latestTimeMicroseconds: Int64? = nil) {
+        state = Mutex(State(committedSeq: committedSeq, latestTimeMicroseconds: latestTimeMicroseconds))
     }
 
     var committedSeq: UInt64 { state.withLock { $0.committedSeq } }
+    /// The latest event time of the last committed events frame.
+    var latestTimeMicroseconds: Int64? { state.withLock { $0.latestTimeMicroseconds } }
 
-    func publish(_ seq: UInt64) {
+    func publish(_ seq: UInt64, latestTimeMicroseconds: Int64? = nil) {
         let ready = state.withLock { state -> [CheckedContinuation<UInt64, Never>] in
             state.committedSeq = max(state.committedSeq, seq)
+            if let latestTimeMicroseconds { state.latestTimeMicroseconds = latestTimeMicroseconds }
             let (wake, keep) = (
                 state.waiters.filter { $0.after < state.committedSeq },
                 state.waiters.filter { $0.after >= state.committedSeq }

@@ -5,6 +5,8 @@ struct GroupCommitQueue<Waiter> {
         case events([JournalEvent], bytes: Int, Waiter)
         case beginEpoch(UInt64, Waiter)
         case rollSegment(Waiter)
+        /// Frames shipped from another server, appended byte for byte.
+        case frames([Frame], bytes: Int, Waiter)
     }
 
     enum Status {
@@ -51,6 +53,10 @@ struct GroupCommitQueue<Waiter> {
             // One oversized request may always enter an empty queue, or it could never be written.
             if queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes { return .full }
             queuedBytes += bytes
+        } else if case .frames(_, let bytes, _) = request {
+            // One oversized request may always enter an empty queue, or it could never be written.
+            if queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes { return .full }
+            queuedBytes += bytes
         }
         requests.append(request)
         return .enqueued
@@ -60,6 +66,7 @@ struct GroupCommitQueue<Waiter> {
         case write([(events: [JournalEvent], waiter: Waiter)])
         case beginEpoch(UInt64, Waiter)
         case rollSegment(Waiter)
+        case frames([Frame], bytes: Int, Waiter)
     }
 
     /// The next unit of work: a run of consecutive appends up to the frame bounds, or one epoch change.
@@ -74,6 +81,12 @@ struct GroupCommitQueue<Waiter> {
             head += 1
             compact()
             return .rollSegment(waiter)
+        }
+        if case .frames(let frames, let bytes, let waiter) = requests[head] {
+            head += 1
+            queuedBytes -= bytes
+            compact()
+            return .frames(frames, bytes: bytes, waiter)
         }
         var batch: [(events: [JournalEvent], waiter: Waiter)] = []
         var events = 0
@@ -122,7 +135,9 @@ struct GroupCommitQueue<Waiter> {
     private mutating func drain() -> [Waiter] {
         let waiters = requests[head...].map { request -> Waiter in
             switch request {
-            case .events(_, _, let waiter), .beginEpoch(_, let waiter), .rollSegment(let waiter): return waiter
+            case .events(_, _, let waiter), .beginEpoch(_, let waiter), .rollSegment(let waiter),
+                .frames(_, _, let waiter):
+                return waiter
             }
         }
         requests.removeAll()

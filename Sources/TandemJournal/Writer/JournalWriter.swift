@@ -24,12 +24,12 @@ final class JournalWriter: @unchecked Sendable {
     private let logger: Logger
     let commits: CommitWatch
 
-    init(segments: SegmentWriter, options: JournalOptions, committedSeq: UInt64) {
+    init(segments: SegmentWriter, options: JournalOptions, committedSeq: UInt64, latestTimeMicroseconds: Int64?) {
         self.segments = segments
         self.options = options
         self.logger = options.logger
         self.queue = GroupCommitQueue(maxQueuedBytes: options.maxQueuedBytes)
-        self.commits = CommitWatch(committedSeq: committedSeq)
+        self.commits = CommitWatch(committedSeq: committedSeq, latestTimeMicroseconds: latestTimeMicroseconds)
     }
 
     func start() {
@@ -52,6 +52,12 @@ final class JournalWriter: @unchecked Sendable {
         }
         let size = bytes
         return try await submit(bytes: size) { waiter in .events(events, bytes: size, waiter) }
+    }
+
+    /// Appends frames shipped from another server byte for byte; returns the last seq once they are durable.
+    func appendShipped(_ frames: [Frame]) async throws -> UInt64 {
+        let size = frames.reduce(0) { $0 + $1.bytes.count }
+        return try await submit(bytes: size) { waiter in .frames(frames, bytes: size, waiter) }
     }
 
     /// Writes later frames under `epoch`, in a new segment.
@@ -143,25 +149,27 @@ final class JournalWriter: @unchecked Sendable {
                 } catch {
                     waiter.continuation.resume(throwing: error)
                 }
+            case .frames(let frames, _, let waiter):
+                do {
+                    let lastSeq = try segments.commitShipped(frames)
+                    commits.publish(lastSeq, latestTimeMicroseconds: segments.latestTimeMicroseconds)
+                    waiter.continuation.resume(returning: lastSeq)
+                } catch let error as JournalError where error.code == .rejectedFrame {
+                    // Refused before anything was written: the writer stays healthy.
+                    waiter.continuation.resume(throwing: error)
+                } catch {
+                    fail(error, firstSeq: segments.nextSeq, waiters: [waiter])
+                }
             case .write(let batch):
                 let firstSeq = segments.nextSeq
                 do {
                     let lastSeqs = try segments.commit(batch.map(\.events))
-                    commits.publish(lastSeqs.last!)
+                    commits.publish(lastSeqs.last!, latestTimeMicroseconds: segments.latestTimeMicroseconds)
                     for (entry, lastSeq) in zip(batch, lastSeqs) {
                         entry.waiter.continuation.resume(returning: lastSeq)
                     }
                 } catch {
-                    let failure = Self.describe(error, firstSeq: firstSeq)
-                    logger.critical("journal writer stopped", metadata: ["error": "\(failure)"])
-                    condition.lock()
-                    let rest = queue.fail(failure)
-                    let blocked = capacityWaiters
-                    capacityWaiters = []
-                    condition.unlock()
-                    for continuation in blocked { continuation.resume() }
-                    for entry in batch { entry.waiter.continuation.resume(throwing: failure) }
-                    for waiter in rest { waiter.continuation.resume(throwing: failure) }
+                    fail(error, firstSeq: firstSeq, waiters: batch.map(\.waiter))
                 }
             }
         }
@@ -180,6 +188,20 @@ final class JournalWriter: @unchecked Sendable {
             waiter.continuation.resume(throwing: JournalError(.writerClosed, "the journal is closed"))
         }
         for continuation in done { continuation.resume() }
+    }
+
+    /// Stops the writer after a failed write or sync: every waiting and later append gets the error.
+    private func fail(_ error: any Error, firstSeq: UInt64, waiters: [Waiter]) {
+        let failure = Self.describe(error, firstSeq: firstSeq)
+        logger.critical("journal writer stopped", metadata: ["error": "\(failure)"])
+        condition.lock()
+        let rest = queue.fail(failure)
+        let blocked = capacityWaiters
+        capacityWaiters = []
+        condition.unlock()
+        for continuation in blocked { continuation.resume() }
+        for waiter in waiters { waiter.continuation.resume(throwing: failure) }
+        for waiter in rest { waiter.continuation.resume(throwing: failure) }
     }
 
     private static func describe(_ error: any Error, firstSeq: UInt64) -> JournalError {

@@ -23,6 +23,8 @@ final class SegmentWriter {
     private(set) var epoch: UInt64
     private(set) var nextSeq: UInt64
     private(set) var lastChecksum: UInt32
+    /// The latest event time of the last events frame written.
+    private(set) var latestTimeMicroseconds: Int64?
 
     /// Positions the writer after the last frame of a recovered journal.
     init(
@@ -87,31 +89,88 @@ final class SegmentWriter {
             let frame = try encoder.encode(
                 events[start..<end], epoch: epoch, firstSeq: nextSeq, previousChecksum: lastChecksum)
 
-            let needsNewSegment: Bool
-            if let current = segment {
-                let used = current.size + Int64(pending.count)
-                needsNewSegment =
-                    (rollRequested && !current.frames.isEmpty) || current.name.epoch != epoch
-                    || (used > Int64(FormatV1.segmentHeaderLength)
-                        && used + Int64(frame.bytes.count) > Int64(options.segmentSizeBytes))
-            } else {
-                needsNewSegment = true
-            }
-            if needsNewSegment {
-                try flush(&pending, &pendingSummaries, &pendingRaw)
-                try roll(firstSeq: nextSeq)
-                rollRequested = false
-            }
-            let offset = segment!.size + Int64(pending.count)
-            pendingSummaries.append(FrameSummary(offset: offset, header: frame.header))
-            pendingRaw += Int64(frame.header.inflatedLength)
-            pending.append(contentsOf: frame.bytes)
-            nextSeq += UInt64(end - start)
-            lastChecksum = frame.header.checksum
+            try place(frame, &pending, &pendingSummaries, &pendingRaw)
             start = end
         }
         try flush(&pending, &pendingSummaries, &pendingRaw)
         return lastSeqs
+    }
+
+    /// Appends a frame to the pending bytes, first flushing and rolling to a new segment when the
+    /// frame's epoch, a requested roll or the segment size calls for one; advances seq and chain.
+    private func place(
+        _ frame: Frame, _ pending: inout [UInt8], _ summaries: inout [FrameSummary], _ raw: inout Int64
+    ) throws {
+        let needsNewSegment: Bool
+        if let current = segment {
+            let used = current.size + Int64(pending.count)
+            needsNewSegment =
+                (rollRequested && !current.frames.isEmpty) || current.name.epoch != epoch
+                || (used > Int64(FormatV1.segmentHeaderLength)
+                    && used + Int64(frame.bytes.count) > Int64(options.segmentSizeBytes))
+        } else {
+            needsNewSegment = true
+        }
+        if needsNewSegment {
+            try flush(&pending, &summaries, &raw)
+            try roll(firstSeq: nextSeq)
+            rollRequested = false
+        }
+        let offset = segment!.size + Int64(pending.count)
+        summaries.append(FrameSummary(offset: offset, header: frame.header))
+        raw += Int64(frame.header.inflatedLength)
+        pending.append(contentsOf: frame.bytes)
+        nextSeq += UInt64(frame.header.count)
+        lastChecksum = frame.header.checksum
+        if frame.header.count > 0 { latestTimeMicroseconds = frame.header.latestTimeMicroseconds }
+    }
+
+    /// Writes and syncs frames shipped from another server, byte for byte, after checking that
+    /// they continue this journal: each links to the previous frame's checksum, starts at the next
+    /// seq, and has an epoch no lower than the current one (a higher epoch starts a new segment).
+    /// Their own checksums were verified by the caller. Returns the last seq.
+    ///
+    /// - Throws: ``JournalError`` `.rejectedFrame`, with nothing written, if a frame does not continue the journal.
+    func commitShipped(_ frames: [Frame]) throws -> UInt64 {
+        var seq = nextSeq
+        var previous = lastChecksum
+        var frameEpoch = epoch
+        for frame in frames {
+            let header = frame.header
+            let location = JournalError.Location(seq: header.firstSeq)
+            guard header.previousChecksum == previous else {
+                throw JournalError(
+                    .rejectedFrame,
+                    "shipped frame's chain link \(hex(header.previousChecksum)) does not match this journal's last frame (\(hex(previous)))",
+                    location: location)
+            }
+            guard header.firstSeq == seq else {
+                throw JournalError(
+                    .rejectedFrame, "shipped frame starts at seq \(header.firstSeq) where seq \(seq) was expected",
+                    location: location)
+            }
+            guard header.epoch >= frameEpoch else {
+                throw JournalError(
+                    .rejectedFrame,
+                    "shipped frame is of epoch \(header.epoch), older than this journal's epoch \(frameEpoch)",
+                    location: location)
+            }
+            seq += UInt64(header.count)
+            previous = header.checksum
+            frameEpoch = header.epoch
+        }
+        var pending: [UInt8] = []
+        var summaries: [FrameSummary] = []
+        var raw: Int64 = 0
+        for frame in frames {
+            if frame.header.epoch != epoch {
+                try flush(&pending, &summaries, &raw)
+                epoch = frame.header.epoch
+            }
+            try place(frame, &pending, &summaries, &raw)
+        }
+        try flush(&pending, &summaries, &raw)
+        return nextSeq - 1
     }
 
     /// Writes and syncs the bytes for the current segment.

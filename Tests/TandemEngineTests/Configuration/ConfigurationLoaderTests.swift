@@ -76,7 +76,7 @@ import Testing
         ("errorLimit: lots\nconnectors: {}", "tandem.yaml: errorLimit (line 1): expected a whole number"),
         (
             "connectorz: {}",
-            "tandem.yaml: connectorz (line 1): unknown key; expected one of connectors, dataDir, errorLimit, exportDeletionThreshold, metaverse, rules, schedule"
+            "tandem.yaml: connectorz (line 1): unknown key; expected one of checkpoints, connectors, dataDir, errorLimit, exportDeletionThreshold, metaverse, retention, rules, schedule, server"
         ),
         (
             "connectors:\n  hr:\n    path: x.csv",
@@ -117,6 +117,26 @@ import Testing
             """, "tandem.yaml: rules (line 1): rule \"r\" (inbound #1) names connector 'ad', which is not configured"
         ),
         (
+            "server: { listen: localhost }",
+            "tandem.yaml: server.listen (line 1): expected HOST:PORT, e.g. 127.0.0.1:8420"
+        ),
+        (
+            "server: { role: primary }",
+            "tandem.yaml: server.role (line 1): unknown role 'primary'; expected active or staging"
+        ),
+        (
+            "server: { token: hunter2 }",
+            "tandem.yaml: server.token (line 1): secrets are never written in the configuration; use tokenFile or tokenEnv"
+        ),
+        (
+            "server: { primary: tandem-a:8420 }",
+            "tandem.yaml: server.primary (line 1): expected an http:// or https:// URL"
+        ),
+        (
+            "server: { tls: { certificate: cert.pem } }",
+            "tandem.yaml: server.tls (line 1): give both certificate and key, or neither"
+        ),
+        (
             "rules: [",
             "tandem.yaml is not valid YAML: line 2, column 1: did not find expected node content while parsing a flow node"
         ),
@@ -127,6 +147,30 @@ import Testing
         } throws: { error in
             (error as? EngineError)?.message == message
         }
+    }
+
+    @Test func theServerSectionResolvesPathsAndKeepsTheTokenByReference() throws {
+        let yaml = """
+            server:
+              listen: "[::1]:9443"
+              role: staging
+              primary: https://tandem-a.example.org:8420
+              tokenFile: secrets/token
+              tls: { certificate: tls/server.pem, key: /etc/tandem/server.key, ca: tls/ca.pem }
+            """
+        let server = try ConfigurationLoader.parse(yaml, baseDirectory: "/etc/tandem").server
+        #expect(server.listenHost == "::1")
+        #expect(server.listenPort == 9443)
+        #expect(server.role == .staging)
+        #expect(server.primaryURL == "https://tandem-a.example.org:8420")
+        #expect(server.token == .file("/etc/tandem/secrets/token"))
+        #expect(server.tlsCertificatePath == "/etc/tandem/tls/server.pem")
+        #expect(server.tlsKeyPath == "/etc/tandem/server.key")
+        #expect(server.tlsCAPath == "/etc/tandem/tls/ca.pem")
+        let defaults = try ConfigurationLoader.parse("server: { tokenEnv: TANDEM_TOKEN }", baseDirectory: "/tmp").server
+        #expect(defaults.token == .environment("TANDEM_TOKEN"))
+        #expect(defaults.role == .active)
+        #expect(defaults.listenHost == "127.0.0.1" && defaults.listenPort == 8420)
     }
 
     @Test func secretsAreReadByReferenceOnly() throws {

@@ -14,10 +14,17 @@ final class EngineHarness {
     private(set) var journal: Journal!
     private(set) var engine: SyncEngine!
 
-    init(configuration: (String) -> Configuration, connectors: [String: InMemoryConnector]) async throws {
+    /// Checkpoints every this many events (in `directory/checkpoints`); `nil`: none.
+    let checkpointInterval: UInt64?
+
+    init(
+        configuration: (String) -> Configuration, connectors: [String: InMemoryConnector],
+        checkpointInterval: UInt64? = nil
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.path + "/tandem-engine-\(UUID().uuidString.prefix(8))"
         self.configuration = configuration(directory)
         self.connectors = connectors
+        self.checkpointInterval = checkpointInterval
         try await open()
     }
 
@@ -33,7 +40,8 @@ final class EngineHarness {
         engine = try SyncEngine(
             configuration: configuration, journal: journal, connectors: connectors,
             compile: ExpressionLanguage.flowCompiler,
-            logger: logger)
+            logger: logger,
+            checkpointing: checkpointInterval.map { CheckpointPolicy(checkpoints: checkpoints, interval: $0) })
     }
 
     /// Closes and reopens: the engine's state comes back from the journal alone.
@@ -43,6 +51,12 @@ final class EngineHarness {
     }
 
     func close() async { await journal.close() }
+
+    var checkpoints: EngineCheckpoints {
+        var logger = engineLogger
+        logger.logLevel = .error
+        return EngineCheckpoints(directory: directory + "/checkpoints", logger: logger)
+    }
 
     var state: EngineState { get async { await engine.state } }
 

@@ -1,0 +1,212 @@
+import ArgumentParser
+import BenchmarkSupport
+import Foundation
+import Logging
+import Synchronization
+import TandemJournal
+import TandemServer
+
+/// Measures journal shipping between two real Tandem servers on loopback (the HTTP API and the
+/// staging follower that `tandem serve` runs, in one process): bootstrap throughput beside a plain
+/// file copy of the same journal bytes, and staging lag while the active appends at a steady rate.
+@main
+struct ShippingBenchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ShippingBenchmarks",
+        abstract: "Benchmarks journal shipping against a file copy, and staging lag under load.",
+        discussion: "Progress goes to standard error; the Markdown report goes to standard output.")
+
+    @Option(help: "Events in the journal a new staging server bootstraps from (about 480 bytes each).")
+    var events = 250_000
+
+    @Option(help: "Events per second the active appends while lag is measured.")
+    var rate = 10_000
+
+    @Option(help: "Seconds of steady appends while lag is measured.")
+    var seconds = 20
+
+    @Option(help: "Passes of the throughput measurement; the report gives the median.")
+    var runs = 3
+
+    @Option(help: "Where to create the scratch folder (default: the temporary directory).")
+    var dir: String?
+
+    func validate() throws {
+        guard events >= 1_000, rate >= 100, seconds >= 1, runs >= 1 else {
+            throw ValidationError("--events ≥ 1000, --rate ≥ 100, --seconds ≥ 1, --runs ≥ 1")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let scratch = (dir ?? FileManager.default.temporaryDirectory.path) + "/tandem-shipping-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        progress("writing \(Format.count(events)) events into the active server's journal")
+        let activeData = scratch + "/active"
+        let journalBytes = try await writeSource(into: activeData + "/journal")
+        progress("journal: \(Format.megabytes(journalBytes)) in segments")
+
+        var copySeconds: [Double] = []
+        for pass in 0..<runs {
+            copySeconds.append(
+                try FileCopyBaseline.copy(segmentsIn: activeData + "/journal", to: scratch + "/copy-\(pass)"))
+        }
+
+        let active = try await InProcessServer.start(dataDirectory: activeData, role: .active)
+        progress("active server at \(active.url)")
+        var shipSeconds: [Double] = []
+        var applySeconds: [Double] = []
+        for pass in 0..<runs {
+            let (durable, applied) = try await bootstrap(from: active, into: scratch + "/staging-\(pass)")
+            progress(
+                "pass \(pass + 1): \(Format.megabytes(journalBytes)) durable in \(Format.seconds(durable)), applied in \(Format.seconds(applied))"
+            )
+            shipSeconds.append(durable)
+            applySeconds.append(applied)
+        }
+
+        progress("lag: \(Format.count(rate)) events/s for \(seconds) s")
+        let lag = try await measureLag(active: active, stagingData: scratch + "/staging-lag")
+        await active.stop()
+
+        let copy = median(copySeconds)
+        let ship = median(shipSeconds)
+        let applied = median(applySeconds)
+        let ratio = copy / ship
+        let p50 = percentile(lag.samples, 0.50)
+        let p99 = percentile(lag.samples, 0.99)
+        print(
+            """
+            ## Shipping benchmarks
+
+            Journal: \(Format.count(events)) identity events (\(Format.megabytes(journalBytes)) of segments). \
+            Both servers and the appender share this process and the machine's cores.
+
+            | Measurement | Tandem | Baseline | Ratio | Goal |
+            |---|---|---|---|---|
+            | Shipping: an empty staging server until every frame is durable (HTTP stream, checksums, chain, append, fdatasync) vs. a plain file copy with fdatasync | \
+            \(Format.megabytesPerSecond(bytes: journalBytes, seconds: ship)) | \(Format.megabytesPerSecond(bytes: journalBytes, seconds: copy)) | \
+            \(Format.ratio(ratio)) | ≥ 0.5× \(ratio >= 0.5 ? "PASS" : "MISS") |
+            | …until every event is also applied to the staging state (inflate, decode, apply) | \
+            \(Format.megabytesPerSecond(bytes: journalBytes, seconds: applied)) | | \(Format.ratio(copy / applied)) | |
+            | Staging lag at \(Format.count(rate)) events/s (achieved \(Format.count(Int(lag.achievedRate))) events/s): p50 | \
+            \(Format.milliseconds(p50)) | | | |
+            | Staging lag p99 (max \(Format.milliseconds(lag.samples.max() ?? 0)), \(Format.count(lag.samples.count)) batches) | \
+            \(Format.milliseconds(p99)) | | | ≤ 1 s \(p99 <= 1 ? "PASS" : "MISS") |
+
+            Passes (seconds): shipping \(Format.list(shipSeconds, unit: "s", decimals: 2)); \
+            applied \(Format.list(applySeconds, unit: "s", decimals: 2)); \
+            file copy \(Format.list(copySeconds, unit: "s", decimals: 2)).
+            """)
+    }
+
+    /// Appends the source journal in batches of 1,000 and returns its segments' total size.
+    private func writeSource(into directory: String) async throws -> Int {
+        var options = JournalOptions()
+        options.logger = Logger(label: "tandem.journal")
+        let journal = try Journal.open(directory: directory, options: options)
+        var workload = IdentityWorkload()
+        var index = 0
+        while index < events {
+            let count = min(1_000, events - index)
+            let now = JournalClock.nowMicroseconds()
+            try await journal.append(
+                contentsOf: (index..<index + count).map { workload.event($0, timeMicroseconds: now) })
+            index += count
+        }
+        await journal.close()
+        return try segmentBytes(directory)
+    }
+
+    private func segmentBytes(_ directory: String) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".seg") }.reduce(0) {
+            $0 + ((try FileManager.default.attributesOfItem(atPath: directory + "/" + $1)[.size] as? Int) ?? 0)
+        }
+    }
+
+    /// Starts an empty staging server and times it until every event is durable, and until every
+    /// event is applied.
+    private func bootstrap(from active: InProcessServer, into dataDirectory: String) async throws
+        -> (durable: Double, applied: Double)
+    {
+        let target = UInt64(events)
+        let (done, sink) = AsyncStream.makeStream(of: (ShippedBatch.Stage, ContinuousClock.Instant).self)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let staging = try await InProcessServer.start(
+            dataDirectory: dataDirectory, role: .staging, primaryURL: active.url,
+            onShippedBatch: { batch in if batch.lastSeq >= target { sink.yield((batch.stage, clock.now)) } })
+        var durable: Double?
+        var applied: Double?
+        for await (stage, time) in done {
+            switch stage {
+            case .durable: durable = (time - start).seconds
+            case .applied: applied = (time - start).seconds
+            }
+            if durable != nil && applied != nil { break }
+        }
+        await staging.stop()
+        return (durable!, applied!)
+    }
+
+    /// Appends at `rate` events/s in 10 ms batches and records, for every batch the staging server
+    /// applies, how old its oldest event is by then (the primary's append time to the staging's apply).
+    private func measureLag(active: InProcessServer, stagingData: String) async throws
+        -> (samples: [Double], achievedRate: Double)
+    {
+        guard let journal = active.journal else { throw BenchmarkFailure("the active server has no journal") }
+        let samples = Mutex<[Double]>([])
+        let start = journal.lastSeq
+        let (caughtUp, sink) = AsyncStream.makeStream(of: UInt64.self)
+        let staging = try await InProcessServer.start(
+            dataDirectory: stagingData, role: .staging, primaryURL: active.url,
+            onShippedBatch: { batch in
+                guard batch.stage == .applied else { return }
+                if batch.lastSeq > start {
+                    let lag = Double(JournalClock.nowMicroseconds() - batch.earliestEventTimeMicroseconds) / 1e6
+                    samples.withLock { $0.append(lag) }
+                }
+                sink.yield(batch.lastSeq)
+            })
+        for await seq in caughtUp where seq >= start { break }
+        samples.withLock { $0.removeAll() }
+
+        var workload = IdentityWorkload(seed: 42)
+        let perTick = max(1, rate / 100)
+        let clock = ContinuousClock()
+        let begin = clock.now
+        var next = begin
+        var appended = 0
+        while clock.now - begin < .seconds(seconds) {
+            let now = JournalClock.nowMicroseconds()
+            let batch = (0..<perTick).map { workload.event(appended + $0, timeMicroseconds: now) }
+            try await journal.append(contentsOf: batch)
+            appended += perTick
+            next += .milliseconds(10)
+            if next > clock.now { try await Task.sleep(until: next, clock: clock) }
+        }
+        let elapsed = (clock.now - begin).seconds
+        let last = journal.lastSeq
+        for await seq in caughtUp where seq >= last { break }
+        await staging.stop()
+        return (samples.withLock { $0 }, Double(appended) / elapsed)
+    }
+
+    private func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
+
+    private func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+    }
+
+    private func progress(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import BenchmarkSupport
+import ConnectorKit
+import Foundation
+import Logging
+import TandemEngine
+import TandemJournal
+
+/// Measures time travel on a deployment EngineBenchmarks left behind (`--dir`): the state's raw size
+/// beside its checkpoint, writing and loading a checkpoint, start-up from a checkpoint against a full
+/// replay (the baseline, measured in the same run), a restore plan to a point in the middle, and explain.
+@main
+struct TimeTravelBenchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "TimeTravelBenchmarks",
+        abstract: "Benchmarks checkpoints, start-up, restore and explain on an EngineBenchmarks folder.",
+        discussion: """
+            First: swift run -c release EngineBenchmarks --people N --dir DIR. Then: swift run -c release \
+            TimeTravelBenchmarks --dir DIR. Writes checkpoints into DIR/data/checkpoints (removed afterwards).
+            """)
+
+    @Option(help: "A folder an EngineBenchmarks run left (holding tandem.yaml and data/journal).")
+    var dir: String
+
+    func run() async throws {
+        let configuration = try ConfigurationLoader.load(path: dir + "/tandem.yaml")
+        let journalDirectory = configuration.dataDirectory + "/journal"
+        let checkpointDirectory = configuration.dataDirectory + "/checkpoints-benchmark"
+        try? FileManager.default.removeItem(atPath: checkpointDirectory)
+        defer { try? FileManager.default.removeItem(atPath: checkpointDirectory) }
+        var logger = Logger(label: "tandem.benchmark")
+        logger.logLevel = .error
+        let checkpoints = EngineCheckpoints(directory: checkpointDirectory, logger: logger)
+        let clock = ContinuousClock()
+        func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+            let start = clock.now
+            let value = try body()
+            return (value, (clock.now - start).seconds)
+        }
+
+        let reader = try JournalReader(directory: journalDirectory)
+        let lastSeq = reader.lastSeq
+        progress("full replay of \(lastSeq) events (the baseline)…")
+        let (full, replaySeconds) = try time { try EngineReplay.replay(directory: journalDirectory) }
+        let people = full.metaverse.count
+        progress("  \(Format.seconds(replaySeconds)); \(people) metaverse objects")
+
+        let (payload, encodeSeconds) = time { full.checkpointPayload() }
+        let (digest, digestSeconds) = time { full.stateDigest }
+        progress("writing a checkpoint at seq \(lastSeq)…")
+        let (_, writeSeconds) = try time {
+            try checkpoints.save(full, journalID: reader.journalID!, timeMicroseconds: 0)
+        }
+        let file = try checkpoints.store.list().last!
+        // A checkpoint in the middle, as an automatic one would be, for the restore.
+        let middle = lastSeq / 2
+        let (half, _) = try time { try EngineReplay.replay(directory: journalDirectory, through: middle) }
+        try checkpoints.save(half, journalID: reader.journalID!, timeMicroseconds: 0)
+
+        progress("start-up from the newest checkpoint…")
+        let (startup, startupSeconds) = try time {
+            try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints)
+        }
+        guard startup.state.stateDigest == digest else { throw BenchmarkFailure("start-up digest differs") }
+
+        let target = middle + (lastSeq - middle) / 2
+        progress("restore plan to seq \(target) (checkpoint at \(middle), then replay)…")
+        let (plan, restoreSeconds) = try time {
+            try RestorePlan.make(
+                directory: journalDirectory, checkpoints: checkpoints, target: .seq(target), current: full)
+        }
+        let (restoredOnly, rebuildSeconds) = try time {
+            try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints, through: target)
+        }
+        guard restoredOnly.state.stateDigest == plan.restoredDigest else {
+            throw BenchmarkFailure("restore digest differs")
+        }
+
+        let subject = full.metaverse.keys.sorted()[people / 2]
+        progress("explain \(subject)…")
+        let (explanation, explainSeconds) = try time {
+            try Explainer.explain(
+                directory: journalDirectory, checkpoints: checkpoints, subject: .metaverse(subject),
+                configuration: configuration)
+        }
+
+        print("# Tandem time-travel benchmarks")
+        print("")
+        print("\(people) metaverse objects, \(lastSeq) journal events; one shared 2-core machine.")
+        print("")
+        print("| measurement | value |")
+        print("| --- | --- |")
+        print("| raw state (checkpoint payload, uncompressed) | \(Format.megabytes(payload.count)) |")
+        print(
+            "| checkpoint file (zlib level 1) | \(Format.megabytes(Int(file.fileSize))) (\(String(format: "%.1f", Double(payload.count) / Double(file.fileSize)))×) |"
+        )
+        print("| encode state | \(Format.seconds(encodeSeconds)) |")
+        print("| state digest | \(Format.seconds(digestSeconds)) |")
+        print("| write checkpoint (encode, digest, compress, fsync) | \(Format.seconds(writeSeconds)) |")
+        print("| start-up: full replay from seq 1 (baseline) | \(Format.seconds(replaySeconds)) |")
+        print(
+            "| start-up: from the newest checkpoint | \(Format.seconds(startupSeconds)) (\(String(format: "%.1f", replaySeconds / startupSeconds))× faster) |"
+        )
+        print("| restore plan (rebuild + compare with current) | \(Format.seconds(restoreSeconds)) |")
+        print(
+            "| restore rebuild alone (\(restoredOnly.eventsReplayed) events after the checkpoint) | \(Format.seconds(rebuildSeconds)) |"
+        )
+        print(
+            "| explain one object (\(explanation.history.count) history entries, full journal scan) | \(Format.seconds(explainSeconds)) |"
+        )
+    }
+}
+
+func progress(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import ConnectorKit
+import Foundation
+import Logging
+import TandemEngine
+import TandemJournal
+import TandemServer
+
+extension ServerSettings.Role: ExpressibleByArgument {}
+
+/// `tandem serve`: the long-running server, active (runs the scheduler and exports) or staging
+/// (follows its primary's journal, never exports).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract:
+            "Run the server: the active one runs cycles on a schedule; a staging one follows its primary's journal.",
+        discussion: """
+            Serves GET /v1/journal?from=SEQ (journal shipping), GET /v1/status, GET /metrics and GET /healthz, \
+            and POST /v1/cycle (run a cycle now, on the active server). Every endpoint but /healthz needs the \
+            bearer token named by server.tokenFile or server.tokenEnv in the configuration. SIGTERM or SIGINT \
+            stops it gracefully. Prints 'listening on URL' once it accepts connections.
+            """)
+
+    @OptionGroup var deployment: DeploymentOptions
+    @Option(help: "active (runs cycles and exports) or staging (follows --primary). Default: server.role, else active.")
+    var role: ServerSettings.Role?
+    @Option(help: "The primary's URL, for a staging server (e.g. http://tandem-a:8420). Default: server.primary.")
+    var primary: String?
+    @Option(help: "HOST:PORT to listen on; port 0 picks a free one. Default: server.listen, else 127.0.0.1:8420.")
+    var listen: String?
+
+    func run() async throws {
+        try await runReportingEngineErrors {
+            let configuration = try deployment.loadConfiguration()
+            var options: ServerOptions
+            do {
+                options = try ServerOptions.resolve(configuration, role: role, primaryURL: primary, listen: listen)
+            } catch let error as ServerError {
+                throw CLIFailure(message: error.message, exitCode: 2)
+            }
+            options.faults = ShippingFaults.fromEnvironment(ProcessInfo.processInfo.environment)
+            let node = TandemNode(
+                configuration: configuration, options: options,
+                makeEngine: { configuration, journal in
+                    var connectors: [String: any Connector] = [:]
+                    for connector in configuration.connectors {
+                        connectors[connector.name] = try EngineContext.registry.makeConnector(connector)
+                    }
+                    return try SyncEngine.open(configuration: configuration, journal: journal, connectors: connectors)
+                },
+                logger: Logger(label: "tandem.server"))
+            let role = options.role
+            do {
+                try await TandemServerRunner.run(node: node, logger: Logger(label: "tandem.server")) { url in
+                    Terminal.print("tandem serve: \(role.rawValue) server listening on \(url)")
+                }
+            } catch let error as ServerError {
+                throw CLIFailure(message: error.message, exitCode: error.code == .configuration ? 2 : 1)
+            }
+            Terminal.print("tandem serve: stopped")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Logging
+import TandemJournal
+
+extension SyncEngine {
+    /// The state the engine opens with: the newest usable checkpoint plus the journal after it.
+    static func openState(
+        journal: Journal, checkpointing: CheckpointPolicy?
+    ) throws -> (state: EngineState, lastCheckpointSeq: UInt64) {
+        let result = try EngineReplay.replay(directory: journal.directory, checkpoints: checkpointing?.checkpoints)
+        let newest = checkpointing?.checkpoints.soundHeaders().last { $0.seq <= result.state.lastSeq }?.seq
+        return (result.state, newest ?? result.checkpoint?.seq ?? 0)
+    }
+
+    /// Writes a checkpoint of the current state now and records it in the journal.
+    ///
+    /// - Throws: ``EngineError`` `.invalidArgument` if checkpoints are not configured or the
+    ///   journal is empty; the checkpoint store's error if the file cannot be written.
+    @discardableResult
+    public func checkpoint() async throws -> CheckpointTaken {
+        guard let checkpointing else {
+            throw EngineError(.invalidArgument, "this engine was opened without a checkpoint directory")
+        }
+        guard state.lastSeq >= 1 else {
+            throw EngineError(.invalidArgument, "the journal is empty: there is no state to checkpoint")
+        }
+        let taken = try checkpointing.checkpoints.save(
+            state, journalID: journal.journalID, timeMicroseconds: lastCommitTime)
+        lastCheckpointSeq = taken.seq
+        try await commit([.checkpointTaken(taken)])
+        logger.info("checkpoint written", metadata: ["seq": "\(taken.seq)", "stateDigest": "\(taken.stateDigest)"])
+        if let retention = checkpointing.retention { applyRetention(retention, checkpoints: checkpointing.checkpoints) }
+        return taken
+    }
+
+    /// Removes what retention no longer needs. A failure is logged: the journal keeps more than it must.
+    func applyRetention(_ policy: RetentionPolicy, checkpoints: EngineCheckpoints) {
+        do {
+            let plan = try RetentionPlan.make(
+                reader: try journal.reader(), checkpoints: checkpoints, policy: policy,
+                now: JournalClock.nowMicroseconds())
+            guard plan.cut != nil, !plan.removedSegments.isEmpty || !plan.removedCheckpoints.isEmpty else { return }
+            try plan.apply(journal: journal, checkpoints: checkpoints)
+            logger.info(
+                "retention removed old segments and checkpoints",
+                metadata: [
+                    "segments": "\(plan.removedSegments.count)", "checkpoints": "\(plan.removedCheckpoints.count)",
+                    "oldestRestorableSeq": "\(plan.oldestRestorableSeq.map(String.init) ?? "-")",
+                ])
+        } catch {
+            logger.error("retention failed; nothing more was removed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Takes a checkpoint when `interval` events have passed since the last one, or when an
+    /// epoch starts. A failure is logged, not thrown: the journal, not the checkpoint, is the
+    /// truth, and the next checkpoint is due again at the next commit.
+    func checkpointIfDue(after events: [EngineEvent]) async {
+        guard let checkpointing else { return }
+        if events.allSatisfy({ if case .checkpointTaken = $0 { true } else { false } }) { return }
+        let epochStarted = events.contains { if case .epochStarted = $0 { true } else { false } }
+        guard epochStarted || state.lastSeq - lastCheckpointSeq >= checkpointing.interval else { return }
+        do {
+            try await checkpoint()
+        } catch {
+            logger.error(
+                "could not write a checkpoint; start-up will replay from an older one",
+                metadata: ["seq": "\(state.lastSeq)", "error": "\(error)"])
+        }
+    }
+}

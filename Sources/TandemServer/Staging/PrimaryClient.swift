@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+
+/// Talks to the primary: its journal head and its journal stream, with the bearer token.
+final class PrimaryClient: Sendable {
+    let baseURL: String
+    private let token: BearerToken
+    private let client: HTTPClient
+
+    init(baseURL: String, token: BearerToken, caPath: String?) throws {
+        self.baseURL = baseURL
+        self.token = token
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caPath {
+            do {
+                let certificates = try NIOSSLCertificate.fromPEMFile(caPath)
+                tls.additionalTrustRoots = [.certificates(certificates)]
+            } catch {
+                throw ServerError(.configuration, "server.tls.ca: cannot read the certificates in \(caPath): \(error)")
+            }
+        }
+        let configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(45)))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// `GET /v1/journal/head`.
+    func head() async throws -> JournalHead {
+        let response = try await send(path: "/v1/journal/head", timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 16)
+        do {
+            return try JSONDecoder().decode(JournalHead.self, from: Data(buffer: body))
+        } catch {
+            throw ServerError(.primaryRefused, "the primary \(baseURL) sent a journal head that does not parse")
+        }
+    }
+
+    /// `GET /v1/journal?from=SEQ`: the response whose body is the frame stream.
+    func journal(from seq: UInt64, expecting journalID: UUID) async throws -> HTTPClientResponse {
+        let response = try await send(path: "/v1/journal?from=\(seq)", timeout: .seconds(600))
+        let offered = response.headers.first(name: ShippingProtocol.journalIDHeader)
+        guard let offered, UUID(uuidString: offered) == journalID else {
+            throw ServerError(
+                .mismatchedJournal,
+                "refusing the primary \(baseURL): its journal is \(offered ?? "unnamed"), ours is \(journalID); a staging server only follows its own deployment"
+            )
+        }
+        return response
+    }
+
+    private func send(path: String, timeout: TimeAmount) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Authorization", value: token.authorizationValue)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeout)
+        } catch {
+            throw ServerError(.primaryUnreachable, "the primary \(baseURL) is unreachable: \(error)")
+        }
+        guard response.status == .ok else {
+            let text = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
+            if response.status == .unauthorized {
+                throw ServerError(
+                    .primaryRefused,
+                    "the primary \(baseURL) refused our bearer token (401); both servers need the same token")
+            }
+            throw ServerError(
+                .primaryRefused,
+                "the primary \(baseURL) answered \(response.status.code) to \(path): \(text.prefix(300))")
+        }
+        return response
+    }
+}

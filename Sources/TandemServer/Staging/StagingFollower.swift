@@ -1,0 +1,285 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+import TandemEngine
+import TandemJournal
+
+/// The staging server's half of shipping: follows the primary's journal stream, appends the
+/// frames to its own journal byte for byte (``Journal/appendShipped(_:)`` checks every checksum,
+/// the chain, the seqs and the epoch), applies their events to its in-memory state, and reports
+/// its lag. It never exports and runs no cycle.
+///
+/// It resumes from its last durable seq on every (re)connection, backs off while the primary is
+/// unreachable, refuses a primary whose journal UUID differs from its own, and drops the
+/// connection on a damaged frame so that the frame is fetched again. An empty journal adopts
+/// the primary's UUID and bootstraps from seq 1.
+final class StagingFollower: Sendable {
+    let directory: String
+    let primary: PrimaryClient
+    private let journalOptions: JournalOptions
+    private let logger: Logger
+    private let headPollInterval: Duration
+    private let faults: Mutex<ShippingFaults>
+    private let journalBox: Mutex<Journal?>
+    private let stateBox: Mutex<EngineState>
+    private let progressBox: Mutex<StagingProgress>
+    /// Called after each batch is durable, and again once it is applied.
+    let onCommit: (@Sendable (ShippedBatch) -> Void)?
+
+    /// - Parameters:
+    ///   - journal: the open journal, or `nil` for an empty one to be created with the primary's UUID.
+    ///   - state: the state replayed from `journal`.
+    init(
+        directory: String, primary: PrimaryClient, journal: Journal?, state: EngineState,
+        journalOptions: JournalOptions, faults: ShippingFaults, headPollInterval: Duration, logger: Logger,
+        onCommit: (@Sendable (ShippedBatch) -> Void)? = nil
+    ) {
+        self.directory = directory
+        self.primary = primary
+        self.journalOptions = journalOptions
+        self.logger = logger
+        self.headPollInterval = headPollInterval
+        self.faults = Mutex(faults)
+        self.journalBox = Mutex(journal)
+        self.stateBox = Mutex(state)
+        var progress = StagingProgress()
+        progress.lastSeq = journal?.lastSeq ?? 0
+        progress.durableSeq = progress.lastSeq
+        progress.lastEventTimeMicroseconds = journal?.lastEventTimeMicroseconds
+        self.progressBox = Mutex(progress)
+        self.onCommit = onCommit
+    }
+
+    /// The journal, once open (it stays open when the follower stops, for the next role).
+    var journal: Journal? { journalBox.withLock { $0 } }
+    /// The state replayed so far (a copy).
+    var state: EngineState { stateBox.withLock { $0 } }
+    var progress: StagingProgress { progressBox.withLock { $0 } }
+
+    /// Follows the primary until the task is cancelled.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.pollHead() }
+            group.addTask { await self.ship() }
+            _ = await group.next()
+            group.cancelAll()
+        }
+        await primary.shutdown()
+    }
+
+    private func pollHead() async {
+        while !Task.isCancelled {
+            if let head = try? await primary.head() {
+                progressBox.withLock { $0.primaryHead = head }
+            }
+            try? await Task.sleep(for: headPollInterval)
+        }
+    }
+
+    private func ship() async {
+        var backoff = Backoff()
+        while !Task.isCancelled {
+            do {
+                try await shipOnce()
+                backoff.reset()
+            } catch is CancellationError {
+                return
+            } catch let error as ServerError where error.code == .rejectedFrame {
+                logger.warning("rejected a shipped frame; fetching it again", metadata: ["reason": "\(error)"])
+                record(error)
+                try? await Task.sleep(for: .milliseconds(50))
+            } catch let error as EngineError {
+                logger.critical(
+                    "shipped events do not apply to the staging state; shipping stopped",
+                    metadata: ["error": "\(error)"])
+                progressBox.withLock {
+                    $0.failed = true
+                    $0.lastError = "shipped events do not apply: \(error); run 'tandem journal verify'"
+                }
+                return
+            } catch {
+                if Task.isCancelled { return }
+                record(error)
+                let delay = backoff.next()
+                logger.warning(
+                    "shipping interrupted; reconnecting",
+                    metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private func record(_ error: any Error) {
+        progressBox.withLock { $0.lastError = "\(error)" }
+    }
+
+    /// One connection: learn the primary's head, open or adopt the journal, stream from our last
+    /// durable seq + 1 until the primary ends the response.
+    private func shipOnce() async throws {
+        let head = try await primary.head()
+        progressBox.withLock { $0.primaryHead = head }
+        let journal = try await openJournal(adopting: head)
+        let response = try await primary.journal(from: journal.lastSeq + 1, expecting: journal.journalID)
+        progressBox.withLock {
+            $0.connected = true
+            $0.connections += 1
+        }
+        defer { progressBox.withLock { $0.connected = false } }
+        let batchLimit = faults.withLock { $0.maxBatchBytes } ?? 16 << 20
+        // Three stages, each bounded: receive and check frames → make them durable → apply them.
+        let handoff = FrameHandoff(maxBytes: max(batchLimit, 1 << 20) * 2)
+        let applying = FrameHandoff(maxBytes: 64 << 20)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { handoff.finish() }
+                try await self.receive(response.body, into: handoff)
+            }
+            group.addTask {
+                defer {
+                    handoff.finish()
+                    applying.finish()
+                }
+                try await self.commit(from: handoff, to: journal, then: applying, batchLimit: batchLimit)
+            }
+            group.addTask {
+                defer { applying.finish() }
+                try await self.apply(from: applying)
+            }
+            do {
+                while try await group.next() != nil {}
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    /// The journal, opened with the primary's UUID if ours is still empty (nothing on disk).
+    private func openJournal(adopting head: JournalHead) async throws -> Journal {
+        guard let primaryID = UUID(uuidString: head.journalID) else {
+            throw ServerError(.primaryRefused, "the primary \(primary.baseURL) names its journal '\(head.journalID)'")
+        }
+        if let journal = self.journal {
+            if journal.journalID == primaryID { return journal }
+            let emptyOnDisk = journal.lastSeq == 0 && (try? JournalReader(directory: directory).journalID) == nil
+            guard emptyOnDisk else {
+                throw ServerError(
+                    .mismatchedJournal,
+                    "refusing the primary \(primary.baseURL): its journal is \(primaryID), ours is \(journal.journalID); a staging server only follows its own deployment"
+                )
+            }
+            journalBox.withLock { $0 = nil }
+            await journal.close()
+        }
+        var options = journalOptions
+        options.journalID = primaryID
+        let journal: Journal
+        do {
+            journal = try Journal.open(directory: directory, options: options)
+        } catch let error as JournalError where error.code == .mismatchedJournal {
+            throw ServerError(.mismatchedJournal, "refusing the primary \(primary.baseURL): \(error.message)")
+        }
+        journalBox.withLock { $0 = journal }
+        logger.notice("staging journal follows the primary's", metadata: ["journal": "\(primaryID)"])
+        return journal
+    }
+
+    /// Splits the stream into frames (checking each frame's checksum as it completes) and hands them on.
+    private func receive(_ body: HTTPClientResponse.Body, into handoff: FrameHandoff) async throws {
+        var decoder = FrameDecoder()
+        var streamOffset = 0
+        for try await buffer in body {
+            let flip = faults.withLock { faults -> Int? in
+                guard let at = faults.flipReceivedByteAt, at >= streamOffset, at < streamOffset + buffer.readableBytes
+                else { return nil }
+                faults.flipReceivedByteAt = nil
+                return at - streamOffset
+            }
+            if let flip {
+                var bytes = Array(buffer.readableBytesView)
+                bytes[flip] ^= 0x01
+                decoder.append(bytes)
+                logger.notice(
+                    "test hook: flipped a bit of a shipped byte", metadata: ["offset": "\(streamOffset + flip)"])
+            } else {
+                buffer.withUnsafeReadableBytes { decoder.append($0) }
+            }
+            streamOffset += buffer.readableBytes
+            var frames: [Frame] = []
+            var rejection: FrameDecoder.DecodingError?
+            do {
+                while let frame = try decoder.next() { frames.append(frame) }
+            } catch {
+                rejection = error
+            }
+            let bytes = frames.reduce(0) { $0 + $1.bytes.count }
+            progressBox.withLock {
+                $0.framesReceived += UInt64(frames.count)
+                $0.bytesReceived += UInt64(bytes)
+            }
+            await handoff.put(frames)
+            if let rejection {
+                progressBox.withLock { $0.framesRejected += 1 }
+                let seq = rejection.claimedSeq.map { " (claims seq \($0))" } ?? ""
+                throw ServerError(
+                    .rejectedFrame, "shipped frame\(seq) rejected: \(rejection.description); fetching it again")
+            }
+        }
+        if decoder.bufferedByteCount > 0 {
+            throw ServerError(.primaryUnreachable, "the journal stream ended inside a frame; reconnecting")
+        }
+    }
+
+    /// Makes frames durable in batches and hands them on to be applied, so that inflating and
+    /// applying events never holds up the next `fdatasync`.
+    private func commit(
+        from handoff: FrameHandoff, to journal: Journal, then applying: FrameHandoff, batchLimit: Int
+    ) async throws {
+        let pause = faults.withLock { $0.pauseAfterCommit }
+        while let frames = await handoff.take(limit: batchLimit) {
+            let lastSeq: UInt64
+            do {
+                lastSeq = try await journal.appendShipped(frames)
+            } catch let error as JournalError where error.code == .rejectedFrame {
+                progressBox.withLock { $0.framesRejected += 1 }
+                throw ServerError(.rejectedFrame, "\(error)")
+            }
+            progressBox.withLock {
+                $0.durableSeq = lastSeq
+                $0.lastError = nil
+            }
+            if let batch = Self.batch(frames, lastSeq: lastSeq, stage: .durable) { onCommit?(batch) }
+            await applying.put(frames)
+            if let pause { try await Task.sleep(for: pause) }
+        }
+    }
+
+    /// Applies the events of durable frames to the state, in order.
+    private func apply(from applying: FrameHandoff) async throws {
+        while let frames = await applying.take(limit: 16 << 20) {
+            var events: [StoredEvent] = []
+            for frame in frames { events += try frame.events() }
+            try stateBox.withLock { state throws(EngineError) in
+                for event in events { try EngineReplay.apply(event, to: &state) }
+            }
+            let lastSeq = frames.last!.header.lastSeq
+            let latest = frames.last { $0.header.count > 0 }?.header.latestTimeMicroseconds
+            progressBox.withLock {
+                $0.lastSeq = max($0.lastSeq, lastSeq)
+                if let latest { $0.lastEventTimeMicroseconds = latest }
+            }
+            if let batch = Self.batch(frames, lastSeq: lastSeq, stage: .applied) { onCommit?(batch) }
+        }
+    }
+
+    private static func batch(_ frames: [Frame], lastSeq: UInt64, stage: ShippedBatch.Stage) -> ShippedBatch? {
+        guard let earliest = frames.first(where: { $0.header.count > 0 })?.header.earliestTimeMicroseconds,
+            let latest = frames.last(where: { $0.header.count > 0 })?.header.latestTimeMicroseconds
+        else { return nil }
+        return ShippedBatch(
+            stage: stage, lastSeq: lastSeq, frames: frames.count, earliestEventTimeMicroseconds: earliest,
+            latestEventTimeMicroseconds: latest)
+    }
+}

@@ -1,0 +1,98 @@
+import ConnectorKit
+import Foundation
+import TandemJournal
+import Testing
+
+@testable import TandemEngine
+
+/// Checkpoints: a replay that starts from one equals a replay from seq 1, at any seq; damaged
+/// checkpoints are skipped; the engine opens from the newest.
+@Suite struct CheckpointTests {
+    @Test(arguments: [11, 22] as [UInt64])
+    func replayFromCheckpointEqualsReplayFromScratch(seed: UInt64) async throws {
+        var workload = try await TimeTravelWorkload(seed: seed, checkpointInterval: 9)
+        for _ in 0..<12 { try await workload.step() }
+        let checkpoints = workload.harness.checkpoints
+        let listed = try checkpoints.store.list()
+        #expect(listed.count >= 3, "an interval of 9 events leaves several checkpoints")
+        let last = await workload.harness.state.lastSeq
+        var random = SeededRandom(seed: seed)
+        var targets = (0..<10).map { _ in UInt64.random(in: 1...last, using: &random) }
+        targets += listed.map(\.seq) + [last]
+        for seq in targets {
+            let fast = try EngineReplay.replay(
+                directory: workload.journalDirectory, checkpoints: checkpoints, through: seq)
+            #expect(fast.state.lastSeq == seq)
+            #expect(fast.state.stateDigest == (try workload.digestFromScratch(through: seq)), "seq \(seq)")
+            let expectedStart = listed.last { $0.seq <= seq }?.seq
+            #expect(fast.checkpoint?.seq == expectedStart, "seq \(seq) starts from the newest checkpoint before it")
+            #expect(fast.eventsReplayed == Int(seq - (expectedStart ?? 0)))
+        }
+        await workload.harness.close()
+    }
+
+    @Test func checkpointEventRecordsTheDigest() async throws {
+        var workload = try await TimeTravelWorkload(seed: 5, checkpointInterval: 1_000)
+        try await workload.step()
+        let taken = try await workload.harness.engine.checkpoint()
+        #expect(taken.stateDigest == (try workload.digestFromScratch(through: taken.seq)))
+        let reader = try JournalReader(directory: workload.journalDirectory)
+        let event = try #require(try EngineEventCodec.decode(reader.events(in: (taken.seq + 1)...(taken.seq + 1))[0]))
+        #expect(event == .checkpointTaken(taken))
+        let (header, payload) = try workload.harness.checkpoints.store.read(seq: taken.seq)
+        #expect(EngineCheckpoints.hex(header.stateDigest) == taken.stateDigest)
+        let decoded = try EngineState(checkpointPayload: payload)
+        let live = await workload.harness.state
+        #expect(decoded.stateDigest == taken.stateDigest)
+        #expect(decoded.runs == live.runs)
+        #expect(decoded.restorePoints.map(\.name) == live.restorePoints.map(\.name))
+        await workload.harness.close()
+    }
+
+    @Test func damagedCheckpointIsSkippedForAnOlderOne() async throws {
+        var workload = try await TimeTravelWorkload(seed: 7, checkpointInterval: 9)
+        for _ in 0..<8 { try await workload.step() }
+        let checkpoints = workload.harness.checkpoints
+        let listed = try checkpoints.store.list()
+        try #require(listed.count >= 2)
+        let newest = listed.last!
+        let path = checkpoints.store.directory + "/" + newest.fileName
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 3] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: JournalError.self) { try checkpoints.store.read(seq: newest.seq) }
+        let result = try EngineReplay.replay(directory: workload.journalDirectory, checkpoints: checkpoints)
+        #expect(result.checkpoint?.seq == listed[listed.count - 2].seq)
+        #expect(result.state.stateDigest == (try workload.digestFromScratch(through: result.state.lastSeq)))
+        // The engine opens from the older checkpoint too, with the same state.
+        let live = await workload.harness.state.stateDigest
+        try await workload.harness.reopen()
+        #expect(await workload.harness.state.stateDigest == live)
+        await workload.harness.close()
+    }
+
+    @Test func checkpointFileFormatIsChecked() throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/tandem-ckpt-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = CheckpointStore(directory: directory)
+        let payload = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let id = UUID()
+        let header = try store.write(
+            seq: 42, epoch: 3, timeMicroseconds: 1_700_000_000_000_000, journalID: id,
+            stateDigest: [UInt8](repeating: 9, count: 32), payload: payload)
+        let (read, bytes) = try store.read(seq: 42)
+        #expect(read == header)
+        #expect(bytes == payload)
+        #expect(try store.list().map(\.seq) == [42])
+        #expect(CheckpointStore.fileName(seq: 42) == "000000000000002a.ckpt")
+        // Truncation is caught by the length check, before anything is inflated.
+        let path = directory + "/000000000000002a.ckpt"
+        let full = try Data(contentsOf: URL(fileURLWithPath: path))
+        try full.dropLast(1).write(to: URL(fileURLWithPath: path))
+        #expect(throws: JournalError.self) { try store.read(seq: 42) }
+        guard case .failure = try store.list()[0].header else {
+            Issue.record("a truncated checkpoint lists as damaged")
+            return
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The built `tandem` binary, found as Tests/TandemCLITests/TandemProcess.swift finds it.
+enum TandemBinary {
+    static let url: URL = {
+        if let override = ProcessInfo.processInfo.environment["TANDEM_BIN"] { return URL(fileURLWithPath: override) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("tandem")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/tandem")
+    }()
+
+    /// Runs a short `tandem` command to completion; returns its status and standard output.
+    @discardableResult
+    static func run(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-out-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus,
+            FileManager.default.contents(atPath: output.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        )
+    }
+}
+
+/// A `tandem serve` process on loopback, on a port the kernel picked; its output goes to files in
+/// its deployment folder so that a chatty server never blocks on a pipe.
+final class ServerProcess {
+    let process = Process()
+    let logPath: String
+    let outputPath: String
+    private(set) var url = ""
+
+    /// Starts `tandem serve --config CONFIG --listen 127.0.0.1:0 ARGUMENTS` and waits until it listens.
+    init(config: String, arguments: [String] = [], environment: [String: String] = [:], label: String) throws {
+        let folder = URL(fileURLWithPath: config).deletingLastPathComponent().path
+        logPath = "\(folder)/serve-\(label).log"
+        outputPath = "\(folder)/serve-\(label).out"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.executableURL = TandemBinary.url
+        process.arguments =
+            ["serve", "--config", config, "--listen", "127.0.0.1:0", "--log-level", "info"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        url = try waitForListening()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    var output: String {
+        FileManager.default.contents(atPath: outputPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+    var log: String { FileManager.default.contents(atPath: logPath).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+
+    private func waitForListening() throws -> String {
+        for _ in 0..<1200 {
+            if let line = output.split(separator: "\n").first(where: { $0.contains("listening on ") }) {
+                return String(line[line.range(of: "listening on ")!.upperBound...])
+            }
+            if !process.isRunning {
+                throw ServerTestFailure(
+                    "tandem serve exited with \(process.terminationStatus) before listening:\n\(log)")
+            }
+            usleep(50_000)
+        }
+        throw ServerTestFailure("tandem serve did not listen within a minute:\n\(log)")
+    }
+
+    /// Sends `signal` and waits for the process to exit; returns its status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+struct ServerTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A small HTTP client for the tests.
+enum HTTP {
+    struct Reply {
+        var status: Int
+        var body: Data
+        var headers: [String: String]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func json() throws -> [String: Any] {
+            guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                throw ServerTestFailure("not a JSON object: \(text)")
+            }
+            return object
+        }
+    }
+
+    static func request(_ url: String, method: String = "GET", token: String?) async throws -> Reply {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = 120
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            headers[String(describing: key).lowercased()] = String(describing: value)
+        }
+        return Reply(status: http.statusCode, body: data, headers: headers)
+    }
+
+    static func status(_ server: ServerProcess, token: String) async throws -> [String: Any] {
+        let reply = try await request(server.url + "/v1/status", token: token)
+        guard reply.status == 200 else { throw ServerTestFailure("status answered \(reply.status): \(reply.text)") }
+        return try reply.json()
+    }
+}
+
+/// Waits (polling) until `condition` holds, failing after `attempts` tries 100 ms apart. A wait for
+/// an event, not a timed assertion: the limit only keeps a broken build from hanging.
+func eventually(
+    _ what: String, attempts: Int = 1200, _ condition: () async throws -> Bool
+) async throws {
+    for _ in 0..<attempts {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw ServerTestFailure("gave up waiting until \(what)")
+}
+
+extension TandemBinary {
+    /// Runs a `tandem` command to completion; returns its status and standard error.
+    static func runCapturingErrors(_ arguments: [String]) throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus,
+            FileManager.default.contents(atPath: errors.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        )
+    }
+}
