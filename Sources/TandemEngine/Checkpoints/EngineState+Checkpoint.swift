@@ -235,7 +235,8 @@ extension EngineState {
                 let epoch = try r.varint()
                 guard connectorSpaces[connector] != nil else {
                     throw BinaryReader.Malformed(
-                        reason: "an export in doubt names connector '\(connector)', which has no space", offset: r.offset)
+                        reason: "an export in doubt names connector '\(connector)', which has no space",
+                        offset: r.offset)
                 }
                 connectorSpaces[connector]!.inDoubtExports[anchor] = epoch
             }
