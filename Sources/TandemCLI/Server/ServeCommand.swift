@@ -48,7 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
                     for connector in configuration.connectors {
                         connectors[connector.name] = try EngineContext.registry.makeConnector(connector)
                     }
-                    return try SyncEngine.open(configuration: configuration, journal: journal, connectors: connectors)
+                    return try SyncEngine.open(
+                        configuration: configuration, journal: journal,
+                        connectors: ExportKillFault.wrap(connectors, environment: ProcessInfo.processInfo.environment))
                 },
                 logger: Logger(label: "tandem.server"))
             let role = options.role

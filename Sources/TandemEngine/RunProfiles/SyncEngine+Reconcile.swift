@@ -1,6 +1,23 @@
 import ConnectorKit
 
 extension SyncEngine {
+    /// After a forced promotion: every pending export may have been attempted by the old active
+    /// in its last moments, and the record of the attempt may not have been shipped here. So all
+    /// of them are put in doubt (as attempted under `epoch`, the old term): each connector's first
+    /// export then starts with a confirming import instead of repeating what may already be done.
+    public func assumeExportsInDoubt(attemptedUnder epoch: UInt64) async throws {
+        var events: [EngineEvent] = []
+        for name in configuration.connectors.map(\.name) {
+            let space = state.space(name)
+            let anchors = space.pendingExports.keys.filter { space.inDoubtExports[$0] == nil }.sorted()
+            guard !anchors.isEmpty else { continue }
+            // Run 0: no run of this server attempted them; the old active may have.
+            events.append(
+                .exportsAttempted(ExportsAttempted(runID: 0, connector: name, epoch: epoch, anchors: anchors)))
+        }
+        try await commit(events)
+    }
+
     /// Confirms exports whose outcome is unknown before anything is exported again.
     ///
     /// After a crash mid-export or a forced promotion, some exports were handed to the connector

@@ -72,6 +72,7 @@ public struct Promotion: Sendable {
                 )
             }
             try await engine.beginEpoch(mine + 1)
+            if mode == .forced { try await engine.assumeExportsInDoubt(attemptedUnder: mine) }
             await engine.setExportPermit(nil)
             logger.notice("promoted without an epoch authority", metadata: ["epoch": "\(mine + 1)"])
             return Outcome(epoch: mine + 1, previousEpoch: mine, switchSeq: switchSeq, lease: nil)
@@ -104,6 +105,8 @@ public struct Promotion: Sendable {
             switch claim {
             case .granted(let lease):
                 if lease.epoch > mine { try await engine.beginEpoch(lease.epoch) }
+                // What the old active attempted last may not have reached this journal: confirm, don't repeat.
+                if mode == .forced { try await engine.assumeExportsInDoubt(attemptedUnder: current.epoch) }
                 let keeper = LeaseKeeper(
                     authority: authority, holder: holder, epoch: lease.epoch, leaseDuration: leaseDuration,
                     requestedAt: sent, logger: logger, onLoss: onLeaseLoss)
