@@ -15,7 +15,8 @@ public struct TandemCommand: AsyncParsableCommand {
             DemoCommand.self, RunCommand.self, CycleCommand.self, RunsCommand.self, StatusCommand.self,
             ReplayCommand.self, ExportsCommand.self, ShowCommand.self, JournalCommand.self, ServeCommand.self,
             CheckpointCommand.self, RestoreCommand.self, RestorePointCommand.self, ExplainCommand.self,
-            WhatIfCommand.self, ConnectorCommand.self, PluginsCommand.self,
+            WhatIfCommand.self, ConnectorCommand.self, PluginsCommand.self, PromoteCommand.self, DemoteCommand.self,
+            SwitchoverCommand.self, RejoinCommand.self,
         ]
     )
 

@@ -10,13 +10,18 @@ public enum TandemServerRunner {
     /// Starts the node (opening its journal) and serves until a signal stops it.
     ///
     /// - Parameter onListening: called with the URL once the server listens (its port, if 0 was asked).
+    /// - Parameter controller: claims epochs and fences exports on activation, and serves
+    ///   `POST /v1/promote` and `POST /v1/demote`; without one the node exports unfenced.
     public static func run(
-        node: TandemNode, logger: Logger, onListening: @escaping @Sendable (_ url: String) async -> Void
+        node: TandemNode, controller: PromotionController? = nil, logger: Logger,
+        onListening: @escaping @Sendable (_ url: String) async -> Void
     ) async throws {
+        await controller?.install()
         try await node.start()
         do {
             let application = try HTTPFrontend.makeApplication(
-                node: node, options: await node.options, logger: logger, onListening: onListening)
+                node: node, options: await node.options, controller: controller, logger: logger,
+                onListening: onListening)
             // Shut down in reverse order: the node first (streams end as its journal closes), then HTTP.
             let group = ServiceGroup(
                 configuration: .init(

@@ -90,6 +90,9 @@ struct InspectCommand: AsyncParsableCommand {
         case .restorePoint(let name): "restorePoint \(name)"
         case .checkpointTaken(let e): "checkpointTaken at seq \(e.seq) \(e.stateDigest.prefix(16))"
         case .restored(let e): "restored to seq \(e.toSeq) (\(e.target))"
+        case .exportsAttempted(let e):
+            "exportsAttempted #\(e.runID) \(e.connector) epoch \(e.epoch): \(e.anchors.count)"
+        case .exportsReconciled(let e): "exportsReconciled \(e.connector): \(e.anchors.count)"
         }
     }
 

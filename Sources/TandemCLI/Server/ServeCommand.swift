@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     var primary: String?
     @Option(help: "HOST:PORT to listen on; port 0 picks a free one. Default: server.listen, else 127.0.0.1:8420.")
     var listen: String?
+    @OptionGroup var authority: AuthorityOptions
 
     func run() async throws {
         try await runReportingEngineErrors {
@@ -47,16 +48,31 @@ struct ServeCommand: AsyncParsableCommand {
                     for connector in configuration.connectors {
                         connectors[connector.name] = try EngineContext.registry.makeConnector(connector)
                     }
-                    return try SyncEngine.open(configuration: configuration, journal: journal, connectors: connectors)
+                    return try SyncEngine.open(
+                        configuration: configuration, journal: journal,
+                        connectors: ExportKillFault.wrap(connectors, environment: ProcessInfo.processInfo.environment))
                 },
                 logger: Logger(label: "tandem.server"))
             let role = options.role
+            let holder =
+                authority.serverID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
             do {
-                try await TandemServerRunner.run(node: node, logger: Logger(label: "tandem.server")) { url in
-                    Terminal.print("tandem serve: \(role.rawValue) server listening on \(url)")
+                try await authority.withAuthority { epochAuthority in
+                    let controller = PromotionController(
+                        node: node,
+                        promotion: Promotion(
+                            authority: epochAuthority, holder: holder,
+                            leaseDuration: .milliseconds(Int64(authority.leaseSeconds * 1000))))
+                    try await TandemServerRunner.run(
+                        node: node, controller: controller, logger: Logger(label: "tandem.server")
+                    ) { url in
+                        Terminal.print("tandem serve: \(role.rawValue) server listening on \(url)")
+                    }
                 }
             } catch let error as ServerError {
                 throw CLIFailure(message: error.message, exitCode: error.code == .configuration ? 2 : 1)
+            } catch let error as PromotionError {
+                throw CLIFailure(message: error.description, exitCode: error.code == .invalidConfiguration ? 2 : 1)
             }
             Terminal.print("tandem serve: stopped")
         }

@@ -97,6 +97,18 @@ extension EngineState {
         }
         w.count(awaitingImport.count)
         for name in awaitingImport.sorted() { w.string(name) }
+        // Exports in doubt, only when there are any (older checkpoints end before this section).
+        let inDoubt = connectorSpaces.keys.sorted().flatMap { name in
+            connectorSpaces[name]!.inDoubtExports.map { (name, $0.key, $0.value) }
+        }
+        if !inDoubt.isEmpty {
+            w.count(inDoubt.count)
+            for (connector, anchor, epoch) in inDoubt {
+                w.string(connector)
+                w.string(anchor.rawValue)
+                w.varint(epoch)
+            }
+        }
         return w.bytes
     }
 
@@ -216,6 +228,19 @@ extension EngineState {
         }
         for _ in 0..<(try r.count()) { restorePoints.append((try r.string(), try r.varint())) }
         for _ in 0..<(try r.count()) { awaitingImport.insert(try r.string()) }
+        if !r.isAtEnd {
+            for _ in 0..<(try r.count()) {
+                let connector = try r.string()
+                let anchor = Anchor(try r.string())
+                let epoch = try r.varint()
+                guard connectorSpaces[connector] != nil else {
+                    throw BinaryReader.Malformed(
+                        reason: "an export in doubt names connector '\(connector)', which has no space",
+                        offset: r.offset)
+                }
+                connectorSpaces[connector]!.inDoubtExports[anchor] = epoch
+            }
+        }
     }
 }
 

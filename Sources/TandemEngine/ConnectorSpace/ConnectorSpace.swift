@@ -14,6 +14,10 @@ public struct ConnectorSpace: Hashable, Sendable {
     /// Exports written but not yet confirmed by an import: sync does not stage them again until
     /// the next import shows whether they took (an unconfirmed value is then exported again).
     public internal(set) var unconfirmedExports: [Anchor: PendingExport.Operation] = [:]
+    /// Pending exports handed to the connector whose outcome was never recorded (the server
+    /// stopped mid-batch), with the epoch they were attempted under. They may or may not have
+    /// taken: a confirming import settles them before anything is exported again.
+    public internal(set) var inDoubtExports: [Anchor: UInt64] = [:]
     public internal(set) var watermark: Watermark?
     /// Objects added, changed or deleted by imports since the last sync of this connector
     /// (what a delta sync processes).

@@ -56,6 +56,14 @@ extension EngineEvent {
             object["toSeq"] = e.toSeq
             object["stateDigest"] = e.stateDigest
             object["target"] = e.target
+        case .exportsAttempted(let e):
+            object["runID"] = e.runID
+            object["connector"] = e.connector
+            object["epoch"] = e.epoch
+            object["anchors"] = e.anchors.map(\.rawValue)
+        case .exportsReconciled(let e):
+            object["connector"] = e.connector
+            object["anchors"] = e.anchors.map(\.rawValue)
         }
         return object
     }

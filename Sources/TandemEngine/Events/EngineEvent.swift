@@ -17,6 +17,8 @@ public enum EngineEvent: Hashable, Sendable {
     case checkpointTaken(CheckpointTaken)
     /// The state went back to what it was at an earlier seq; the events between are abandoned.
     case restored(Restored)
+    case exportsAttempted(ExportsAttempted)
+    case exportsReconciled(ExportsReconciled)
 
     /// The journal type code of each kind of event.
     public enum Kind: UInt16, CaseIterable, Sendable {
@@ -31,6 +33,9 @@ public enum EngineEvent: Hashable, Sendable {
         case restorePoint = 9
         case checkpointTaken = 10
         case restored = 11
+        // 20–29: promotion and fencing.
+        case exportsAttempted = 20
+        case exportsReconciled = 21
 
         public var name: String {
             switch self {
@@ -45,6 +50,8 @@ public enum EngineEvent: Hashable, Sendable {
             case .restorePoint: "restorePoint"
             case .checkpointTaken: "checkpointTaken"
             case .restored: "restored"
+            case .exportsAttempted: "exportsAttempted"
+            case .exportsReconciled: "exportsReconciled"
             }
         }
     }
@@ -62,6 +69,8 @@ public enum EngineEvent: Hashable, Sendable {
         case .restorePoint: .restorePoint
         case .checkpointTaken: .checkpointTaken
         case .restored: .restored
+        case .exportsAttempted: .exportsAttempted
+        case .exportsReconciled: .exportsReconciled
         }
     }
 }
@@ -112,6 +121,8 @@ public enum RunStatus: String, Hashable, Sendable, CaseIterable {
     case deletesHeld = "deletes-held"
     case stoppedConnectorError = "stopped-connector-error"
     case cancelled
+    /// The server lost (or never held) the current epoch's lease: exporting stopped before the next batch.
+    case fenced = "stopped-fenced"
 }
 
 /// Counts per stage of a run.

@@ -68,6 +68,16 @@ public enum EngineEventCodec {
             w.varint(e.toSeq)
             w.string(e.stateDigest)
             w.string(e.target)
+        case .exportsAttempted(let e):
+            w.varint(e.runID)
+            w.string(e.connector)
+            w.varint(e.epoch)
+            w.count(e.anchors.count)
+            for anchor in e.anchors { w.string(anchor.rawValue) }
+        case .exportsReconciled(let e):
+            w.string(e.connector)
+            w.count(e.anchors.count)
+            for anchor in e.anchors { w.string(anchor.rawValue) }
         }
         return JournalEvent(type: event.kind.rawValue, timeMicroseconds: timeMicroseconds, payload: w.bytes)
     }
@@ -176,6 +186,23 @@ public enum EngineEventCodec {
             return .checkpointTaken(CheckpointTaken(seq: try r.varint(), stateDigest: try r.string()))
         case .restored:
             return .restored(Restored(toSeq: try r.varint(), stateDigest: try r.string(), target: try r.string()))
+        case .exportsAttempted:
+            let runID = try r.varint()
+            let connector = try r.string()
+            let epoch = try r.varint()
+            let n = try r.count()
+            var anchors: [Anchor] = []
+            anchors.reserveCapacity(n)
+            for _ in 0..<n { anchors.append(Anchor(try r.string())) }
+            return .exportsAttempted(
+                ExportsAttempted(runID: runID, connector: connector, epoch: epoch, anchors: anchors))
+        case .exportsReconciled:
+            let connector = try r.string()
+            let n = try r.count()
+            var anchors: [Anchor] = []
+            anchors.reserveCapacity(n)
+            for _ in 0..<n { anchors.append(Anchor(try r.string())) }
+            return .exportsReconciled(ExportsReconciled(connector: connector, anchors: anchors))
         }
     }
 

@@ -2,9 +2,17 @@ import ConnectorKit
 
 extension SyncEngine {
     /// Writes the pending exports of one connector. Deletes past the deletion threshold are held
-    /// (and reported) while adds and updates flow; returns how many deletes are held.
-    func export(connector name: String, runID: UInt64, statistics: inout RunStatistics) async throws -> Int {
+    /// (and reported) while adds and updates flow; returns how many deletes are held, and why
+    /// exporting stopped if the export permit was denied.
+    ///
+    /// Each batch asks the export permit first, then records the attempt (so that a crash
+    /// between the connector call and its recorded result leaves the exports in doubt, not
+    /// forgotten), then calls the connector, then records the results.
+    func export(connector name: String, runID: UInt64, statistics: inout RunStatistics) async throws
+        -> (held: Int, fenced: String?)
+    {
         let connector = try connector(name)
+        if let reason = await exportDenial(connector: name) { return (state.space(name).heldDeletes.count, reason) }
         let space = state.space(name)
         let pending = space.pendingExports.values.sorted { $0.anchor < $1.anchor }
         let unapprovedDeletes = pending.filter { $0.isDelete && !space.approvedDeletes.contains($0.anchor) }
@@ -35,7 +43,14 @@ extension SyncEngine {
         while start < toExport.count {
             progress.report(start, total: toExport.count)
             let page = Array(toExport[start..<min(start + pageSize, toExport.count)])
+            if start > 0, let reason = await exportDenial(connector: name) {
+                return (state.space(name).heldDeletes.count, reason)
+            }
             start += page.count
+            try await commit([
+                .exportsAttempted(
+                    ExportsAttempted(runID: runID, connector: name, epoch: state.epoch, anchors: page.map(\.anchor)))
+            ])
             let changes = page.map(Self.change(for:))
             let results = try await exportWithRetry(connector, changes, name: name)
             guard results.count == page.count else {
@@ -62,8 +77,21 @@ extension SyncEngine {
             try await commit([.exportResults(ExportResults(runID: runID, connector: name, results: outcomes))])
             if isCancelled { break }
         }
-        return state.space(name).heldDeletes.count
+        return (state.space(name).heldDeletes.count, nil)
     }
+
+    /// Why the export permit refuses a batch for `connector` now; `nil` when exporting may go on.
+    func exportDenial(connector name: String) async -> String? {
+        guard let exportPermit else { return nil }
+        switch await exportPermit.checkExport(epoch: state.epoch, connector: name) {
+        case .granted: return nil
+        case .denied(let reason):
+            logger.warning("export fenced", metadata: ["connector": "\(name)", "reason": "\(reason)"])
+            return reason
+        }
+    }
+
+    func mayExport(connector name: String) async -> Bool { await exportDenial(connector: name) == nil }
 
     static func change(for export: PendingExport) -> ObjectChange {
         switch export.operation {

@@ -46,7 +46,7 @@ extension SyncEngine {
     /// Records a named restore point at the current position.
     @discardableResult
     public func recordRestorePoint(_ name: String) async throws -> UInt64 {
-        try await commit([.restorePoint(name: name)])
-        return state.lastSeq
+        // The point's own seq: a checkpoint taken right after it would be the last seq.
+        try await commit([.restorePoint(name: name)])!.lowerBound
     }
 }

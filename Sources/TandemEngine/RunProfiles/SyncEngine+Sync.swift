@@ -12,9 +12,13 @@ extension SyncEngine {
     /// synchronizer or an append fails, the state is rebuilt from the journal, so it is again exactly
     /// the fold of what the journal holds (the decisions of groups appended before the failure
     /// included).
-    func synchronize(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws
-        -> Bool
-    {
+    ///
+    /// `adoptingInDoubtAdds`: first link objects that an in-doubt add of an earlier epoch already
+    /// created in the connected system (found by the confirming import), instead of adding them again.
+    func synchronize(
+        connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics,
+        adoptingInDoubtAdds: Bool = false
+    ) async throws -> Bool {
         _ = try self.connector(name)
         let renaming = Set(connectors.filter { $0.value.capabilities.exportOperations.contains(.rename) }.keys)
         let handler = progressHandler
@@ -28,6 +32,7 @@ extension SyncEngine {
             state: consume taken, rules: rules, errorLimit: configuration.errorLimit, renamingConnectors: renaming,
             indexes: indexes)
         do {
+            if adoptingInDoubtAdds { try synchronizer.adoptInDoubtAdds(connector: name) }
             try synchronizer.synchronize(connector: name, full: full) { done, total in
                 progress.report(done, total: total)
             }

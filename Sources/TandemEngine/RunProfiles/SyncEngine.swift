@@ -33,6 +33,12 @@ public actor SyncEngine {
 
     public func setProgressHandler(_ handler: (@Sendable (RunProgress) -> Void)?) { progressHandler = handler }
 
+    /// Asked before each export batch; `nil` exports freely (one server, or a manually run pair).
+    var exportPermit: (any ExportPermit)?
+
+    /// Fences exports: from the next batch on, each one asks `permit` first.
+    public func setExportPermit(_ permit: (any ExportPermit)?) { exportPermit = permit }
+
     /// Opens the engine on a journal, rebuilding its state by replaying it.
     package init(
         configuration: Configuration, journal: Journal, connectors: [String: any Connector], compile: FlowCompiler,
@@ -49,14 +55,31 @@ public actor SyncEngine {
         self.lastCheckpointSeq = opened.lastCheckpointSeq
     }
 
+    /// The journal's last durable seq (events appended by others, such as shipped frames, included).
+    public var journalLastSeq: UInt64 { journal.lastSeq }
+
+    /// Starts `epoch` after a promotion: a new journal segment whose first event records the
+    /// epoch change, so that every server replaying the journal sees where one term ended and
+    /// the next began (the switch point).
+    public func beginEpoch(_ epoch: UInt64) async throws {
+        guard epoch > state.epoch else {
+            throw EngineError(
+                .invalidArgument, "epoch \(epoch) is not after the current epoch \(state.epoch); epochs only grow")
+        }
+        try await journal.beginEpoch(epoch)
+        try await commit([.epochStarted(epoch: epoch)])
+    }
+
     /// Stops the current run at its next batch boundary.
     public func cancel() { cancelled = true }
 
-    private func nextRunID() -> UInt64 { (state.runs.last?.runID ?? 0) + 1 }
+    func nextRunID() -> UInt64 { (state.runs.last?.runID ?? 0) + 1 }
 
     /// Appends events to the journal, then applies them: nothing changes that is not durable.
-    func commit(_ events: [EngineEvent]) async throws {
-        guard !events.isEmpty else { return }
+    /// Returns the events' seqs (a checkpoint event that may follow them is not among them).
+    @discardableResult
+    func commit(_ events: [EngineEvent]) async throws -> ClosedRange<UInt64>? {
+        guard !events.isEmpty else { return nil }
         let time = JournalClock.nowMicroseconds()
         let seqs = try await journal.append(
             contentsOf: events.map { EngineEventCodec.encode($0, timeMicroseconds: time) })
@@ -66,6 +89,7 @@ public actor SyncEngine {
         if indexesCurrent { syncIndexes?.validAtSeq = state.lastSeq }
         lastCommitTime = time
         await checkpointIfDue(after: events)
+        return seqs
     }
 
     func connector(_ name: String) throws -> any Connector {
@@ -100,6 +124,18 @@ public actor SyncEngine {
                     + "system is reconciled rather than overwritten: run 'tandem run \(name) full-import' (and a "
                     + "sync) or 'tandem cycle'")
         }
+        if profile == .export, !state.space(name).inDoubtExports.isEmpty, await mayExport(connector: name) {
+            // Exports whose outcome is unknown are confirmed by import before anything is exported again.
+            if let failure = try await reconcileExportsInDoubt(connector: name) {
+                let runID = nextRunID()
+                try await commit([.runStarted(RunStarted(runID: runID, connector: name, profile: profile))])
+                let finished = RunFinished(
+                    runID: runID, status: .stoppedConnectorError, statistics: RunStatistics(),
+                    message: "nothing exported: \(failure)")
+                try await commit([.runFinished(finished)])
+                return finished
+            }
+        }
         let runID = nextRunID()
         cancelled = false
         try await commit([.runStarted(RunStarted(runID: runID, connector: name, profile: profile))])
@@ -120,8 +156,11 @@ public actor SyncEngine {
                         "the run stopped after \(statistics.errors) sync errors (error limit \(configuration.errorLimit))"
                 }
             case .export:
-                let held = try await export(connector: name, runID: runID, statistics: &statistics)
-                if held > 0 {
+                let (held, fenced) = try await export(connector: name, runID: runID, statistics: &statistics)
+                if let fenced {
+                    status = .fenced
+                    message = "exporting stopped: \(fenced)"
+                } else if held > 0 {
                     status = .deletesHeld
                     message =
                         "\(held) deletes exceed the deletion threshold and are held; approve them with 'tandem exports approve-deletes \(name)'"

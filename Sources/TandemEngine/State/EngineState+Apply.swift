@@ -43,6 +43,7 @@ extension EngineState {
             // Whatever was pending for the object is moot once the system says it is gone; sync
             // decides afresh (for example to provision it again).
             space.pendingExports[anchor] = nil
+            space.inDoubtExports[anchor] = nil
             space.errors[anchor] = nil
         }
     }
@@ -55,6 +56,8 @@ extension EngineState {
                 .inconsistentJournal, "export result for \(space.connector)/\(anchor), which has no pending export",
                 seq: seq)
         }
+        // A result settles the attempt: the outcome is known, whatever it was.
+        space.inDoubtExports[anchor] = nil
         switch outcome {
         case .failed(let code, let message):
             space.errors[anchor] = SyncErrorRecord(rule: nil, code: "export-\(code)", message: message)
@@ -123,6 +126,7 @@ extension EngineState {
                     // Never exported: the object exists only in Tandem, so it goes with its link.
                     connectorSpaces[link.connector]!.objects[link.anchor] = nil
                     connectorSpaces[link.connector]!.pendingExports[link.anchor] = nil
+                    connectorSpaces[link.connector]!.inDoubtExports[link.anchor] = nil
                 } else {
                     connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = nil
                 }
@@ -160,6 +164,7 @@ extension EngineState {
             connectorSpaces[connector]!.pendingExports[export.anchor] = export
         case .clearExport(let link):
             connectorSpaces[link.connector]?.pendingExports[link.anchor] = nil
+            connectorSpaces[link.connector]?.inDoubtExports[link.anchor] = nil
         case .recordError(let link, let record):
             if connectorSpaces[link.connector] == nil {
                 connectorSpaces[link.connector] = ConnectorSpace(connector: link.connector)

@@ -81,6 +81,11 @@ public struct EngineState: Sendable {
             }
             connectorSpaces[e.connector] = space
         case .epochStarted(let newEpoch):
+            // Replay never goes back to an earlier term: that would cross a switch point into a divergent tail.
+            guard newEpoch > epoch else {
+                throw EngineError(
+                    .inconsistentJournal, "epoch \(newEpoch) starts after epoch \(epoch); epochs only grow", seq: seq)
+            }
             epoch = newEpoch
         case .restorePoint(let name):
             restorePoints.append((name, seq))
@@ -91,6 +96,21 @@ public struct EngineState: Sendable {
                 .inconsistentJournal,
                 "a restore event needs the state it restores: apply it with EngineReplay or adoptRestored(_:from:seq:)",
                 seq: seq)
+        case .exportsAttempted(let e):
+            var space = takeSpace(e.connector)
+            for anchor in e.anchors {
+                guard space.pendingExports[anchor] != nil else {
+                    throw EngineError(
+                        .inconsistentJournal,
+                        "export attempt for \(e.connector)/\(anchor), which has no pending export", seq: seq)
+                }
+                space.inDoubtExports[anchor] = e.epoch
+            }
+            connectorSpaces[e.connector] = space
+        case .exportsReconciled(let e):
+            var space = takeSpace(e.connector)
+            for anchor in e.anchors { space.inDoubtExports[anchor] = nil }
+            connectorSpaces[e.connector] = space
         }
         lastSeq = seq
     }

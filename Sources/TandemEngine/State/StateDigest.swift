@@ -85,6 +85,14 @@ extension EngineState {
             for anchor in space.approvedDeletes.sorted() { w.string(anchor.rawValue) }
             w.count(space.changedSinceSync.count)
             for anchor in space.changedSinceSync.sorted() { w.string(anchor.rawValue) }
+            // Only when present, so that digests of states without export attempts in doubt are unchanged.
+            if !space.inDoubtExports.isEmpty {
+                w.count(space.inDoubtExports.count)
+                for anchor in space.inDoubtExports.keys.sorted() {
+                    w.string(anchor.rawValue)
+                    w.varint(space.inDoubtExports[anchor]!)
+                }
+            }
         }
         w.varint(nextMetaverseID)
         w.count(metaverse.count)

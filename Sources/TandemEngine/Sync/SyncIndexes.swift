@@ -78,7 +78,7 @@ extension EngineEvent {
     var keepsSyncIndexes: Bool {
         switch self {
         case .configurationApplied, .runStarted, .runFinished, .objectsImported, .exportResults, .deletesApproved,
-            .restorePoint, .checkpointTaken:
+            .restorePoint, .checkpointTaken, .exportsAttempted:
             return true
         case .syncDecisions(let e):
             return e.decisions.allSatisfy {
@@ -87,7 +87,7 @@ extension EngineEvent {
                 default: false
                 }
             }
-        case .epochStarted, .restored:
+        case .epochStarted, .restored, .exportsReconciled:
             return false
         }
     }

@@ -12,7 +12,7 @@ import TandemJournal
 /// `POST /v1/promote` and `POST /v1/demote` are left to the promotion controller.
 enum HTTPFrontend {
     static func makeApplication(
-        node: TandemNode, options: ServerOptions, logger: Logger,
+        node: TandemNode, options: ServerOptions, controller: PromotionController? = nil, logger: Logger,
         onListening: @escaping @Sendable (_ url: String) async -> Void
     ) throws -> any Service {
         let router = Router(context: BasicRequestContext.self)
@@ -54,6 +54,17 @@ enum HTTPFrontend {
             }
         }
 
+        router.get("/v1/journal/epochs") { _, _ in
+            try await guarded {
+                let history = EpochHistory(try JournalReader(directory: node.journalDirectory))
+                return json([
+                    "starts": history.starts.map { ["epoch": $0.epoch, "firstSeq": $0.firstSeq] },
+                    "lastSeq": history.lastSeq,
+                ])
+            }
+        }
+        if let controller { PromotionRoutes.add(to: router, controller: controller) }
+
         let responder = AuthenticatingResponder(
             inner: router.buildResponder(), token: options.token, metrics: node.metrics)
         let scheme = options.tlsCertificatePath == nil ? "http" : "https"
@@ -89,7 +100,7 @@ enum HTTPFrontend {
     }
 
     /// Maps operating errors to HTTP statuses at the edge, with a JSON body naming the problem.
-    private static func guarded(_ body: () async throws -> Response) async throws -> Response {
+    static func guarded(_ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
         } catch let error as ServerError {
@@ -107,6 +118,15 @@ enum HTTPFrontend {
             return Self.error(status, error.description)
         } catch let error as EngineError {
             return Self.error(.internalServerError, error.description)
+        } catch let error as PromotionError {
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .confirmationRequired: .preconditionFailed
+                case .authorityUnavailable: .serviceUnavailable
+                case .invalidConfiguration: .badRequest
+                default: .conflict
+                }
+            return Self.error(status, error.description)
         }
     }
 

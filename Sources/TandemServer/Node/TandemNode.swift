@@ -43,6 +43,15 @@ public actor TandemNode {
     private var digestCache: (seq: UInt64, runs: Int, digest: String)?
     let metrics = ServerMetrics()
     private let stoppingFlag = Mutex(false)
+    /// Runs on every new active engine before its scheduler starts (the promotion controller claims
+    /// the epoch and fences exports here, so no cycle can run before the lease is held).
+    private var activation: (@Sendable (SyncEngine) async throws -> Void)?
+
+    /// Sets what runs on every new active engine before its scheduler starts.
+    public func setActivation(_ activation: (@Sendable (SyncEngine) async throws -> Void)?) {
+        self.activation = activation
+    }
+
     /// Called by a staging server after each batch of shipped frames is applied (benchmarks measure lag with it).
     private let onShippedCommit: (@Sendable (ShippedBatch) -> Void)?
 
@@ -99,7 +108,12 @@ public actor TandemNode {
         switch options.role {
         case .active:
             let journal = try Journal.open(directory: journalDirectory, options: journalOptions)
-            try startActive(journal: journal)
+            do {
+                try await startActive(journal: journal)
+            } catch {
+                await journal.close()
+                throw error
+            }
         case .staging:
             guard let primary = options.primaryURL else {
                 throw ServerError(.configuration, "a staging server needs its primary's URL")
@@ -134,7 +148,7 @@ public actor TandemNode {
         await staging.task.value
         let journal = try staging.follower.journal ?? Journal.open(directory: journalDirectory, options: journalOptions)
         do {
-            try startActive(journal: journal)
+            try await startActive(journal: journal)
         } catch {
             logger.error("could not open the engine; staying staging", metadata: ["error": "\(error)"])
             try startStaging(primary: staging.follower.primary.baseURL, journal: journal, state: staging.follower.state)
@@ -196,8 +210,9 @@ public actor TandemNode {
         changingRole = true
     }
 
-    private func startActive(journal: Journal) throws {
+    private func startActive(journal: Journal) async throws {
         let engine = try makeEngine(configuration, journal)
+        if let activation { try await activation(engine) }
         let scheduler = CycleScheduler(
             engine: engine, configuration: configuration, interval: options.scheduleInterval, logger: logger)
         let task = Task { await scheduler.run() }
