@@ -34,9 +34,9 @@ enum TandemBinary {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        let exit = process.reap()
         return (
-            process.terminationStatus,
+            exit.code,
             FileManager.default.contents(atPath: output.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
         )
     }
@@ -71,7 +71,7 @@ final class ServerProcess {
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = process.reap()
         }
     }
 
@@ -98,8 +98,7 @@ final class ServerProcess {
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        return process.terminationStatus
+        return process.reap().code
     }
 }
 
@@ -169,10 +168,33 @@ extension TandemBinary {
         process.standardError = try FileHandle(forWritingTo: errors)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        let exit = process.reap()
         return (
-            process.terminationStatus,
+            exit.code,
             FileManager.default.contents(atPath: errors.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
         )
+    }
+}
+
+extension Process {
+    /// Waits for the child to end and reaps it. `waitUntilExit()` sometimes misses a child's exit in the
+    /// test process (seen: the child a zombie, the test waiting forever while many suites spawn children),
+    /// so this polls `waitpid` itself; if Foundation reaped the child first, it waits for Foundation's status.
+    /// `code` is the exit status, or 128 + the signal that ended the child.
+    func reap() -> (code: Int32, signaled: Bool) {
+        let pid = processIdentifier
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? ((status >> 8) & 0xff, false) : (128 + signal, true)
+            }
+            if result < 0 && errno != EINTR { break }  // ECHILD: Foundation reaped it
+            usleep(10_000)
+        }
+        while isRunning { usleep(10_000) }
+        let signaled = terminationReason == .uncaughtSignal
+        return (signaled ? 128 + terminationStatus : terminationStatus, signaled)
     }
 }
