@@ -70,6 +70,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "LDAPBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "LDAPConnector", package: "Tandem"),
+                .product(name: "ConnectorKit", package: "Tandem"),
+                .product(name: "ConnectorKitTesting", package: "Tandem"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

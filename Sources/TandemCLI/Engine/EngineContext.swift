@@ -2,6 +2,7 @@ import ArgumentParser
 import ConnectorKit
 import FileConnector
 import Foundation
+import LDAPConnector
 import Logging
 import PluginConnector
 import SCIMConnector
@@ -25,7 +26,9 @@ struct DeploymentOptions: ParsableArguments {
 /// The composition root: the connector types Tandem is built with, and how an engine is assembled.
 enum EngineContext {
     /// Built-in connectors, registered at compile time by type name.
-    static let registry = ConnectorRegistry([FileConnectorFactory(), SCIMConnectorFactory()])
+    static let registry = ConnectorRegistry([
+        FileConnectorFactory(), LDAPConnectorFactory(), SCIMConnectorFactory(),
+    ])
 
     /// The built-in types plus `plugin`, whose plug-ins are searched where `configuration` says.
     static func registry(for configuration: Configuration) -> ConnectorRegistry {

@@ -1,0 +1,383 @@
+import CLDAP
+import ConnectorKit
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One import, read one page per ``next()`` call so that the engine's pace bounds memory (RFC 2696 paging), or
+/// by content sync (RFC 4533) for deltas.
+///
+/// Plans:
+/// - full: every entry in scope, page by page; the final batch is complete and carries the content-sync cookies
+///   taken *before* the first page (changes made during the import come again in the next delta), or, without
+///   content sync, the latest `modifyTimestamp` seen.
+/// - content sync delta: the entries changed since the cookies, whole, and the entryUUIDs deleted.
+/// - modifyTimestamp delta: entries with `modifyTimestamp` at or after the watermark; deletes are not seen.
+/// - sweep: every entry compared with the connector space, and the objects not seen deleted; what a delta does
+///   without content sync every `fullSweepHours`, or when its watermark cannot be used.
+///
+/// Only ``next()`` touches the state, and the stream calls it one at a time.
+final class LDAPImport: @unchecked Sendable {
+    private enum Scan {
+        case full, sweep, modifiedSince(String)
+    }
+
+    private enum Phase {
+        case start
+        case paging(base: Int, cursor: LDAPConnection.PageCursor)
+        case resolving
+        case emitting([ImportBatch])
+        case finished
+    }
+
+    private let connector: LDAPConnector
+    private let request: ImportRequest
+    private var settings: LDAPSettings { connector.settings }
+    private var logger: Logger { connector.logger }
+    private var phase = Phase.start
+    private var mapper: EntryMapper!
+    private var scan = Scan.full
+    /// Cookies taken before a full import or sweep, when the server offers content sync.
+    private var cookies: [[UInt8]]?
+    private var sweptAt: Int64 = 0
+    private var latestTimestamp = "19700101000000Z"
+    /// Anchors returned by a sweep, to find the deleted ones.
+    private var seen = Set<Anchor>()
+    /// Entries whose references name DNs not yet known; mapped once every page is read.
+    private var deferred: [RawEntry] = []
+    private var seededFromSpace = false
+
+    init(connector: LDAPConnector, request: ImportRequest) {
+        self.connector = connector
+        self.request = request
+    }
+
+    func next() async throws -> ImportBatch? {
+        while true {
+            if Task.isCancelled {
+                throw ConnectorError(.cancelled, "the import of connectors.\(settings.name) was cancelled")
+            }
+            switch phase {
+            case .start:
+                try await begin()
+            case .paging(let base, var cursor):
+                let batch = try await readPage(base: base, cursor: &cursor)
+                if cursor.isFinished {
+                    phase = base + 1 < settings.baseDNs.count ? .paging(base: base + 1, cursor: .init()) : .resolving
+                } else {
+                    phase = .paging(base: base, cursor: cursor)
+                }
+                if !batch.items.isEmpty { return batch }
+            case .resolving:
+                phase = .emitting([try await finish()])
+            case .emitting(var batches):
+                guard !batches.isEmpty else {
+                    phase = .finished
+                    continue
+                }
+                let batch = batches.removeFirst()
+                phase = batches.isEmpty ? .finished : .emitting(batches)
+                return batch
+            case .finished:
+                return nil
+            }
+        }
+    }
+
+    // MARK: Planning
+
+    private func begin() async throws {
+        mapper = EntryMapper(settings: settings, schema: try await connector.directorySchema())
+        sweptAt = Int64(time(nil))
+        switch request.mode {
+        case .full:
+            scan = .full
+            cookies = try await currentCookies()
+        case .delta(let watermark):
+            switch LDAPWatermark(watermark) {
+            case .contentSync(let previous)?
+            where previous.count == settings.baseDNs.count
+                && settings.deltaMode != .modifyTimestamp:
+                if let batches = try await contentSyncDelta(from: previous) {
+                    phase = .emitting(batches)
+                    return
+                }
+                logger.warning(
+                    "content sync is no longer offered; sweeping every entry to find changes and deletes",
+                    metadata: ["connector": "\(settings.name)"])
+                scan = .sweep
+                cookies = try await currentCookies()
+            case .modifyTimestamp(let since, let lastSweep)? where settings.deltaMode != .contentSync:
+                if Int64(time(nil)) - lastSweep < Int64(settings.fullSweepHours) * 3600 {
+                    scan = .modifiedSince(since)
+                    latestTimestamp = since
+                    sweptAt = lastSweep
+                    logger.info(
+                        "no content sync: importing entries modified since the watermark; deletes are found by the next sweep",
+                        metadata: ["connector": "\(settings.name)", "since": "\(since)"])
+                } else {
+                    scan = .sweep
+                    cookies = try await currentCookies()
+                    logger.info(
+                        "no content sync: sweeping every entry to find deletes (fullSweepHours)",
+                        metadata: ["connector": "\(settings.name)"])
+                }
+            default:
+                logger.warning(
+                    "the watermark does not fit this connector's configuration; sweeping every entry",
+                    metadata: ["connector": "\(settings.name)"])
+                scan = .sweep
+                cookies = try await currentCookies()
+            }
+        }
+        phase = .paging(base: 0, cursor: .init())
+    }
+
+    /// Cookies for every base as of now, by a content sync whose filter matches nothing; `nil` without content
+    /// sync (then the watermark is a modifyTimestamp).
+    private func currentCookies() async throws -> [[UInt8]]? {
+        guard settings.deltaMode != .modifyTimestamp else { return nil }
+        var cookies: [[UInt8]] = []
+        for base in settings.baseDNs {
+            do {
+                let result = try await connector.client.perform("content sync of \(base)") {
+                    (connection: LDAPConnection) throws -> LDAPConnection.ContentSyncResult in
+                    try connection.contentSync(
+                        base: base, filter: "(&(objectClass=*)(!(objectClass=*)))", attributes: ["1.1"], cookie: nil)
+                }
+                cookies.append(result.cookie)
+            } catch let error as ConnectorError where error.systemCode == "LDAP \(LDAP_UNAVAILABLE_CRITICAL_EXTENSION)"
+            {
+                guard settings.deltaMode == .auto else {
+                    throw ConnectorError(
+                        .unsupported,
+                        "connectors.\(settings.name).deltaMode is contentSync, but \(settings.url) does not offer "
+                            + "RFC 4533 content sync (OpenLDAP's syncprov overlay); use deltaMode: auto or modifyTimestamp"
+                    )
+                }
+                logger.notice(
+                    "the server offers no content sync (RFC 4533); delta imports use modifyTimestamp and sweep for deletes every \(settings.fullSweepHours) h",
+                    metadata: ["connector": "\(settings.name)"])
+                return nil
+            }
+        }
+        return cookies
+    }
+
+    // MARK: Paged scans
+
+    private var attributes: [String] {
+        var list = settings.requestedAttributes
+        if cookies == nil { list.append("modifyTimestamp") }
+        return list
+    }
+
+    private func readPage(base index: Int, cursor: inout LDAPConnection.PageCursor) async throws -> ImportBatch {
+        let base = settings.baseDNs[index]
+        var scopeFilter = settings.scopeFilter
+        if case .modifiedSince(let since) = scan { scopeFilter = "(&\(scopeFilter)(modifyTimestamp>=\(since)))" }
+        let filter = scopeFilter
+        let attributes = self.attributes
+        let pageSize = settings.pageSize
+        let start = cursor
+        let body: @Sendable (LDAPConnection) throws -> (LDAPConnection.PageCursor, [RawEntry]) = {
+            connection in
+            var cursor = start
+            let entries = try connection.searchPage(
+                base: base, scope: tandem_ldap_scope_subtree, filter: filter, attributes: attributes,
+                pageSize: pageSize, cursor: &cursor)
+            return (cursor, entries)
+        }
+        // A paged search's cookie belongs to its connection: only its first page may be retried elsewhere.
+        let (next, entries) =
+            start.cookie.isEmpty
+            ? try await connector.client.perform("search of \(base)", body) : try await connector.client.once(body)
+        cursor = next
+        return ImportBatch(items: items(for: entries))
+    }
+
+    private func items(for entries: [RawEntry]) -> [ImportBatch.Item] {
+        record(entries)
+        var items: [ImportBatch.Item] = []
+        items.reserveCapacity(entries.count)
+        for entry in entries {
+            if cookies == nil, let stamp = entry.text("modifyTimestamp"), stamp > latestTimestamp {
+                latestTimestamp = stamp
+            }
+            guard let (object, unresolved) = mapper.object(entry, resolve: connector.index.anchor(ofNormalized:))
+            else { continue }
+            seen.insert(object.anchor)
+            if !unresolved.isEmpty {
+                deferred.append(entry)
+                continue
+            }
+            items += changeItems(object)
+        }
+        return items
+    }
+
+    /// Records where each entry is, so that references to it resolve.
+    private func record(_ entries: [RawEntry]) {
+        var located: [(anchor: Anchor, dn: String, key: String)] = []
+        located.reserveCapacity(entries.count)
+        for entry in entries {
+            if let anchor = mapper.anchor(of: entry) {
+                located.append((anchor, entry.dn, DistinguishedName.normalized(entry.dn)))
+            }
+        }
+        connector.index.record(located)
+    }
+
+    /// What a full import returns for an object, or what a delta returns: nothing if the connector space holds it
+    /// unchanged, a rename when only its DN changed (the anchor stays: a rename or move is never delete + add).
+    private func changeItems(_ object: ConnectorObject) -> [ImportBatch.Item] {
+        if case .full = scan, request.mode == .full { return [.object(object)] }
+        guard let held = request.connectorSpace.object(object.anchor), held.objectType == object.objectType else {
+            return [.object(object)]
+        }
+        if held == object { return [] }
+        guard let dn = object.distinguishedName, held.distinguishedName != dn else { return [.object(object)] }
+        var renamed = held
+        renamed.distinguishedName = dn
+        let rename = ImportBatch.Item.change(
+            .rename(anchor: object.anchor, objectType: object.objectType, newDistinguishedName: dn))
+        return renamed == object ? [rename] : [rename, .object(object)]
+    }
+
+    // MARK: Finishing
+
+    /// Maps the entries whose references waited for every page, finds deletes (sweep), and sets the watermark.
+    private func finish() async throws -> ImportBatch {
+        var items: [ImportBatch.Item] = []
+        if !deferred.isEmpty {
+            try await resolveReferences(in: deferred)
+            var dropped = 0
+            for entry in deferred {
+                guard let (object, unresolved) = mapper.object(entry, resolve: connector.index.anchor(ofNormalized:))
+                else { continue }
+                dropped += unresolved.count
+                items += changeItems(object)
+            }
+            if dropped > 0 {
+                logger.warning(
+                    "references to entries that do not exist or are out of scope were left out",
+                    metadata: ["connector": "\(settings.name)", "values": "\(dropped)"])
+            }
+            deferred = []
+        }
+        if case .sweep = scan {
+            for anchor in request.connectorSpace.anchors() where !seen.contains(anchor) {
+                if let held = request.connectorSpace.object(anchor) {
+                    items.append(.change(.delete(anchor: anchor, objectType: held.objectType)))
+                }
+            }
+        }
+        let watermark: LDAPWatermark =
+            if let cookies { .contentSync(cookies: cookies) } else {
+                .modifyTimestamp(since: latestTimestamp, sweptAt: sweptAt)
+            }
+        if case .full = scan {
+            return ImportBatch(items: items, watermark: watermark.watermark, isComplete: true)
+        }
+        return ImportBatch(items: items, watermark: watermark.watermark)
+    }
+
+    /// Makes every reference DN of `entries` known to the index if it exists: from the connector space first,
+    /// then by reading the entry itself (it may be outside the configured bases).
+    func resolveReferences(in entries: [RawEntry]) async throws {
+        var missing = Set<String>()
+        for entry in entries {
+            for (name, values) in entry.attributes where mapper.kind(of: name) == .reference {
+                for value in values {
+                    let dn = String(decoding: value, as: UTF8.self)
+                    if connector.index.anchor(ofNormalized: DistinguishedName.normalized(dn)) == nil {
+                        missing.insert(dn)
+                    }
+                }
+            }
+        }
+        if missing.isEmpty { return }
+        if !seededFromSpace {
+            seededFromSpace = true
+            for anchor in request.connectorSpace.anchors() {
+                if let dn = request.connectorSpace.object(anchor)?.distinguishedName {
+                    connector.index.record(anchor: anchor, dn: dn)
+                }
+            }
+            missing = missing.filter { connector.index.anchor(ofNormalized: DistinguishedName.normalized($0)) == nil }
+        }
+        for dn in missing.sorted() {
+            _ = try await connector.lookUpAnchor(dn: dn)
+        }
+    }
+
+    // MARK: Content sync
+
+    /// The delta since `previous` cookies, in batches; `nil` if the server no longer offers content sync.
+    private func contentSyncDelta(from previous: [[UInt8]]) async throws -> [ImportBatch]? {
+        var items: [ImportBatch.Item] = []
+        var next: [[UInt8]] = []
+        let filter = settings.scopeFilter
+        let attributes = settings.requestedAttributes
+        for (index, base) in settings.baseDNs.enumerated() {
+            let cookie = previous[index]
+            let result: LDAPConnection.ContentSyncResult
+            do {
+                result = try await connector.client.perform("content sync of \(base)") {
+                    (connection: LDAPConnection) throws -> LDAPConnection.ContentSyncResult in
+                    try connection.contentSync(base: base, filter: filter, attributes: attributes, cookie: cookie)
+                }
+            } catch let error as ConnectorError where error.systemCode == "LDAP \(LDAP_UNAVAILABLE_CRITICAL_EXTENSION)"
+            {
+                return nil
+            }
+            next.append(result.cookie)
+            items += try await syncItems(result, base: base)
+        }
+        var batches: [ImportBatch] = []
+        var start = 0
+        repeat {
+            let end = min(start + settings.pageSize, items.count)
+            batches.append(ImportBatch(items: Array(items[start..<end])))
+            start = end
+        } while start < items.count
+        batches[batches.count - 1].watermark = LDAPWatermark.contentSync(cookies: next).watermark
+        return batches
+    }
+
+    private func syncItems(_ result: LDAPConnection.ContentSyncResult, base: String) async throws
+        -> [ImportBatch.Item]
+    {
+        record(result.changed)
+        try await resolveReferences(in: result.changed)
+        var items: [ImportBatch.Item] = []
+        var changed = Set<Anchor>()
+        for entry in result.changed {
+            guard let (object, _) = mapper.object(entry, resolve: connector.index.anchor(ofNormalized:)) else {
+                continue
+            }
+            changed.insert(object.anchor)
+            items += changeItems(object)
+        }
+        var deleted = Set(result.deleted)
+        if result.endedInPresentPhase {
+            // The server could not replay its log from the cookie: whatever it did not list is gone.
+            let normalizedBase = DistinguishedName.normalized(base)
+            for anchor in request.connectorSpace.anchors() where !result.present.contains(anchor) {
+                if !changed.contains(anchor), let dn = request.connectorSpace.object(anchor)?.distinguishedName,
+                    DistinguishedName.isWithin(DistinguishedName.normalized(dn), base: normalizedBase)
+                {
+                    deleted.insert(anchor)
+                }
+            }
+        }
+        for anchor in deleted.sorted() where !changed.contains(anchor) {
+            guard let held = request.connectorSpace.object(anchor) else { continue }
+            items.append(.change(.delete(anchor: anchor, objectType: held.objectType)))
+            connector.index.forget(anchor: anchor)
+        }
+        return items
+    }
+}
