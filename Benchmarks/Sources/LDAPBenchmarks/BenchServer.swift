@@ -50,7 +50,7 @@ struct BenchServer {
         try ldif.write(toFile: path, atomically: false, encoding: .utf8)
         let port = try freePort()
         FileHandle.standardError.write(Data("loading \(entries) entries with slapadd…\n".utf8))
-        try run(script, ["start", directory, String(port), "--ldif", path])
+        try control(["start", directory, String(port), "--ldif", path])
         return BenchServer(directory: directory, port: port)
     }
 
@@ -78,10 +78,13 @@ struct BenchServer {
         process.standardOutput = FileHandle.nullDevice
         let stdin = Pipe()
         process.standardInput = stdin
+        // waitUntilExit can hang on Linux when several tests run processes at once; wait for the handler instead.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
+        exited.wait()
         guard process.terminationStatus == 0 else {
             throw BenchmarkFailure("\(path) \(arguments.first ?? "") exited with \(process.terminationStatus)")
         }
@@ -103,5 +106,23 @@ struct BenchServer {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
         }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension BenchServer {
+    /// Runs `slapd.sh` with posix_spawn and waitpid. Not Foundation's Process: slapd daemonizes and inherits the
+    /// descriptor Process watches for the child's exit, so Process would wait for slapd to stop.
+    static func control(_ arguments: [String]) throws {
+        let argv = [script] + arguments
+        var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, script, nil, nil, &pointers, environ)
+        guard spawned == 0 else { throw BenchmarkFailure("cannot run \(script): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
+            throw BenchmarkFailure("\(script) \(arguments.joined(separator: " ")) failed (status \(status))")
+        }
     }
 }

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct LDAPConnectorPlaceholderTests {
-    @Test func builds() {}
-}

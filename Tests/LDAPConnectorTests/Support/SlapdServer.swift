@@ -1,0 +1,177 @@
+import ConnectorKit
+import Foundation
+
+/// A throwaway slapd on loopback, started by `Tests/Servers/slapd.sh` on a free port and removed when stopped.
+/// Every test gets its own, so suites can run in parallel.
+final class SlapdServer: Sendable {
+    static let suffix = "dc=example,dc=org"
+    static let adminDN = "cn=admin,dc=example,dc=org"
+    static let adminPassword = "secret"
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Servers/slapd.sh").path
+
+    let directory: String
+    let port: Int
+    var url: String { "ldap://127.0.0.1:\(port)" }
+
+    /// Starts a server: with content sync (syncprov) unless `contentSync` is false; `ldif` bulk-loaded by slapadd
+    /// (it must contain the base entries), or just the base entries.
+    init(contentSync: Bool = true, ldif: String? = nil) throws {
+        directory = NSTemporaryDirectory() + "tandem-slapd-" + UUID().uuidString
+        port = try Self.freePort()
+        var arguments = ["start", directory, String(port)]
+        if !contentSync { arguments.append("--no-sync") }
+        if let ldif {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let path = directory + "/fixture.ldif"
+            try (Self.baseLDIF + "\n" + ldif).write(toFile: path, atomically: true, encoding: .utf8)
+            arguments += ["--ldif", path]
+        }
+        try Self.control(arguments)
+    }
+
+    deinit {
+        try? Self.control(["stop", directory])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func stop() throws { try Self.control(["stop", directory]) }
+    func restart() throws { try Self.control(["restart", directory]) }
+
+    /// Applies LDIF changes with `ldapmodify` (as another client would).
+    func modify(_ ldif: String) throws {
+        try Self.run(
+            "/usr/bin/ldapmodify", ["-x", "-H", url, "-D", Self.adminDN, "-w", Self.adminPassword], input: ldif)
+    }
+
+    /// `ldapsearch` output (LDIF, no line wrapping) of `filter` under the suffix.
+    func search(_ filter: String, _ attributes: [String] = []) throws -> String {
+        try Self.run(
+            "/usr/bin/ldapsearch",
+            [
+                "-x", "-LLL", "-o", "ldif-wrap=no", "-H", url, "-D", Self.adminDN, "-w", Self.adminPassword, "-b",
+                Self.suffix, filter,
+            ] + attributes)
+    }
+
+    /// A connector configuration for this server.
+    func configuration(_ settings: [String: ConfigurationValue] = [:]) -> ConnectorConfiguration {
+        var all: [String: ConfigurationValue] = [
+            "url": .string(url), "bindDN": .string(Self.adminDN), "passwordEnv": .string("TANDEM_TEST_LDAP_PASSWORD"),
+            "baseDNs": .list([.string(Self.suffix)]),
+            "objectTypes": .map(["person": .string("inetOrgPerson"), "group": .string("groupOfNames")]),
+            "timeoutSeconds": .integer(5), "retries": .integer(1),
+        ]
+        for (key, value) in settings { all[key] = value }
+        return ConnectorConfiguration(
+            name: "directory", type: "ldap", settings: all,
+            environment: { $0 == "TANDEM_TEST_LDAP_PASSWORD" ? Self.adminPassword : nil })
+    }
+
+    static let baseLDIF = """
+        dn: dc=example,dc=org
+        objectClass: dcObject
+        objectClass: organization
+        dc: example
+        o: Example
+
+        dn: ou=people,dc=example,dc=org
+        objectClass: organizationalUnit
+        ou: people
+
+        dn: ou=groups,dc=example,dc=org
+        objectClass: organizationalUnit
+        ou: groups
+
+        dn: ou=alumni,dc=example,dc=org
+        objectClass: organizationalUnit
+        ou: alumni
+
+        """
+
+    /// `count` inetOrgPerson entries `uid=personN` under ou=people.
+    static func people(_ count: Int) -> String {
+        (0..<count).map { index in
+            """
+            dn: uid=person\(index),ou=people,dc=example,dc=org
+            objectClass: inetOrgPerson
+            uid: person\(index)
+            cn: Person \(index)
+            sn: Number\(index)
+            mail: person\(index)@example.org
+
+            """
+        }.joined(separator: "\n")
+    }
+
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String], input: String? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let stdin = Pipe()
+        process.standardInput = stdin
+        // waitUntilExit can hang on Linux when several tests run processes at once; wait for the handler instead.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        exited.wait()
+        guard process.terminationStatus == 0 else {
+            throw ServerError(
+                "\(path) \(arguments.first ?? "") exited with \(process.terminationStatus): "
+                    + String(decoding: errorData, as: UTF8.self))
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A port nothing listens on now: bound to 0 by the kernel, then released.
+    static func freePort() throws -> Int {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw ServerError("socket() failed") }
+        defer { close(socketFD) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
+        }
+        guard bound == 0 else { throw ServerError("bind() failed") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct ServerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension SlapdServer {
+    /// Runs `slapd.sh` with posix_spawn and waitpid. Not Foundation's Process: slapd daemonizes and inherits the
+    /// descriptor Process watches for the child's exit, so Process would wait for slapd to stop.
+    static func control(_ arguments: [String]) throws {
+        let argv = [script] + arguments
+        var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, script, nil, nil, &pointers, environ)
+        guard spawned == 0 else { throw ServerError("cannot run \(script): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
+            throw ServerError("\(script) \(arguments.joined(separator: " ")) failed (status \(status))")
+        }
+    }
+}
