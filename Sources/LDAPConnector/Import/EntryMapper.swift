@@ -1,4 +1,5 @@
 import ConnectorKit
+import Synchronization
 
 /// Turns entries as the server sends them into connector objects: the anchor, the object type from the object
 /// classes, values typed by their schema syntax, and reference DNs as the anchors of the entries they name.
@@ -18,8 +19,24 @@ struct EntryMapper: Sendable {
         self.hidden = hidden
     }
 
+    /// Kinds and visibility by attribute name as the server spells it: an import asks for the same few names once
+    /// per entry, and the schema lookup lower-cases strings.
+    private let cache = AttributeCache()
+
     func kind(of attribute: String) -> AttributeKind {
-        schema.kind(of: attribute, references: settings.references, binary: settings.binaryAttributes)
+        cache.entry(attribute) { Self.describe($0, self) }.kind
+    }
+
+    private func isHidden(_ attribute: String) -> Bool {
+        cache.entry(attribute) { Self.describe($0, self) }.hidden
+    }
+
+    private static func describe(_ name: String, _ mapper: EntryMapper) -> (kind: AttributeKind, hidden: Bool) {
+        (
+            mapper.schema.kind(
+                of: name, references: mapper.settings.references, binary: mapper.settings.binaryAttributes),
+            mapper.hidden.contains(name.lowercased())
+        )
     }
 
     /// The anchor of an entry: its anchor attribute's value, as text, or as hex when the attribute is binary
@@ -41,7 +58,7 @@ struct EntryMapper: Sendable {
         guard let type = settings.objectType(ofClasses: classes), let anchor = anchor(of: entry) else { return nil }
         var attributes: Attributes = [:]
         var unresolved: [String] = []
-        for (name, raw) in entry.attributes where !hidden.contains(name.lowercased()) && !raw.isEmpty {
+        for (name, raw) in entry.attributes where !raw.isEmpty && !isHidden(name) {
             let kind = kind(of: name)
             var values: [AttributeValue] = []
             values.reserveCapacity(raw.count)
@@ -84,5 +101,19 @@ struct EntryMapper: Sendable {
         case .string, .reference:
             return .string(String(decoding: bytes, as: UTF8.self))
         }
+    }
+}
+
+/// The mapper's per-name cache, behind a lock because the mapper is `Sendable`.
+final class AttributeCache: Sendable {
+    private let entries = Mutex<[String: (kind: AttributeKind, hidden: Bool)]>([:])
+
+    func entry(_ name: String, _ describe: (String) -> (kind: AttributeKind, hidden: Bool)) -> (
+        kind: AttributeKind, hidden: Bool
+    ) {
+        if let found = entries.withLock({ $0[name] }) { return found }
+        let described = describe(name)
+        entries.withLock { $0[name] = described }
+        return described
     }
 }
