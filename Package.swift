@@ -115,9 +115,11 @@ let package = Package(
             name: "tandem",
             dependencies: ["TandemCLI"]
         ),
+        // Helpers the test targets share (not shipped): reaping child processes reliably.
+        .target(name: "TandemTestSupport", path: "Tests/TandemTestSupport"),
         .testTarget(
             name: "TandemJournalTests",
-            dependencies: ["TandemJournal"]
+            dependencies: ["TandemJournal", "TandemTestSupport"]
         ),
         .testTarget(
             name: "ConnectorKitTests",
@@ -142,15 +144,17 @@ let package = Package(
         .testTarget(
             name: "PluginConnectorTests",
             // The engine too: to prove a plug-in killed mid-import leaves the connector space unchanged.
-            dependencies: ["PluginConnector", "ConnectorKit", "ConnectorKitTesting", "TandemEngine", "TandemJournal"]
+            dependencies: [
+                "PluginConnector", "ConnectorKit", "ConnectorKitTesting", "TandemEngine", "TandemJournal", "TandemTestSupport",
+            ]
         ),
         .testTarget(
             name: "TandemServerTests",
-            dependencies: ["TandemServer", "TandemEngine", "TandemJournal", "ConnectorKit", "tandem"]
+            dependencies: ["TandemServer", "TandemEngine", "TandemJournal", "ConnectorKit", "tandem", "TandemTestSupport"]
         ),
         .testTarget(
             name: "TandemCLITests",
-            dependencies: ["TandemCLI", "TandemJournal", "tandem"]
+            dependencies: ["TandemCLI", "TandemJournal", "tandem", "TandemTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

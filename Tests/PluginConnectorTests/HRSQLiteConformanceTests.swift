@@ -1,6 +1,7 @@
 import ConnectorKit
 import ConnectorKitTesting
 import Foundation
+import TandemTestSupport
 import Testing
 
 @testable import PluginConnector
@@ -107,7 +108,6 @@ import Testing
             statements,
         ]
         try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(process.reap().code == 0)
     }
 }

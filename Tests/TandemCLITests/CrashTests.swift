@@ -1,5 +1,6 @@
 import Foundation
 import TandemJournal
+import TandemTestSupport
 import Testing
 
 @testable import TandemCLI
@@ -59,8 +60,7 @@ import Testing
             try #require(ready, "round \(round): the writer did not start")
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...300, using: &random)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(process.reap().signaled)
             kills += 1
 
             let acks = acknowledgments(in: output)
@@ -107,7 +107,7 @@ import Testing
         try process.run()
         defer {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = process.reap()
         }
         try #require(try await waitForReady(output, timeout: .seconds(30)))
         let second = try TandemProcess.run(["journal", "repair", journal, "--truncate-torn-tail"])

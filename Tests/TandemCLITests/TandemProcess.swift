@@ -1,4 +1,5 @@
 import Foundation
+import TandemTestSupport
 
 /// Runs the built `tandem` executable, as a user would.
 enum TandemProcess {
@@ -51,9 +52,9 @@ enum TandemProcess {
             group.leave()
         }
         group.wait()
-        process.waitUntilExit()
+        let exit = process.reap()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            status: exit.code, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
     }
 }
