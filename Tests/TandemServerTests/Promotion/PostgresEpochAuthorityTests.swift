@@ -6,7 +6,8 @@ import Testing
 /// Against a real PostgreSQL started by Tests/Servers/postgres.sh. Each test uses its own deployment row.
 @Suite struct PostgresEpochAuthorityTests {
     static func authority(_ client: PostgresClient) async throws -> PostgresEpochAuthority {
-        let authority = PostgresEpochAuthority(client: client, deployment: "test-\(UUID().uuidString.prefix(8))")
+        let authority = PostgresEpochAuthority(
+            client: client, deployment: "test-\(UUID().uuidString.prefix(8))", operationTimeout: .seconds(60))
         try await authority.prepare()
         return authority
     }

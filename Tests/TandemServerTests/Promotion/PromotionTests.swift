@@ -94,7 +94,8 @@ final class ServerRig: @unchecked Sendable {
 
 @Suite struct AuthorityPromotionTests {
     static func authority(_ client: PostgresClient) async throws -> PostgresEpochAuthority {
-        let authority = PostgresEpochAuthority(client: client, deployment: "promo-\(UUID().uuidString.prefix(8))")
+        let authority = PostgresEpochAuthority(
+            client: client, deployment: "promo-\(UUID().uuidString.prefix(8))", operationTimeout: .seconds(60))
         try await authority.prepare()
         return authority
     }
