@@ -91,6 +91,74 @@ import Testing
         #expect(again.flatMap(\.items).isEmpty)
     }
 
+    /// syncprov's refresh of one base reports every entry changed elsewhere as "no longer matching": with several
+    /// base DNs, a modified person must not come back deleted from the groups' base, nor a modified group from
+    /// the people's, and a move from one base to another is a rename.
+    @Test func contentSyncOverSeveralBasesDeletesOnlyWhatLeftTheBases() async throws {
+        let server = try SlapdServer(
+            ldif: SlapdServer.people(5) + """
+
+                dn: cn=staff,ou=groups,dc=example,dc=org
+                objectClass: groupOfNames
+                cn: staff
+                member: uid=person0,ou=people,dc=example,dc=org
+                """)
+        let connector = try LDAPConnector(
+            configuration: server.configuration([
+                "baseDNs": .list([
+                    .string("ou=people,dc=example,dc=org"), .string("ou=groups,dc=example,dc=org"),
+                    .string("ou=alumni,dc=example,dc=org"),
+                ])
+            ]))
+        let (space, watermark) = try await fullImport(connector)
+        let group = try #require(space.object(named: "cn=staff,ou=groups,dc=example,dc=org"))
+        let person0 = try #require(space.object(named: "uid=person0,ou=people,dc=example,dc=org"))
+        let person1 = try #require(space.object(named: "uid=person1,ou=people,dc=example,dc=org"))
+        let moved = try #require(space.object(named: "uid=person2,ou=people,dc=example,dc=org"))
+        let deleted = try #require(space.object(named: "uid=person3,ou=people,dc=example,dc=org"))
+        try server.modify(
+            """
+            dn: uid=person0,ou=people,dc=example,dc=org
+            changetype: modify
+            replace: sn
+            sn: Changed
+
+            dn: cn=staff,ou=groups,dc=example,dc=org
+            changetype: modify
+            add: member
+            member: uid=person1,ou=people,dc=example,dc=org
+
+            dn: uid=person2,ou=people,dc=example,dc=org
+            changetype: modrdn
+            newrdn: uid=person2
+            deleteoldrdn: 1
+            newsuperior: ou=alumni,dc=example,dc=org
+
+            dn: uid=person3,ou=people,dc=example,dc=org
+            changetype: delete
+
+            """)
+        let batches = try await importBatches(connector, .delta(try #require(watermark)), space: space)
+        let deletes = batches.flatMap(\.items).compactMap { item -> Anchor? in
+            if case .change(.delete(let anchor, _)) = item { anchor } else { nil }
+        }
+        #expect(deletes == [deleted.anchor], "only person3 was deleted")
+        #expect(
+            batches.flatMap(\.items).contains(
+                .change(
+                    .rename(
+                        anchor: moved.anchor, objectType: "person",
+                        newDistinguishedName: "uid=person2,ou=alumni,dc=example,dc=org"))))
+        var after = space
+        try after.apply(batches)
+        #expect(after.objects[person0.anchor]?["sn"] == .string("Changed"))
+        #expect(
+            Set(after.objects[group.anchor]?.attributes["member"] ?? [])
+                == [.reference(person0.anchor), .reference(person1.anchor)])
+        let (truth, _) = try await fullImport(connector)
+        #expect(after == truth)
+    }
+
     @Test func withoutContentSyncDeltasUseModifyTimestampAndSweepsFindDeletes() async throws {
         let server = try SlapdServer(contentSync: false, ldif: SlapdServer.people(5))
         let connector = try LDAPConnector(configuration: server.configuration())

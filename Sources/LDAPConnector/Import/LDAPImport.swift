@@ -317,25 +317,23 @@ final class LDAPImport: @unchecked Sendable {
 
     /// The delta since `previous` cookies, in batches; `nil` if the server no longer offers content sync.
     private func contentSyncDelta(from previous: [[UInt8]]) async throws -> [ImportBatch]? {
-        var items: [ImportBatch.Item] = []
-        var next: [[UInt8]] = []
+        var results: [(base: String, result: LDAPConnection.ContentSyncResult)] = []
         let filter = settings.scopeFilter
         let attributes = settings.requestedAttributes
         for (index, base) in settings.baseDNs.enumerated() {
             let cookie = previous[index]
-            let result: LDAPConnection.ContentSyncResult
             do {
-                result = try await connector.client.perform("content sync of \(base)") {
+                let result = try await connector.client.perform("content sync of \(base)") {
                     (connection: LDAPConnection) throws -> LDAPConnection.ContentSyncResult in
                     try connection.contentSync(base: base, filter: filter, attributes: attributes, cookie: cookie)
                 }
+                results.append((base, result))
             } catch let error as ConnectorError where error.systemCode == "LDAP \(LDAP_UNAVAILABLE_CRITICAL_EXTENSION)"
             {
                 return nil
             }
-            next.append(result.cookie)
-            items += try await syncItems(result, base: base)
         }
+        let items = try await syncItems(results)
         var batches: [ImportBatch] = []
         var start = 0
         repeat {
@@ -343,37 +341,52 @@ final class LDAPImport: @unchecked Sendable {
             batches.append(ImportBatch(items: Array(items[start..<end])))
             start = end
         } while start < items.count
-        batches[batches.count - 1].watermark = LDAPWatermark.contentSync(cookies: next).watermark
+        let cookies = results.map(\.result.cookie)
+        batches[batches.count - 1].watermark = LDAPWatermark.contentSync(cookies: cookies).watermark
         return batches
     }
 
-    private func syncItems(_ result: LDAPConnection.ContentSyncResult, base: String) async throws
+    /// The changes the refreshes of every base report together.
+    ///
+    /// A refresh of one base reports as deleted ("no longer matches the search") every entry changed since the
+    /// cookie that is not under that base — syncprov's session log holds the changes of the whole database — and
+    /// an entry moved from one base to another is deleted in the first and added in the second. So an entry is
+    /// deleted only when the connector space holds it under the base that reports it, and no base reports it
+    /// changed.
+    private func syncItems(_ results: [(base: String, result: LDAPConnection.ContentSyncResult)]) async throws
         -> [ImportBatch.Item]
     {
-        record(result.changed)
-        try await resolveReferences(in: result.changed)
+        let changedEntries = results.flatMap(\.result.changed)
+        record(changedEntries)
+        try await resolveReferences(in: changedEntries)
         var items: [ImportBatch.Item] = []
         var changed = Set<Anchor>()
-        for entry in result.changed {
+        for entry in changedEntries {
             guard let (object, _) = mapper.object(entry, resolve: connector.index.anchor(ofNormalized:)) else {
                 continue
             }
             changed.insert(object.anchor)
             items += changeItems(object)
         }
-        var deleted = Set(result.deleted)
-        if result.endedInPresentPhase {
-            // The server could not replay its log from the cookie: whatever it did not list is gone.
+        var deleted = Set<Anchor>()
+        for (base, result) in results {
             let normalizedBase = DistinguishedName.normalized(base)
-            for anchor in request.connectorSpace.anchors() where !result.present.contains(anchor) {
-                if !changed.contains(anchor), let dn = request.connectorSpace.object(anchor)?.distinguishedName,
-                    DistinguishedName.isWithin(DistinguishedName.normalized(dn), base: normalizedBase)
-                {
+            func isHeld(_ anchor: Anchor) -> Bool {
+                guard let dn = request.connectorSpace.object(anchor)?.distinguishedName else { return false }
+                return DistinguishedName.isWithin(DistinguishedName.normalized(dn), base: normalizedBase)
+            }
+            for anchor in result.deleted where !changed.contains(anchor) && isHeld(anchor) {
+                deleted.insert(anchor)
+            }
+            if result.endedInPresentPhase {
+                // The server could not replay its log from the cookie: whatever it did not list is gone.
+                for anchor in request.connectorSpace.anchors()
+                where !result.present.contains(anchor) && !changed.contains(anchor) && isHeld(anchor) {
                     deleted.insert(anchor)
                 }
             }
         }
-        for anchor in deleted.sorted() where !changed.contains(anchor) {
+        for anchor in deleted.sorted() {
             guard let held = request.connectorSpace.object(anchor) else { continue }
             items.append(.change(.delete(anchor: anchor, objectType: held.objectType)))
             connector.index.forget(anchor: anchor)
