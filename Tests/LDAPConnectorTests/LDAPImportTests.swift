@@ -159,6 +159,59 @@ import Testing
         #expect(after == truth)
     }
 
+    /// A reference written with an entry's old DN after a rename (by a client that did not know, or by a server
+    /// without the refint overlay) names nothing. The delta that reports the rename must leave it out, not
+    /// resolve it through the connector space's stale DN to the renamed entry (which would hide the dangling
+    /// value for good), and later exports must write the new DN.
+    @Test func aReferenceToTheOldNameOfARenamedEntryStaysUnresolved() async throws {
+        let server = try SlapdServer(
+            ldif: SlapdServer.people(2) + """
+
+                dn: uid=boss,ou=people,dc=example,dc=org
+                objectClass: inetOrgPerson
+                uid: boss
+                cn: Boss
+                sn: Boss
+                manager: uid=person1,ou=people,dc=example,dc=org
+                """)
+        let connector = try LDAPConnector(configuration: server.configuration())
+        let (space, watermark) = try await fullImport(connector)
+        let person1 = try #require(space.object(named: "uid=person1,ou=people,dc=example,dc=org"))
+        let boss = try #require(space.object(named: "uid=boss,ou=people,dc=example,dc=org"))
+        #expect(boss["manager"] == .reference(person1.anchor))
+        try server.modify(
+            """
+            dn: uid=person1,ou=people,dc=example,dc=org
+            changetype: modrdn
+            newrdn: uid=person1-renamed
+            deleteoldrdn: 1
+
+            dn: uid=boss,ou=people,dc=example,dc=org
+            changetype: modify
+            replace: sn
+            sn: Changed
+            -
+            replace: manager
+            manager: uid=person1,ou=people,dc=example,dc=org
+
+            """)
+        // A new connector, as in a new `tandem cycle` process: its index knows nothing yet.
+        let fresh = try LDAPConnector(configuration: server.configuration())
+        let batches = try await importBatches(fresh, .delta(try #require(watermark)), space: space)
+        var after = space
+        try after.apply(batches)
+        #expect(after.objects[boss.anchor]?["sn"] == .string("Changed"))
+        #expect(after.objects[boss.anchor]?.attributes["manager"] == nil, "the dangling DN names no entry")
+        let results = try await fresh.export([
+            .update(
+                anchor: boss.anchor, objectType: "person", changes: [.replace("manager", [.reference(person1.anchor)])])
+        ])
+        #expect(results == [.applied(anchor: boss.anchor)])
+        #expect(
+            try server.search("(uid=boss)", ["manager"]).contains(
+                "manager: uid=person1-renamed,ou=people,dc=example,dc=org"))
+    }
+
     @Test func withoutContentSyncDeltasUseModifyTimestampAndSweepsFindDeletes() async throws {
         let server = try SlapdServer(contentSync: false, ldif: SlapdServer.people(5))
         let connector = try LDAPConnector(configuration: server.configuration())

@@ -34,6 +34,17 @@ final class DirectoryIndex: Sendable {
         }
     }
 
+    /// Records where an entry was last seen by someone else (the connector space), unless the index already knows
+    /// where it is: what the index learnt from this run's imports and exports is newer.
+    func recordIfUnknown(anchor: Anchor, dn: String) {
+        let key = DistinguishedName.normalized(dn)
+        maps.withLock { maps in
+            guard maps.dnByAnchor[anchor] == nil, maps.anchorByDN[key] == nil else { return }
+            maps.dnByAnchor[anchor] = dn
+            maps.anchorByDN[key] = anchor
+        }
+    }
+
     func forget(anchor: Anchor) {
         maps.withLock { maps in
             if let old = maps.dnByAnchor.removeValue(forKey: anchor) {

@@ -301,9 +301,11 @@ final class LDAPImport: @unchecked Sendable {
         if missing.isEmpty { return }
         if !seededFromSpace {
             seededFromSpace = true
+            // The connector space may hold a DN the entry has since left (a rename this import reports): a stale
+            // reference to that DN must stay unresolved, not name the renamed entry.
             for anchor in request.connectorSpace.anchors() {
                 if let dn = request.connectorSpace.object(anchor)?.distinguishedName {
-                    connector.index.record(anchor: anchor, dn: dn)
+                    connector.index.recordIfUnknown(anchor: anchor, dn: dn)
                 }
             }
             missing = missing.filter { connector.index.anchor(ofNormalized: DistinguishedName.normalized($0)) == nil }
