@@ -115,13 +115,18 @@ public struct LDAPConnector: Connector {
     }
 
     /// Applies each change on its own; see ``LDAPConnector`` for how failures are reported.
+    ///
+    /// Renames go first: a reference is written as the DN its target has when it is written, so an update in
+    /// the same batch that names a renamed or moved entry must see the entry's new DN, not the old one.
     public func export(_ changes: [ObjectChange]) async throws -> [ExportResult] {
         let directory = try await directorySchema()
-        var results: [ExportResult] = []
-        results.reserveCapacity(changes.count)
-        for change in changes {
+        var results = [ExportResult?](repeating: nil, count: changes.count)
+        let renames = changes.indices.filter { if case .rename = changes[$0] { true } else { false } }
+        let others = changes.indices.filter { if case .rename = changes[$0] { false } else { true } }
+        for index in renames + others {
+            let change = changes[index]
             do {
-                results.append(.applied(anchor: try await apply(change, schema: directory)))
+                results[index] = .applied(anchor: try await apply(change, schema: directory))
             } catch let error as ConnectorError
                 where
                 !(error.code == .transient || error.code == .authentication
@@ -129,10 +134,10 @@ public struct LDAPConnector: Connector {
             {
                 var failure = error
                 if failure.anchor == nil && !change.anchor.rawValue.isEmpty { failure.anchor = change.anchor }
-                results.append(.failed(failure))
+                results[index] = .failed(failure)
             }
         }
-        return results
+        return results.map { $0! }
     }
 
     /// The directory's schema, read once per connector.

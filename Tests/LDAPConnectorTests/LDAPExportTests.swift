@@ -36,6 +36,32 @@ import Testing
         #expect(try server.search("(uid=grace)", ["manager"]).contains("manager: uid=ada,ou=people,dc=example,dc=org"))
     }
 
+    /// The engine orders a batch by anchor, not by dependency: an update naming an entry that the same batch moves
+    /// must be written with the entry's new DN (slapd keeps a dangling DN without complaint).
+    @Test func referencesToAnEntryMovedInTheSameBatchUseItsNewName() async throws {
+        let server = try SlapdServer()
+        let connector = try LDAPConnector(configuration: server.configuration())
+        let added = try await connector.export([.add(Self.person("ada")), .add(Self.person("grace"))])
+        guard case .applied(let ada) = added[0], case .applied(let grace) = added[1] else {
+            Issue.record("adds failed: \(added)")
+            return
+        }
+        let group = ConnectorObject(
+            anchor: "", objectType: "group", distinguishedName: "cn=admins,ou=groups,dc=example,dc=org",
+            attributes: ["cn": [.string("admins")], "member": [.reference(ada)]])
+        let results = try await connector.export([
+            .update(anchor: grace, objectType: "person", changes: [.replace("manager", [.reference(ada)])]),
+            .add(group),
+            .rename(anchor: ada, objectType: "person", newDistinguishedName: "uid=ada,ou=alumni,dc=example,dc=org"),
+        ])
+        #expect(results.count == 3)
+        #expect(results.first == .applied(anchor: grace), "results stay in the order of the changes")
+        #expect(results.last == .applied(anchor: ada), "results stay in the order of the changes")
+        #expect(
+            try server.search("(uid=grace)", ["manager"]).contains("manager: uid=ada,ou=alumni,dc=example,dc=org"))
+        #expect(try server.search("(cn=admins)", ["member"]).contains("member: uid=ada,ou=alumni,dc=example,dc=org"))
+    }
+
     @Test func binaryValuesRoundTrip() async throws {
         let server = try SlapdServer()
         let connector = try LDAPConnector(configuration: server.configuration())
