@@ -34,14 +34,15 @@ final class DirectoryIndex: Sendable {
         }
     }
 
-    /// Records where an entry was last seen by someone else (the connector space), unless the index already knows
-    /// where it is: what the index learnt from this run's imports and exports is newer.
+    /// Records where the connector space last saw an entry, without overriding what the index learnt since: a
+    /// DN the index does not know may name that entry (a reference to an old DN, until the directory's referential
+    /// integrity rewrites it), but an anchor keeps the DN this run's imports and exports found, so that exports
+    /// never write an entry's old DN.
     func recordIfUnknown(anchor: Anchor, dn: String) {
         let key = DistinguishedName.normalized(dn)
         maps.withLock { maps in
-            guard maps.dnByAnchor[anchor] == nil, maps.anchorByDN[key] == nil else { return }
-            maps.dnByAnchor[anchor] = dn
-            maps.anchorByDN[key] = anchor
+            if maps.anchorByDN[key] == nil { maps.anchorByDN[key] = anchor }
+            if maps.dnByAnchor[anchor] == nil { maps.dnByAnchor[anchor] = dn }
         }
     }
 

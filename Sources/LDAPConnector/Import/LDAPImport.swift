@@ -301,8 +301,8 @@ final class LDAPImport: @unchecked Sendable {
         if missing.isEmpty { return }
         if !seededFromSpace {
             seededFromSpace = true
-            // The connector space may hold a DN the entry has since left (a rename this import reports): a stale
-            // reference to that DN must stay unresolved, not name the renamed entry.
+            // The connector space may hold a DN the entry has since left (a rename this import reports): that must
+            // not replace the entry's new DN in the index.
             for anchor in request.connectorSpace.anchors() {
                 if let dn = request.connectorSpace.object(anchor)?.distinguishedName {
                     connector.index.recordIfUnknown(anchor: anchor, dn: dn)
