@@ -38,8 +38,10 @@ struct CycleCommand: AsyncParsableCommand {
     static func report(connector: String?, profile: RunProfile, _ finished: RunFinished) {
         let s = finished.statistics
         var line = "#\(finished.runID) \(connector ?? "*") \(profile.rawValue): \(finished.status.rawValue) — "
+        // Renames only when there are any, so that the usual line keeps its shape.
+        let renames = s.renames > 0 ? "renames \(s.renames), " : ""
         line +=
-            "adds \(s.adds), updates \(s.updates), deletes \(s.deletes), unchanged \(s.unchanged), errors \(s.errors)"
+            "adds \(s.adds), updates \(s.updates), \(renames)deletes \(s.deletes), unchanged \(s.unchanged), errors \(s.errors)"
         if s.projections + s.joins + s.disconnections + s.exportsStaged > 0 {
             line +=
                 "; projections \(s.projections), joins \(s.joins), disconnections \(s.disconnections), exports staged \(s.exportsStaged)"
