@@ -43,12 +43,15 @@ public struct ConnectorConfiguration: Sendable {
     public var baseDirectory: String
     /// The line in the configuration file of each setting, for error messages.
     public var lines: [String: Int]
+    /// Settings written as a YAML flow list (`[a, b]`) with unquoted items, which YAML splits at every comma:
+    /// ``distinguishedNames(_:)`` refuses DNs written that way.
+    public var unquotedFlowLists: Set<String>
     /// Reads environment variables; replaceable in tests.
     public var environment: @Sendable (String) -> String?
 
     public init(
         name: String, type: String, settings: [String: ConfigurationValue], baseDirectory: String = ".",
-        lines: [String: Int] = [:],
+        lines: [String: Int] = [:], unquotedFlowLists: Set<String> = [],
         environment: @escaping @Sendable (String) -> String? = { getenv($0).map { String(cString: $0) } }
     ) {
         self.name = name
@@ -56,6 +59,7 @@ public struct ConnectorConfiguration: Sendable {
         self.settings = settings
         self.baseDirectory = baseDirectory
         self.lines = lines
+        self.unquotedFlowLists = unquotedFlowLists
         self.environment = environment
     }
 
@@ -115,6 +119,22 @@ public struct ConnectorConfiguration: Sendable {
             }
         default: throw error(key, "expected a list of strings")
         }
+    }
+
+    /// A list of distinguished names. YAML splits an unquoted flow list at every comma, so
+    /// `[ou=people,dc=example,dc=org]` arrives as three items that each look like a DN; such a list is refused with
+    /// the fix (quote each DN, or use a block list), whenever it has several items and one of them holds an `=`.
+    public func distinguishedNames(_ key: String) throws -> [String] {
+        let names = try stringList(key)
+        if unquotedFlowLists.contains(key), names.count > 1, names.contains(where: { $0.contains("=") }) {
+            let written = "[" + names.joined(separator: ", ") + "]"
+            throw error(
+                key,
+                "YAML splits an unquoted flow list at every comma, also the commas inside a DN, so \(written) "
+                    + "may be pieces of fewer DNs; quote each DN, as in [\"ou=people,dc=example,dc=org\"], or "
+                    + "write a block list with one '- DN' per line")
+        }
+        return names
     }
 
     public func stringMap(_ key: String) throws -> [String: String] {

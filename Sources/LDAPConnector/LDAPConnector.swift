@@ -14,7 +14,7 @@ import Synchronization
 /// | `tlsCACertificateFile` | the CA certificates to verify the server with; `tlsVerify: false` skips verification |
 /// | `bindDN` | the DN to bind as (simple bind); without it the connector binds anonymously |
 /// | `passwordEnv` / `passwordFile` | where the bind password is: an environment variable or a file's first line |
-/// | `baseDNs` | the subtrees to import, e.g. `[ou=people,dc=example,dc=org]` |
+/// | `baseDNs` | the subtrees to import, e.g. `["ou=people,dc=example,dc=org"]` (quoted: see below) |
 /// | `objectTypes` | Tandem object type → LDAP object class: `{ person: inetOrgPerson, group: groupOfNames }` |
 /// | `filter` | an extra filter every entry must match, e.g. `(!(employeeType=contractor))` |
 /// | `attributes` | the attributes to import (default: every user attribute) |
@@ -26,6 +26,10 @@ import Synchronization
 /// | `retries` | retries of an operation that failed transiently, with backoff (default 3) |
 /// | `deltaMode` | `auto` (default), `contentSync` or `modifyTimestamp` |
 /// | `fullSweepHours` | without content sync, how often a delta import reads everything to find deletes (default 24) |
+///
+/// YAML splits an unquoted flow list at every comma, also those inside a DN: write `baseDNs` as a block list or
+/// quote each DN. A list that looks split is refused, and so is a base DN that is not a DN, lies within another or
+/// (once connected) lies in none of the server's naming contexts.
 ///
 /// - Full import pages through every base DN and returns each entry whose object class is configured. Values
 ///   are typed by their schema syntax (Integer, Boolean, GeneralizedTime, binary syntaxes), reference DNs become
@@ -95,11 +99,7 @@ public struct LDAPConnector: Connector {
     /// Connects, binds and reads the root DSE and the schema.
     public func testConnection() async throws {
         let settings = self.settings
-        _ = try await client.perform("reading the root DSE") {
-            (connection: LDAPConnection) throws -> [RawEntry] in
-            try connection.searchAll(
-                base: "", scope: tandem_ldap_scope_base, filter: "(objectClass=*)", attributes: ["namingContexts"])
-        }
+        try await checkBaseDNs()
         let directory = try await directorySchema()
         for (_, objectClass) in settings.objectTypes where directory.attributes(of: objectClass) == nil {
             throw ConnectorError(
@@ -140,14 +140,37 @@ public struct LDAPConnector: Connector {
         return results.map { $0! }
     }
 
-    /// The directory's schema, read once per connector.
+    /// The directory's schema, read once per connector, when the base DNs are found to lie in the directory.
     func directorySchema() async throws -> DirectorySchema {
         if let cached = schemaCache.value.withLock({ $0 }) { return cached }
+        try await checkBaseDNs()
         let schema = try await client.perform("reading the schema") {
             (connection: LDAPConnection) throws -> DirectorySchema in try connection.readSchema()
         }
         schemaCache.value.withLock { $0 = schema }
         return schema
+    }
+
+    /// Throws ``ConnectorError/Code/invalidConfiguration`` naming a base DN that lies in none of the server's naming
+    /// contexts (a typo, or a DN that a YAML flow list split at its commas). A server that lists no naming
+    /// contexts is not checked.
+    func checkBaseDNs() async throws {
+        let rootDSE = try await client.perform("reading the root DSE") {
+            (connection: LDAPConnection) throws -> [RawEntry] in
+            try connection.searchAll(
+                base: "", scope: tandem_ldap_scope_base, filter: "(objectClass=*)", attributes: ["namingContexts"])
+        }
+        let contexts = (rootDSE.first?.values("namingContexts") ?? []).map { String(decoding: $0, as: UTF8.self) }
+        let keys = contexts.map(DistinguishedName.normalized)
+        guard !keys.isEmpty else { return }
+        for base in settings.baseDNs {
+            let key = DistinguishedName.normalized(base)
+            guard !keys.contains(where: { DistinguishedName.isWithin(key, base: $0) }) else { continue }
+            throw ConnectorError(
+                .invalidConfiguration,
+                "\(settings.baseDNsKeyPath): '\(base)' lies in none of the naming contexts of \(settings.url) ("
+                    + contexts.joined(separator: "; ") + "); check the DN, and quote DNs in a flow list")
+        }
     }
 }
 

@@ -26,6 +26,8 @@ struct LDAPSettings: Sendable {
     var bindDN: String?
     var password: Secret?
     var baseDNs: [String]
+    /// `connectors.NAME.baseDNs (line N)`, for errors found once connected.
+    var baseDNsKeyPath: String
     /// An extra filter every imported entry must match, ANDed with the object classes.
     var filter: String?
     /// Tandem object type → the LDAP object class that marks it, in configuration order.
@@ -79,8 +81,21 @@ struct LDAPSettings: Sendable {
         if bindDN != nil && password == nil {
             throw configuration.error("bindDN", "a bind DN needs passwordEnv or passwordFile")
         }
-        baseDNs = try configuration.stringList("baseDNs")
+        baseDNs = try configuration.distinguishedNames("baseDNs")
+        baseDNsKeyPath = configuration.keyPath("baseDNs")
         if baseDNs.isEmpty { throw configuration.error("baseDNs", "required setting is missing") }
+        for base in baseDNs where !DistinguishedName.isValid(base) || base.isEmpty {
+            throw configuration.error(
+                "baseDNs", "'\(base)' is not a distinguished name; expected e.g. ou=people,dc=example,dc=org")
+        }
+        let keys = baseDNs.map(DistinguishedName.normalized)
+        for (index, key) in keys.enumerated() {
+            if let other = keys.indices.first(where: { $0 != index && DistinguishedName.isWithin(key, base: keys[$0]) })
+            {
+                throw configuration.error(
+                    "baseDNs", "'\(baseDNs[index])' lies within '\(baseDNs[other])': its entries would be read twice")
+            }
+        }
         filter = try configuration.optionalString("filter")
         if let filter, !(filter.hasPrefix("(") && filter.hasSuffix(")")) {
             throw configuration.error("filter", "expected an LDAP filter in parentheses, found '\(filter)'")

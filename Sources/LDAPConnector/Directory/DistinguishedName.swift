@@ -13,6 +13,14 @@ enum DistinguishedName {
         return String(cString: out).lowercased()
     }
 
+    /// Whether `dn` is a distinguished name in LDAPv3 syntax (RFC 4514).
+    static func isValid(_ dn: String) -> Bool {
+        var out: UnsafeMutablePointer<CChar>?
+        let rc = ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &out, LDAP_DN_FORMAT_LDAPV3)
+        if let out { ldap_memfree(out) }
+        return rc == LDAP_SUCCESS
+    }
+
     /// The first RDN and the parent DN (`uid=ada` and `ou=people,dc=example,dc=org`); splits at the first comma
     /// that is not escaped.
     static func split(_ dn: String) -> (rdn: String, parent: String) {

@@ -30,7 +30,8 @@ public enum ConfigurationLoader {
         } catch let error as YamlError {
             throw EngineError(.configuration, "\(file) is not valid YAML: \(Self.describe(error))")
         }
-        return try Reader(file: file, baseDirectory: baseDirectory).configuration(root)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return try Reader(file: file, baseDirectory: baseDirectory, lines: lines).configuration(root)
     }
 
     private static func describe(_ error: YamlError) -> String {
@@ -47,6 +48,8 @@ public enum ConfigurationLoader {
 private struct Reader {
     let file: String
     let baseDirectory: String
+    /// The text's lines, to see how a node was written.
+    let lines: [Substring]
 
     func fail(_ path: String, _ node: Node?, _ problem: String) -> EngineError {
         let line = node?.mark.map { " (line \($0.line))" } ?? ""
@@ -291,8 +294,14 @@ private struct Reader {
         var type: String?
         var settings: [String: ConfigurationValue] = [:]
         var lines: [String: Int] = [:]
+        var unquotedFlowLists: Set<String> = []
         for (key, keyNode, value) in try entries(node, path) {
             lines[key] = keyNode.mark?.line
+            if case .sequence(let items) = value, isFlowList(value),
+                items.contains(where: { $0.scalar?.style == .plain })
+            {
+                unquotedFlowLists.insert(key)
+            }
             if key == "type" {
                 type = try string(value, "\(path).type")
             } else {
@@ -301,7 +310,17 @@ private struct Reader {
         }
         guard let type else { throw fail("\(path).type", node, "required setting is missing") }
         return ConnectorConfiguration(
-            name: name, type: type, settings: settings, baseDirectory: baseDirectory, lines: lines)
+            name: name, type: type, settings: settings, baseDirectory: baseDirectory, lines: lines,
+            unquotedFlowLists: unquotedFlowLists)
+    }
+
+    /// Whether a sequence is written `[a, b]`. Not `Node.Sequence.style`: Yams (5.x) takes it from the sequence's
+    /// end event, where it is always `any`.
+    func isFlowList(_ node: Node) -> Bool {
+        guard let mark = node.mark, mark.line >= 1, mark.line <= lines.count else { return false }
+        let line = lines[mark.line - 1]
+        guard mark.column >= 1, mark.column <= line.count else { return false }
+        return line[line.index(line.startIndex, offsetBy: mark.column - 1)] == "["
     }
 
     func configurationValue(_ node: Node, _ path: String) throws -> ConfigurationValue {

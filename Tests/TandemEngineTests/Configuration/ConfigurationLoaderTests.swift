@@ -190,6 +190,37 @@ import Testing
                 == "connectors.directory.passwordEnv (line 17): environment variable DIRECTORY_PASSWORD is not set")
     }
 
+    /// YAML splits `[ou=people,dc=example,dc=org]` into three items; the loader marks unquoted flow lists so that
+    /// a DN list written that way is refused with the fix, naming the key and its line.
+    @Test func distinguishedNamesInAnUnquotedFlowListAreRefused() throws {
+        let yaml = """
+            connectors:
+              directory:
+                type: ldap
+                baseDNs: [ou=people,dc=example,dc=org]
+                quoted: ["ou=people,dc=example,dc=org", 'ou=groups,dc=example,dc=org']
+                block:
+                  - ou=people,dc=example,dc=org
+                single: [ou=people]
+                attributes: [cn, sn]
+            """
+        let directory = try #require(try ConfigurationLoader.parse(yaml, baseDirectory: "/tmp").connector("directory"))
+        #expect(directory.unquotedFlowLists == ["baseDNs", "single", "attributes"])
+        let error = try #require(throws: ConnectorError.self) { try directory.distinguishedNames("baseDNs") }
+        #expect(error.code == .invalidConfiguration)
+        #expect(
+            error.message
+                == "connectors.directory.baseDNs (line 4): YAML splits an unquoted flow list at every comma, also the "
+                + "commas inside a DN, so [ou=people, dc=example, dc=org] may be pieces of fewer DNs; quote each DN, "
+                + "as in [\"ou=people,dc=example,dc=org\"], or write a block list with one '- DN' per line")
+        #expect(
+            try directory.distinguishedNames("quoted") == [
+                "ou=people,dc=example,dc=org", "ou=groups,dc=example,dc=org",
+            ])
+        #expect(try directory.distinguishedNames("block") == ["ou=people,dc=example,dc=org"])
+        #expect(try directory.distinguishedNames("single") == ["ou=people"], "one unquoted item cannot have been split")
+    }
+
     @Test func theRecordedSummaryNeverHoldsASecret() throws {
         var configuration = try ConfigurationLoader.parse(Self.sample, baseDirectory: "/tmp")
         configuration.connectors[1].settings["apiToken"] = .string("do-not-record-me")
