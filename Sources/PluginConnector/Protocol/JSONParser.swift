@@ -12,11 +12,11 @@ package struct JSONParser {
     /// Nesting deeper than this is refused, so that a hostile line cannot exhaust the stack.
     static let maximumDepth = 64
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
     private var depth = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -37,13 +37,13 @@ package struct JSONParser {
         return try result.get()
     }
 
-    private func failure(_ message: String) -> SyntaxError {
+    func failure(_ message: String) -> SyntaxError {
         SyntaxError(column: position + 1, message: message)
     }
 
-    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -139,7 +139,7 @@ package struct JSONParser {
         }
     }
 
-    private mutating func string() throws(SyntaxError) -> String {
+    mutating func string() throws(SyntaxError) -> String {
         position += 1
         let start = position
         // Fast path: no escapes.
@@ -224,7 +224,7 @@ package struct JSONParser {
         return value
     }
 
-    private mutating func number() throws(SyntaxError) -> JSONValue {
+    mutating func number() throws(SyntaxError) -> JSONValue {
         let start = position
         if peek() == UInt8(ascii: "-") { position += 1 }
         guard let first = peek(), first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else {
