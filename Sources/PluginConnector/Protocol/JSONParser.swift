@@ -143,12 +143,19 @@ package struct JSONParser {
         position += 1
         let start = position
         // Fast path: no escapes.
+        var nonASCII: UInt8 = 0
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                guard
-                    let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                else {
+                let text: String
+                let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                if nonASCII & 0x80 == 0 {
+                    // ASCII is valid UTF-8; this initializer is specialized, `String(validating:)` is generic and
+                    // several times slower on the short strings attribute values are.
+                    text = String(decoding: utf8, as: UTF8.self)
+                } else if let validated = String(validating: utf8, as: UTF8.self) {
+                    text = validated
+                } else {
                     position = start
                     throw failure("a string is not valid UTF-8")
                 }
@@ -157,6 +164,7 @@ package struct JSONParser {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw failure("a control character in a string must be escaped") }
+            nonASCII |= byte
             position += 1
         }
         var decoded = Array(bytes[start..<position])
