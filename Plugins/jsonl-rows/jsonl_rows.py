@@ -23,8 +23,8 @@ import sys
 PAGE = 1000
 
 
-def encode(value):
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder made once: json.dumps with options builds a new one per call, which costs more than encoding an anchor.
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def send(message):
