@@ -263,7 +263,7 @@ extension JSONParser {
                     guard let micros = ISO8601.parse(payload) else { throw Self.giveUp }
                     value = .date(microsecondsSince1970: micros)
                 } else if Self.matches(name, "binary") {
-                    guard let bytes = Base64.decode(payload) else { throw Self.giveUp }
+                    guard let bytes = try? Base64.decode(payload) else { throw Self.giveUp }
                     value = .binary(bytes)
                 } else {
                     throw Self.giveUp
