@@ -8,6 +8,11 @@ Settings (tandem.yaml):
 
 Members whose value is a string, an integer, a boolean or an array of those become attributes; null is left
 out. Full import only: the watermark is the file's size and modification time, for information.
+
+Speed: this is the protocol's benchmark, so it does the least work per row. Each row is parsed (to check it and
+find its anchor) but not encoded again: a row without nulls is valid JSON as it stands and goes into the message
+as the item's `attributes` verbatim; only rows with nulls are re-encoded without them. That halves the plug-in's
+time against `json.dumps` of every item.
 """
 
 import json
@@ -18,8 +23,12 @@ import sys
 PAGE = 1000
 
 
+# One encoder made once: json.dumps with options builds a new one per call, which costs more than encoding an anchor.
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def send(message):
-    sys.stdout.write(json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.write(encode(message) + "\n")
     sys.stdout.flush()
 
 
@@ -27,17 +36,35 @@ def error(request_id, code, message):
     send({"type": "error", "id": request_id, "error": {"code": code, "message": message}})
 
 
+def unique_members(pairs):
+    """An object's members as a dict; a member twice is an error here rather than a silent choice (and spliced
+    verbatim, the row would break the protocol)."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("a member appears twice")
+    return members
+
+
 def objects(path, anchor, object_type):
+    """Each row's item, already encoded as JSON text."""
+    decode = json.JSONDecoder(object_pairs_hook=unique_members).decode
+    head = ',"objectType":' + encode(object_type) + ',"attributes":'
     with open(path, encoding="utf-8") as rows:
         for number, line in enumerate(rows, 1):
             if not line.strip():
                 continue
-            row = json.loads(line)
-            key = row.get(anchor)
+            try:
+                row = decode(line)
+            except ValueError as failure:
+                raise ValueError(f"{path}, line {number}: {failure}") from None
+            key = row.get(anchor) if isinstance(row, dict) else None
             if not isinstance(key, str) or not key:
                 raise ValueError(f"{path}, line {number}: no {anchor}")
-            attributes = {name: value for name, value in row.items() if value is not None}
-            yield {"op": "object", "anchor": key, "objectType": object_type, "attributes": attributes}
+            if None in row.values():
+                attributes = encode({name: value for name, value in row.items() if value is not None})
+            else:
+                attributes = line.strip()
+            yield '{"op":"object","anchor":' + encode(key) + head + attributes + "}"
 
 
 def main():
@@ -75,15 +102,17 @@ def main():
                 continue
             try:
                 stat = os.stat(settings["path"])
+                start = '{"type":"objects","id":' + encode(request_id) + ',"items":['
                 page = []
                 for item in objects(settings["path"], settings.get("anchor", "id"),
                                     settings.get("objectType", "person")):
                     page.append(item)
                     if len(page) == PAGE:
-                        send({"type": "objects", "id": request_id, "items": page})
+                        sys.stdout.write(start + ",".join(page) + "]}\n")
+                        sys.stdout.flush()
                         page = []
                 if page:
-                    send({"type": "objects", "id": request_id, "items": page})
+                    sys.stdout.write(start + ",".join(page) + "]}\n")
                 send({"type": "end", "id": request_id, "watermark": f"{stat.st_size}-{stat.st_mtime_ns}"})
             except (OSError, ValueError) as failure:
                 error(request_id, "other", str(failure))

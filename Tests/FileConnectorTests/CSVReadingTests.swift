@@ -104,6 +104,10 @@ import Testing
             "employeeId,hired\nE1,2026-02-30\n", .schema,
             "2: the value in column 'hired' is not an ISO 8601 date (2026-11-25 or 2026-11-25T13:45:00Z)"
         ),
+        (
+            "employeeId,photo\nE1,AAEC/w==\nE2,AA=A\n", .schema,
+            "3: the value in column 'photo' is not standard base64: it has padding '=' before its end, at offset 2"
+        ),
     ]
 
     @Test(arguments: 0..<errorCases.count)
@@ -111,7 +115,8 @@ import Testing
         let (text, code, message) = Self.errorCases[index]
         let directory = try TemporaryDirectory()
         let path = try directory.write("hr.csv", text)
-        let connector = try FileTesting.connector(path, ["types": ["level": "integer", "hired": "date"]])
+        let connector = try FileTesting.connector(
+            path, ["types": ["level": "integer", "hired": "date", "photo": "binary"]])
         let error = try #require(await FileTesting.importError(connector))
         #expect(error.code == code)
         #expect(error.message == "\(path):\(message)")

@@ -44,4 +44,25 @@ import Testing
         #expect(error == ConnectorError(.unsupported, "jsonl-rows imports in full only"))
         await connector.shutDown()
     }
+
+    /// Rows go into the messages verbatim, so a row with a member twice (which JSON parsers resolve silently, each
+    /// its own way) is refused with the file's line rather than passed on.
+    @Test func refusesARowWithAMemberTwice() async throws {
+        let directory = try PluginFixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+        {"employeeId":"E1","givenName":"Ada"}
+        {"employeeId":"E2","givenName":"Grace","givenName":"Ada"}
+        """.write(toFile: directory + "/people.jsonl", atomically: true, encoding: .utf8)
+        let connector = try PluginConnector(
+            manifest: PluginManifest(directory: PluginFixtures.repositoryPlugins + "/jsonl-rows"),
+            configuration: ConnectorConfiguration(
+                name: "rows", type: "plugin",
+                settings: [
+                    "plugin": .string("jsonl-rows"), "path": .string("people.jsonl"), "anchor": .string("employeeId"),
+                ], baseDirectory: directory))
+        let error = try await PluginFixtures.connectorError { _ = try await PluginFixtures.importAll(connector) }
+        #expect(error == ConnectorError(.other, "\(directory)/people.jsonl, line 2: a member appears twice"))
+        await connector.shutDown()
+    }
 }

@@ -113,6 +113,19 @@ import Testing
         )
     }
 
+    @Test func binaryValueThatIsNotBase64() async throws {
+        let connector = try plugin(
+            "badbinary",
+            onImport: """
+                send({"type": "objects", "id": rid, "items": [{"op": "object", "anchor": "E1", "objectType": "person", "attributes": {"photo": [{"binary": "AAEC"}, {"binary": "AAE"}]}}]})
+                """)
+        let error = try await PluginFixtures.connectorError { _ = try await PluginFixtures.importAll(connector) }
+        #expect(
+            error.message
+                == "plug-in 'badbinary': output line 2 is not a valid message: items[0].attributes.photo[1].binary: is not padded standard base64: it is 3 characters long, not a multiple of 4 (padded with '=') while answering import (request 2); it was stopped"
+        )
+    }
+
     @Test func wrongProtocolVersionInTheHandshake() async throws {
         try PluginFixtures.writePlugin(
             "future", in: directory,

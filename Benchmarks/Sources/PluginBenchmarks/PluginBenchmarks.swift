@@ -32,6 +32,8 @@ struct PluginBenchmarks: AsyncParsableCommand {
         progress("writing \(Format.count(objects)) people to people.jsonl and hr.db")
         try data.writeJSONLines()
         try await data.writeSQLite()
+        let requests = try PluginAlone.writeRequests(data)
+        let loadAtStart = Self.loadAverage()
 
         let subjects: [(name: String, make: @Sendable () throws -> any Connector)] = [
             ("file connector (JSON Lines, in process)", data.fileConnector),
@@ -41,6 +43,8 @@ struct PluginBenchmarks: AsyncParsableCommand {
         var seconds = Array(repeating: [Double](), count: subjects.count)
         var tandemCPU = Array(repeating: [Double](), count: subjects.count)
         var pluginCPU = Array(repeating: [Double](), count: subjects.count)
+        var aloneSeconds: [Double] = []
+        var aloneCPU: [Double] = []
         for pass in 1...runs {
             for (index, subject) in subjects.enumerated() {
                 let connector = try subject.make()
@@ -59,7 +63,13 @@ struct PluginBenchmarks: AsyncParsableCommand {
                 seconds[index].append(elapsed)
                 progress("pass \(pass): \(subject.name): \(Format.seconds(elapsed))")
             }
+            let before = CPUTime.now()
+            let elapsed = try await PluginAlone.run(requests: requests)
+            aloneSeconds.append(elapsed)
+            aloneCPU.append((CPUTime.now() - before).children)
+            progress("pass \(pass): \(Self.aloneName): \(Format.seconds(elapsed))")
         }
+        let loadAtEnd = Self.loadAverage()
         let medians = seconds.map { $0.sorted()[$0.count / 2] }
         let median = { (values: [Double]) in values.sorted()[values.count / 2] }
         print(
@@ -80,6 +90,22 @@ struct PluginBenchmarks: AsyncParsableCommand {
                     + "\(Format.rate(objects, medians[index], "objects")) | \(Format.ratio(ratio)) | \(goal) | "
                     + "\(Format.seconds(median(tandemCPU[index]))) | \(Format.seconds(median(pluginCPU[index]))) |")
         }
+        let alone = median(aloneSeconds)
+        print(
+            "| \(Self.aloneName) | \(Format.seconds(alone)) | \(Format.list(aloneSeconds, unit: "s", decimals: 2)) | "
+                + "\(Format.rate(objects, alone, "objects")) | \(Format.ratio(alone / medians[0])) | reference | – | "
+                + "\(Format.seconds(median(aloneCPU))) |")
+        print("")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("Load average (1, 5, 15 min): \(loadAtStart) at start, \(loadAtEnd) at end; \(cores) cores.")
+    }
+
+    static let aloneName = "jsonl-rows plug-in alone (output to /dev/null)"
+
+    /// The first three fields of /proc/loadavg.
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     static func importAll(_ connector: any Connector) async throws -> Int {

@@ -25,8 +25,11 @@ enum AttributeCodec {
             }
             return .success(.date(microsecondsSince1970: micros))
         case .binary:
-            guard let bytes = Base64.decode(text) else { return .failure(Problem("is not base64")) }
-            return .success(.binary(bytes))
+            do {
+                return .success(.binary(try Base64.decode(text)))
+            } catch {
+                return .failure(Problem("is not standard base64: it \(error.description)"))
+            }
         }
     }
 

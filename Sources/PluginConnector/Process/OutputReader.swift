@@ -114,6 +114,10 @@ final class OutputReader: Sendable {
                     line: number, problem: "is longer than the limit of \(PluginProtocol.maximumLineBytes) bytes"))
             return false
         }
+        if let objects = JSONParser.objectsMessage(line) {
+            mailbox.push(.message(objects, line: number))
+            return true
+        }
         let json: JSONValue
         do {
             json = try JSONParser.parse(line)

@@ -12,11 +12,11 @@ package struct JSONParser {
     /// Nesting deeper than this is refused, so that a hostile line cannot exhaust the stack.
     static let maximumDepth = 64
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
     private var depth = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -37,13 +37,13 @@ package struct JSONParser {
         return try result.get()
     }
 
-    private func failure(_ message: String) -> SyntaxError {
+    func failure(_ message: String) -> SyntaxError {
         SyntaxError(column: position + 1, message: message)
     }
 
-    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -139,16 +139,23 @@ package struct JSONParser {
         }
     }
 
-    private mutating func string() throws(SyntaxError) -> String {
+    mutating func string() throws(SyntaxError) -> String {
         position += 1
         let start = position
         // Fast path: no escapes.
+        var nonASCII: UInt8 = 0
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                guard
-                    let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                else {
+                let text: String
+                let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                if nonASCII & 0x80 == 0 {
+                    // ASCII is valid UTF-8; this initializer is specialized, `String(validating:)` is generic and
+                    // several times slower on the short strings attribute values are.
+                    text = String(decoding: utf8, as: UTF8.self)
+                } else if let validated = String(validating: utf8, as: UTF8.self) {
+                    text = validated
+                } else {
                     position = start
                     throw failure("a string is not valid UTF-8")
                 }
@@ -157,6 +164,7 @@ package struct JSONParser {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw failure("a control character in a string must be escaped") }
+            nonASCII |= byte
             position += 1
         }
         var decoded = Array(bytes[start..<position])
@@ -224,7 +232,7 @@ package struct JSONParser {
         return value
     }
 
-    private mutating func number() throws(SyntaxError) -> JSONValue {
+    mutating func number() throws(SyntaxError) -> JSONValue {
         let start = position
         if peek() == UInt8(ascii: "-") { position += 1 }
         guard let first = peek(), first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else {

@@ -16,10 +16,12 @@ enum ValueCoding {
             }
             switch kind {
             case "binary":
-                guard let bytes = Base64.decode(text) else {
-                    throw MessageDecodingError("\(path).binary", "is not padded standard base64")
+                do {
+                    return .binary(try Base64.decode(text))
+                } catch {
+                    throw MessageDecodingError(
+                        "\(path).binary", "is not padded standard base64: it \(error.description)")
                 }
-                return .binary(bytes)
             case "date":
                 guard let micros = ISO8601.parse(text) else {
                     throw MessageDecodingError("\(path).date", "is not an ISO 8601 date or time")

@@ -1,5 +1,4 @@
 import ConnectorKit
-import Foundation
 
 /// Translates between SCIM resources (JSON) and connector objects, per a ``ResourceMapping``.
 ///
@@ -50,7 +49,7 @@ struct ResourceCodec: Sendable {
         case (.integer, .integer(let number)): return .integer(number)
         case (.date, .string(let text)):
             return ISO8601.parse(text).map { .date(microsecondsSince1970: $0) } ?? .string(text)
-        case (.binary, .string(let text)): return Data(base64Encoded: text).map { .binary(Array($0)) } ?? .string(text)
+        case (.binary, .string(let text)): return (try? Base64.decode(text)).map { .binary($0) } ?? .string(text)
         case (_, .string(let text)): return .string(text)
         case (_, .bool(let flag)): return .boolean(flag)
         case (_, .integer(let number)): return .integer(number)
@@ -156,7 +155,7 @@ struct ResourceCodec: Sendable {
         case (.integer, .integer(let number)): return .integer(number)
         case (.integer, .string(let text)) where Int64(text) != nil: return .integer(Int64(text)!)
         case (.date, .date(let micros)): return .string(ISO8601.format(microseconds: micros))
-        case (.binary, .binary(let bytes)): return .string(Data(bytes).base64EncodedString())
+        case (.binary, .binary(let bytes)): return .string(Base64.encode(bytes))
         case (.string, .reference), (.reference, _), (.boolean, _), (.integer, _):
             throw ConnectorError(
                 .schema,
