@@ -20,6 +20,26 @@ extension Journal {
         return try await writer.appendShipped(frames)
     }
 
+    /// ``appendShipped(_:)`` for frames that a ``FrameDecoder`` returned: the decoder already
+    /// checked each one's checksum and fields (as ``Frame/verify()`` does), so checking them again
+    /// would only read every byte once more. The chain, seqs and epoch are still checked here.
+    ///
+    /// With `syncing: false` the frames are written but not `fdatasync`ed, and the seq returned is
+    /// not yet durable (``lastSeq`` does not include it): a later ``syncShipped()`` makes everything
+    /// written so far durable with one `fdatasync`. A staging server writes each piece of a
+    /// catch-up as it arrives and syncs once per batch.
+    @discardableResult
+    package func appendShipped(decodedFrames frames: [Frame], syncing: Bool = true) async throws -> UInt64 {
+        guard !frames.isEmpty else { return syncing ? try await syncShipped() : lastSeq }
+        return try await writer.appendShipped(frames, sync: syncing)
+    }
+
+    /// Makes every shipped frame written so far durable; returns the last seq, now durable.
+    @discardableResult
+    package func syncShipped() async throws -> UInt64 {
+        try await writer.appendShipped([], sync: true)
+    }
+
     /// Follows this journal frame by frame, exactly as stored, from the frame that starts at `seq`:
     /// for shipping to staging servers. Only durable (synced) frames are returned.
     ///
@@ -30,7 +50,26 @@ extension Journal {
         guard seq <= committed + 1 else {
             throw JournalError(.notFound, "seq \(seq) is beyond the end of the journal (last seq \(committed))")
         }
-        let cursor = try reader().cursor(from: seq)
+        let cursor = try cursor(atSegmentStarting: seq) ?? reader().cursor(from: seq)
         return JournalFrameFollower(cursor: cursor, watch: writer.commits, startSeq: seq)
+    }
+
+    /// A cursor at the first frame of the one segment whose first seq is `seq`, found by file name
+    /// and segment header alone; `nil` if no single segment starts there. A new staging server ships
+    /// from seq 1, and positioning a ``JournalReader`` would first scan the whole newest segment
+    /// (up to its size cap) for frame offsets it does not need.
+    private func cursor(atSegmentStarting seq: UInt64) throws -> JournalCursor? {
+        let names = try fileSystem.contentsOfDirectory(at: directory).compactMap(SegmentName.init(fileName:))
+        let starting = names.filter { $0.firstSeq == seq }
+        guard starting.count == 1, let name = starting.first else { return nil }
+        let file = try fileSystem.openFile(at: joinPath(directory, name.fileName), writable: false)
+        defer { file.close() }
+        guard
+            case .success(let header) = SegmentHeader.parse(try file.read(count: FormatV1.segmentHeaderLength, at: 0)),
+            header.journalID == journalID, header.firstSeq == seq
+        else { return nil }
+        return JournalCursor(
+            directory: directory, fileSystem: fileSystem, start: (name, Int64(FormatV1.segmentHeaderLength)), seq: seq,
+            previousChecksum: header.previousChecksum)
     }
 }

@@ -54,6 +54,33 @@ import Testing
         #expect(report.verdict == .sound, "\(report.findings)")
     }
 
+    @Test func framesWrittenAheadOfASyncAreNeitherAcknowledgedNorShippedOnUntilTheSync() async throws {
+        let from = TemporaryDirectory()
+        let to = TemporaryDirectory()
+        let (id, frames) = try await source(from, count: 300, epochs: [120: 2])
+        let journal = try Journal.open(directory: to.path, options: options(id))
+        let follower = try journal.frameFollower(from: 1)
+        let half = frames.count / 2
+        let written = try await journal.appendShipped(decodedFrames: Array(frames[..<half]), syncing: false)
+        #expect(written == frames[half - 1].header.lastSeq)
+        #expect(journal.lastSeq == 0, "written, not durable: not acknowledged")
+        #expect(try await follower.nextFrames(maxBytes: 1 << 20, waitingAtMost: .zero).isEmpty)
+        // More written ahead, across the epoch change (a new segment), then one sync for all of it.
+        try await journal.appendShipped(decodedFrames: Array(frames[half...]), syncing: false)
+        #expect(journal.lastSeq == 0)
+        #expect(try await journal.syncShipped() == 300)
+        #expect(journal.lastSeq == 300)
+        var shippedOn: [Frame] = []
+        while true {
+            let next = try await follower.nextFrames(maxBytes: 1 << 20, waitingAtMost: .zero)
+            if next.isEmpty { break }
+            shippedOn += next
+        }
+        #expect(shippedOn == frames)
+        await journal.close()
+        #expect(try readAll(to.path) == readAll(from.path))
+    }
+
     @Test func aFrameWithAFlippedByteIsRejectedAndTheRightOneAcceptedAfterwards() async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()

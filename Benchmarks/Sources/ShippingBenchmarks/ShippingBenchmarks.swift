@@ -139,9 +139,14 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         let (done, sink) = AsyncStream.makeStream(of: (ShippedBatch.Stage, ContinuousClock.Instant).self)
         let clock = ContinuousClock()
         let start = clock.now
+        let durableBatches = Mutex<[(ContinuousClock.Instant, UInt64)]>([])
         let staging = try await InProcessServer.start(
             dataDirectory: dataDirectory, role: .staging, primaryURL: active.url,
-            onShippedBatch: { batch in if batch.lastSeq >= target { sink.yield((batch.stage, clock.now)) } })
+            onShippedBatch: { batch in
+                if batch.stage == .durable { durableBatches.withLock { $0.append((clock.now, batch.lastSeq)) } }
+                if batch.lastSeq >= target { sink.yield((batch.stage, clock.now)) }
+            })
+        let started = clock.now
         var durable: Double?
         var applied: Double?
         for await (stage, time) in done {
@@ -152,6 +157,10 @@ struct ShippingBenchmarks: AsyncParsableCommand {
             if durable != nil && applied != nil { break }
         }
         await staging.stop()
+        let batches = durableBatches.withLock { $0 }
+        progress(
+            "  staging server up after \(Format.seconds((started - start).seconds)); durable batches (seconds: last seq): "
+                + batches.map { String(format: "%.3f: %d", ($0.0 - start).seconds, $0.1) }.joined(separator: ", "))
         return (durable!, applied!)
     }
 

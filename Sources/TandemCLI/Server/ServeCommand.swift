@@ -54,15 +54,14 @@ struct ServeCommand: AsyncParsableCommand {
                 },
                 logger: Logger(label: "tandem.server"))
             let role = options.role
-            let holder =
-                authority.serverID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
             do {
-                try await authority.withAuthority { epochAuthority in
+                try await authority.withAuthority(configuration.server.authority) { epochAuthority, resolved in
                     let controller = PromotionController(
                         node: node,
                         promotion: Promotion(
-                            authority: epochAuthority, holder: holder,
-                            leaseDuration: .milliseconds(Int64(authority.leaseSeconds * 1000))))
+                            authority: epochAuthority,
+                            holder: resolved?.holder ?? ProcessInfo.processInfo.hostName,
+                            leaseDuration: resolved?.leaseDuration ?? .seconds(10)))
                     try await TandemServerRunner.run(
                         node: node, controller: controller, logger: Logger(label: "tandem.server")
                     ) { url in

@@ -222,7 +222,7 @@ private struct Reader {
             guard !file.isEmpty else { throw fail(key, value, "expected a path") }
             return file.hasPrefix("/") ? file : baseDirectory + "/" + file
         }
-        let keys: Set = ["listen", "role", "primary", "tokenFile", "tokenEnv", "token", "tls"]
+        let keys: Set = ["listen", "role", "primary", "tokenFile", "tokenEnv", "token", "tls", "authority"]
         for (key, keyNode, value) in try entries(node, path, allowed: keys) {
             let here = "\(path).\(key)"
             switch key {
@@ -249,6 +249,8 @@ private struct Reader {
                 server.token = .environment(try string(value, here))
             case "token":
                 throw fail(here, keyNode, "secrets are never written in the configuration; use tokenFile or tokenEnv")
+            case "authority":
+                server.authority = try authoritySettings(value, here)
             default:
                 for (field, _, setting) in try entries(value, here, allowed: ["certificate", "key", "ca"]) {
                     let file = try resolved(setting, "\(here).\(field)")
@@ -264,6 +266,52 @@ private struct Reader {
             }
         }
         return server
+    }
+
+    /// `server.authority`: the epoch authority, its password by reference only.
+    func authoritySettings(_ node: Node, _ path: String) throws -> AuthoritySettings {
+        var url: String?
+        var settings = AuthoritySettings(url: "")
+        let keys: Set = ["url", "deployment", "serverId", "leaseSeconds", "passwordEnv", "passwordFile", "password"]
+        for (key, keyNode, value) in try entries(node, path, allowed: keys) {
+            let here = "\(path).\(key)"
+            switch key {
+            case "url":
+                let text = try string(value, here)
+                if let problem = AuthoritySettings.problem(withURL: text) { throw fail(here, value, problem) }
+                url = text
+            case "deployment":
+                let name = try string(value, here)
+                guard !name.isEmpty else { throw fail(here, value, "expected the deployment's name") }
+                settings.deployment = name
+            case "serverId":
+                let name = try string(value, here)
+                guard !name.isEmpty else { throw fail(here, value, "expected this server's name") }
+                settings.serverID = name
+            case "leaseSeconds":
+                guard let seconds = Double(try string(value, here)), seconds.isFinite, seconds >= 1 else {
+                    throw fail(here, value, "expected a number of seconds, at least 1")
+                }
+                settings.leaseSeconds = seconds
+            case "passwordEnv", "passwordFile":
+                guard settings.password == nil else {
+                    throw fail(here, keyNode, "give passwordEnv or passwordFile, not both")
+                }
+                let text = try string(value, here)
+                guard !text.isEmpty else { throw fail(here, value, "expected a name") }
+                settings.password =
+                    key == "passwordEnv"
+                    ? .environment(text) : .file(text.hasPrefix("/") ? text : baseDirectory + "/" + text)
+            default:
+                throw fail(
+                    here, keyNode, "secrets are never written in the configuration; use passwordEnv or passwordFile")
+            }
+        }
+        guard let url else {
+            throw fail(path, node, "the epoch authority needs a url (postgres://USER@HOST:PORT/DATABASE)")
+        }
+        settings.url = url
+        return settings
     }
 
     /// `30m`, `1h`, `45s`, `2h30m`, `7d`.

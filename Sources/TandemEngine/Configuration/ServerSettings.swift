@@ -7,6 +7,7 @@
 ///   primary: https://tandem-a.example.org:8420
 ///   tokenFile: ./secrets/server-token   # or tokenEnv: TANDEM_SERVER_TOKEN
 ///   tls: { certificate: ./tls/server.pem, key: ./tls/server.key, ca: ./tls/ca.pem }
+///   authority: { url: postgres://tandem@db:5432/tandem, passwordEnv: TANDEM_AUTHORITY_PASSWORD }
 /// ```
 ///
 /// The bearer token is named, never written here: one token guards every endpoint but `/healthz`,
@@ -36,11 +37,13 @@ public struct ServerSettings: Hashable, Sendable {
     public var tlsKeyPath: String?
     /// PEM certificates a staging server trusts for its primary, beside the system's.
     public var tlsCAPath: String?
+    /// The epoch authority (``AuthoritySettings``); `nil`: promotion is manual.
+    public var authority: AuthoritySettings?
 
     public init(
         listenHost: String = "127.0.0.1", listenPort: Int = 8420, role: Role = .active, primaryURL: String? = nil,
         token: SecretSource? = nil, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
-        tlsCAPath: String? = nil
+        tlsCAPath: String? = nil, authority: AuthoritySettings? = nil
     ) {
         self.listenHost = listenHost
         self.listenPort = listenPort
@@ -50,6 +53,7 @@ public struct ServerSettings: Hashable, Sendable {
         self.tlsCertificatePath = tlsCertificatePath
         self.tlsKeyPath = tlsKeyPath
         self.tlsCAPath = tlsCAPath
+        self.authority = authority
     }
 
     /// Parses `HOST:PORT` (`[v6]:PORT` for IPv6); `nil` if it is not one.

@@ -5,8 +5,9 @@ struct GroupCommitQueue<Waiter> {
         case events([JournalEvent], bytes: Int, Waiter)
         case beginEpoch(UInt64, Waiter)
         case rollSegment(Waiter)
-        /// Frames shipped from another server, appended byte for byte.
-        case frames([Frame], bytes: Int, Waiter)
+        /// Frames shipped from another server, appended byte for byte; synced (with every frame
+        /// written ahead before them) only if `sync`.
+        case frames([Frame], bytes: Int, sync: Bool, Waiter)
     }
 
     enum Status {
@@ -53,7 +54,7 @@ struct GroupCommitQueue<Waiter> {
             // One oversized request may always enter an empty queue, or it could never be written.
             if queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes { return .full }
             queuedBytes += bytes
-        } else if case .frames(_, let bytes, _) = request {
+        } else if case .frames(_, let bytes, _, _) = request {
             // One oversized request may always enter an empty queue, or it could never be written.
             if queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes { return .full }
             queuedBytes += bytes
@@ -66,7 +67,7 @@ struct GroupCommitQueue<Waiter> {
         case write([(events: [JournalEvent], waiter: Waiter)])
         case beginEpoch(UInt64, Waiter)
         case rollSegment(Waiter)
-        case frames([Frame], bytes: Int, Waiter)
+        case frames([Frame], bytes: Int, sync: Bool, Waiter)
     }
 
     /// The next unit of work: a run of consecutive appends up to the frame bounds, or one epoch change.
@@ -82,11 +83,11 @@ struct GroupCommitQueue<Waiter> {
             compact()
             return .rollSegment(waiter)
         }
-        if case .frames(let frames, let bytes, let waiter) = requests[head] {
+        if case .frames(let frames, let bytes, let sync, let waiter) = requests[head] {
             head += 1
             queuedBytes -= bytes
             compact()
-            return .frames(frames, bytes: bytes, waiter)
+            return .frames(frames, bytes: bytes, sync: sync, waiter)
         }
         var batch: [(events: [JournalEvent], waiter: Waiter)] = []
         var events = 0
@@ -136,7 +137,7 @@ struct GroupCommitQueue<Waiter> {
         let waiters = requests[head...].map { request -> Waiter in
             switch request {
             case .events(_, _, let waiter), .beginEpoch(_, let waiter), .rollSegment(let waiter),
-                .frames(_, _, let waiter):
+                .frames(_, _, _, let waiter):
                 return waiter
             }
         }

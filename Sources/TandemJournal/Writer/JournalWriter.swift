@@ -54,10 +54,11 @@ final class JournalWriter: @unchecked Sendable {
         return try await submit(bytes: size) { waiter in .events(events, bytes: size, waiter) }
     }
 
-    /// Appends frames shipped from another server byte for byte; returns the last seq once they are durable.
-    func appendShipped(_ frames: [Frame]) async throws -> UInt64 {
+    /// Appends frames shipped from another server byte for byte; returns the last seq once they are
+    /// durable — or, with `sync: false`, once they are written (durable only after a later sync).
+    func appendShipped(_ frames: [Frame], sync: Bool = true) async throws -> UInt64 {
         let size = frames.reduce(0) { $0 + $1.bytes.count }
-        return try await submit(bytes: size) { waiter in .frames(frames, bytes: size, waiter) }
+        return try await submit(bytes: size) { waiter in .frames(frames, bytes: size, sync: sync, waiter) }
     }
 
     /// Writes later frames under `epoch`, in a new segment.
@@ -149,10 +150,11 @@ final class JournalWriter: @unchecked Sendable {
                 } catch {
                     waiter.continuation.resume(throwing: error)
                 }
-            case .frames(let frames, _, let waiter):
+            case .frames(let frames, _, let sync, let waiter):
                 do {
-                    let lastSeq = try segments.commitShipped(frames)
-                    commits.publish(lastSeq, latestTimeMicroseconds: segments.latestTimeMicroseconds)
+                    let lastSeq = try segments.commitShipped(frames, sync: sync)
+                    // Readers and followers see only what is durable.
+                    if sync { commits.publish(lastSeq, latestTimeMicroseconds: segments.latestTimeMicroseconds) }
                     waiter.continuation.resume(returning: lastSeq)
                 } catch let error as JournalError where error.code == .rejectedFrame {
                     // Refused before anything was written: the writer stays healthy.

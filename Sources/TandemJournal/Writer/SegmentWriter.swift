@@ -25,6 +25,9 @@ final class SegmentWriter {
     private(set) var lastChecksum: UInt32
     /// The latest event time of the last events frame written.
     private(set) var latestTimeMicroseconds: Int64?
+    /// Whether frames were written to the current segment since its last `fdatasync`
+    /// (shipped frames may be written ahead and synced once for several batches).
+    private var unsynced = false
 
     /// Positions the writer after the last frame of a recovered journal.
     init(
@@ -130,8 +133,12 @@ final class SegmentWriter {
     /// seq, and has an epoch no lower than the current one (a higher epoch starts a new segment).
     /// Their own checksums were verified by the caller. Returns the last seq.
     ///
+    /// With `sync: false` the frames are written but not yet `fdatasync`ed: they are durable only
+    /// after a later ``syncShipped()`` (or a commit with `sync: true`) returns, and must not be
+    /// acknowledged before.
+    ///
     /// - Throws: ``JournalError`` `.rejectedFrame`, with nothing written, if a frame does not continue the journal.
-    func commitShipped(_ frames: [Frame]) throws -> UInt64 {
+    func commitShipped(_ frames: [Frame], sync: Bool = true) throws -> UInt64 {
         var seq = nextSeq
         var previous = lastChecksum
         var frameEpoch = epoch
@@ -169,22 +176,39 @@ final class SegmentWriter {
             }
             try place(frame, &pending, &summaries, &raw)
         }
+        try flush(&pending, &summaries, &raw, sync: sync)
+        return nextSeq - 1
+    }
+
+    /// Syncs shipped frames written ahead (``commitShipped(_:sync:)``); returns the last seq, now durable.
+    func syncShipped() throws -> UInt64 {
+        var pending: [UInt8] = []
+        var summaries: [FrameSummary] = []
+        var raw: Int64 = 0
         try flush(&pending, &summaries, &raw)
         return nextSeq - 1
     }
 
-    /// Writes and syncs the bytes for the current segment.
-    private func flush(_ bytes: inout [UInt8], _ summaries: inout [FrameSummary], _ raw: inout Int64) throws {
-        guard !bytes.isEmpty, var current = segment else { return }
-        try current.file.writeAll(bytes, at: current.size)
-        try current.file.sync()
-        current.size += Int64(bytes.count)
-        current.frames.append(contentsOf: summaries)
-        current.rawEventBytes += raw
-        segment = current
-        bytes.removeAll(keepingCapacity: true)
-        summaries.removeAll(keepingCapacity: true)
-        raw = 0
+    /// Writes the bytes for the current segment and, unless told not to, syncs everything written to it.
+    private func flush(
+        _ bytes: inout [UInt8], _ summaries: inout [FrameSummary], _ raw: inout Int64, sync: Bool = true
+    ) throws {
+        guard var current = segment else { return }
+        if !bytes.isEmpty {
+            try current.file.writeAll(bytes, at: current.size)
+            unsynced = true
+            current.size += Int64(bytes.count)
+            current.frames.append(contentsOf: summaries)
+            current.rawEventBytes += raw
+            segment = current
+            bytes.removeAll(keepingCapacity: true)
+            summaries.removeAll(keepingCapacity: true)
+            raw = 0
+        }
+        if sync && unsynced {
+            try current.file.sync()
+            unsynced = false
+        }
     }
 
     /// Seals the current segment (writing its index) and creates the next one.
@@ -231,6 +255,9 @@ final class SegmentWriter {
     }
 
     func close() {
+        // Frames written ahead of a sync were never acknowledged; syncing them now only spares a
+        // restart from fetching them again.
+        if unsynced { try? segment?.file.sync() }
         segment?.file.close()
         segment = nil
     }

@@ -9,8 +9,9 @@ import TandemJournal
 /// ``ServerOptions/shippingMaxStreamDuration``, or when the server stops; the staging server
 /// then reconnects from its last durable seq + 1. See Journal/FORMAT.md, "Shipping".
 enum JournalStreamRoute {
-    /// Bytes read from the journal per write to the socket.
-    static let chunkBytes = 4 << 20
+    /// Bytes read from the journal per write to the socket: small enough that reading, sending and
+    /// the staging server's writing overlap from the first megabyte on.
+    static let chunkBytes = 1 << 20
 
     static func respond(request: Request, node: TandemNode, options: ServerOptions) async throws -> Response {
         guard let text = request.uri.queryParameters["from"], let from = UInt64(String(text)), from >= 1 else {

@@ -77,6 +77,9 @@ final class FrameHandoff: Sendable {
         }
     }
 
+    /// Whether no frame is waiting to be taken.
+    var isEmpty: Bool { state.withLock { $0.frames.isEmpty } }
+
     /// No more frames will come: wakes everyone.
     func finish() {
         let (taker, givers) = state.withLock { state in

@@ -60,12 +60,14 @@ final class StagingFollower: Sendable {
 
     /// Follows the primary until the task is cancelled.
     func run() async {
+        let applier = ApplyThread(name: "tandem-staging-apply")
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.pollHead() }
-            group.addTask { await self.ship() }
+            group.addTask { await self.ship(applyingOn: applier) }
             _ = await group.next()
             group.cancelAll()
         }
+        applier.stop()
         await primary.shutdown()
     }
 
@@ -78,11 +80,11 @@ final class StagingFollower: Sendable {
         }
     }
 
-    private func ship() async {
+    private func ship(applyingOn applier: ApplyThread) async {
         var backoff = Backoff()
         while !Task.isCancelled {
             do {
-                try await shipOnce()
+                try await shipOnce(applyingOn: applier)
                 backoff.reset()
             } catch is CancellationError {
                 return
@@ -117,7 +119,7 @@ final class StagingFollower: Sendable {
 
     /// One connection: learn the primary's head, open or adopt the journal, stream from our last
     /// durable seq + 1 until the primary ends the response.
-    private func shipOnce() async throws {
+    private func shipOnce(applyingOn applier: ApplyThread) async throws {
         let head = try await primary.head()
         progressBox.withLock { $0.primaryHead = head }
         let journal = try await openJournal(adopting: head)
@@ -128,7 +130,8 @@ final class StagingFollower: Sendable {
         }
         defer { progressBox.withLock { $0.connected = false } }
         let batchLimit = faults.withLock { $0.maxBatchBytes } ?? 16 << 20
-        // Three stages, each bounded: receive and check frames → make them durable → apply them.
+        // Three stages, each bounded: receive and check frames → make them durable → apply them
+        // (on a thread of lower priority: durability first, see ApplyThread).
         let handoff = FrameHandoff(maxBytes: max(batchLimit, 1 << 20) * 2)
         let applying = FrameHandoff(maxBytes: 64 << 20)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -145,7 +148,7 @@ final class StagingFollower: Sendable {
             }
             group.addTask {
                 defer { applying.finish() }
-                try await self.apply(from: applying)
+                try await self.apply(from: applying, on: applier)
             }
             do {
                 while try await group.next() != nil {}
@@ -234,43 +237,56 @@ final class StagingFollower: Sendable {
 
     /// Makes frames durable in batches and hands them on to be applied, so that inflating and
     /// applying events never holds up the next `fdatasync`.
+    ///
+    /// Frames are written in pieces of up to 1 MiB as they arrive, and synced once per batch: when
+    /// nothing more has arrived, or after `batchLimit` bytes. So a catch-up's writing overlaps its
+    /// receiving, and only one `fdatasync` follows the last byte. Nothing is reported durable, and
+    /// nothing is applied, before the sync that covers it.
     private func commit(
         from handoff: FrameHandoff, to journal: Journal, then applying: FrameHandoff, batchLimit: Int
     ) async throws {
         let pause = faults.withLock { $0.pauseAfterCommit }
-        while let frames = await handoff.take(limit: batchLimit) {
-            let lastSeq: UInt64
-            do {
-                lastSeq = try await journal.appendShipped(frames)
-            } catch let error as JournalError where error.code == .rejectedFrame {
-                progressBox.withLock { $0.framesRejected += 1 }
-                throw ServerError(.rejectedFrame, "\(error)")
-            }
+        let pieceLimit = min(1 << 20, batchLimit)
+        var written: [Frame] = []
+        var writtenBytes = 0
+        func sync() async throws {
+            guard !written.isEmpty else { return }
+            let lastSeq = try await journal.syncShipped()
             progressBox.withLock {
                 $0.durableSeq = lastSeq
                 $0.lastError = nil
             }
-            if let batch = Self.batch(frames, lastSeq: lastSeq, stage: .durable) { onCommit?(batch) }
-            await applying.put(frames)
+            if let batch = Self.batch(written, lastSeq: lastSeq, stage: .durable) { onCommit?(batch) }
+            await applying.put(written)
+            written = []
+            writtenBytes = 0
             if let pause { try await Task.sleep(for: pause) }
         }
+        do {
+            while let frames = await handoff.take(limit: pieceLimit) {
+                do {
+                    // The decoder checked every frame's checksum; the journal checks chain, seqs and epoch.
+                    try await journal.appendShipped(decodedFrames: frames, syncing: false)
+                } catch let error as JournalError where error.code == .rejectedFrame {
+                    progressBox.withLock { $0.framesRejected += 1 }
+                    throw ServerError(.rejectedFrame, "\(error)")
+                }
+                written += frames
+                writtenBytes += frames.reduce(0) { $0 + $1.bytes.count }
+                if writtenBytes >= batchLimit || handoff.isEmpty { try await sync() }
+            }
+        } catch {
+            // What was written before the failure is sound: make it durable, then report the failure.
+            try? await sync()
+            throw error
+        }
+        try await sync()
     }
 
-    /// Applies the events of durable frames to the state, in order.
-    private func apply(from applying: FrameHandoff) async throws {
+    /// Applies the events of durable frames to the state, in order, on `applier`'s thread.
+    private func apply(from applying: FrameHandoff, on applier: ApplyThread) async throws {
         while let frames = await applying.take(limit: 16 << 20) {
-            var events: [StoredEvent] = []
-            for frame in frames { events += try frame.events() }
-            // A restore event names an earlier seq; the state through it comes from this server's own
-            // journal, which already holds every frame applied here (they are durable before they apply).
-            let directory = self.directory
-            try stateBox.withLock { state in
-                for event in events {
-                    try EngineReplay.apply(event, to: &state) { seq in
-                        try EngineReplay.replay(directory: directory, through: seq)
-                    }
-                }
-            }
+            try await applier.perform { try self.applyNow(frames) }
             let lastSeq = frames.last!.header.lastSeq
             let latest = frames.last { $0.header.count > 0 }?.header.latestTimeMicroseconds
             progressBox.withLock {
@@ -278,6 +294,22 @@ final class StagingFollower: Sendable {
                 if let latest { $0.lastEventTimeMicroseconds = latest }
             }
             if let batch = Self.batch(frames, lastSeq: lastSeq, stage: .applied) { onCommit?(batch) }
+        }
+    }
+
+    /// Inflates `frames` and folds their events into the state.
+    private func applyNow(_ frames: [Frame]) throws {
+        var events: [StoredEvent] = []
+        for frame in frames { events += try frame.events() }
+        // A restore event names an earlier seq; the state through it comes from this server's own
+        // journal, which already holds every frame applied here (they are durable before they apply).
+        let directory = self.directory
+        try stateBox.withLock { state in
+            for event in events {
+                try EngineReplay.apply(event, to: &state) { seq in
+                    try EngineReplay.replay(directory: directory, through: seq)
+                }
+            }
         }
     }
 

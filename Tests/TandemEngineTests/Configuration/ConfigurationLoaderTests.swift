@@ -121,6 +121,47 @@ import Testing
             "tandem.yaml: server.listen (line 1): expected HOST:PORT, e.g. 127.0.0.1:8420"
         ),
         (
+            "server: { listn: localhost }",
+            "tandem.yaml: server.listn (line 1): unknown key; expected one of authority, listen, primary, role, tls, token, tokenEnv, tokenFile"
+        ),
+        (
+            """
+            server:
+              authority:
+                url: postgres://tandem@db:5432/tandem
+                lease: 5
+            """,
+            "tandem.yaml: server.authority.lease (line 4): unknown key; expected one of deployment, leaseSeconds, password, passwordEnv, passwordFile, serverId, url"
+        ),
+        (
+            "server: { authority: { deployment: prod } }",
+            "tandem.yaml: server.authority (line 1): the epoch authority needs a url (postgres://USER@HOST:PORT/DATABASE)"
+        ),
+        (
+            "server: { authority: { url: \"mysql://tandem@db/tandem\" } }",
+            "tandem.yaml: server.authority.url (line 1): expected postgres://USER@HOST:PORT/DATABASE"
+        ),
+        (
+            """
+            server:
+              authority:
+                url: postgres://tandem:hunter2@db:5432/tandem
+            """,
+            "tandem.yaml: server.authority.url (line 3): the URL must not hold a password (it would show in process listings); use passwordEnv or passwordFile"
+        ),
+        (
+            "server: { authority: { url: \"postgres://db/tandem\", password: hunter2 } }",
+            "tandem.yaml: server.authority.password (line 1): secrets are never written in the configuration; use passwordEnv or passwordFile"
+        ),
+        (
+            "server: { authority: { url: \"postgres://db/tandem\", leaseSeconds: 0.5 } }",
+            "tandem.yaml: server.authority.leaseSeconds (line 1): expected a number of seconds, at least 1"
+        ),
+        (
+            "server: { authority: { url: \"postgres://db/tandem\", passwordEnv: A, passwordFile: b } }",
+            "tandem.yaml: server.authority.passwordFile (line 1): give passwordEnv or passwordFile, not both"
+        ),
+        (
             "server: { role: primary }",
             "tandem.yaml: server.role (line 1): unknown role 'primary'; expected active or staging"
         ),
@@ -167,10 +208,34 @@ import Testing
         #expect(server.tlsCertificatePath == "/etc/tandem/tls/server.pem")
         #expect(server.tlsKeyPath == "/etc/tandem/server.key")
         #expect(server.tlsCAPath == "/etc/tandem/tls/ca.pem")
+        #expect(server.authority == nil)
         let defaults = try ConfigurationLoader.parse("server: { tokenEnv: TANDEM_TOKEN }", baseDirectory: "/tmp").server
         #expect(defaults.token == .environment("TANDEM_TOKEN"))
         #expect(defaults.role == .active)
         #expect(defaults.listenHost == "127.0.0.1" && defaults.listenPort == 8420)
+    }
+
+    @Test func theEpochAuthorityIsConfiguredWithItsPasswordByReference() throws {
+        let yaml = """
+            server:
+              authority:
+                url: postgres://tandem@db.example.org:5432/tandem
+                deployment: payroll
+                serverId: tandem-a
+                leaseSeconds: 7.5
+                passwordFile: secrets/authority
+            """
+        let authority = try #require(try ConfigurationLoader.parse(yaml, baseDirectory: "/etc/tandem").server.authority)
+        #expect(
+            authority
+                == AuthoritySettings(
+                    url: "postgres://tandem@db.example.org:5432/tandem", deployment: "payroll", serverID: "tandem-a",
+                    leaseSeconds: 7.5, password: .file("/etc/tandem/secrets/authority")))
+        let minimal = try #require(
+            try ConfigurationLoader.parse(
+                "server: { authority: { url: \"postgresql://db/tandem\", passwordEnv: PGPASS } }", baseDirectory: "/tmp"
+            ).server.authority)
+        #expect(minimal == AuthoritySettings(url: "postgresql://db/tandem", password: .environment("PGPASS")))
     }
 
     @Test func secretsAreReadByReferenceOnly() throws {
