@@ -49,6 +49,49 @@ import Testing
         await workload.harness.close()
     }
 
+    @Test func everyCodecVersionDecodesToTheSameState() async throws {
+        var workload = try await TimeTravelWorkload(seed: 13, checkpointInterval: nil)
+        for _ in 0..<4 { try await workload.step() }
+        _ = try await workload.harness.engine.recordRestorePoint("mid")
+        for _ in 0..<4 { try await workload.step() }
+        let state = await workload.harness.state
+        #expect(state.checkpointPayload().first == EngineState.checkpointCodecVersion)
+        let payloads = [
+            state.checkpointPayloadVersion1(), state.checkpointPayload(), state.checkpointPayload(chunkObjects: 3),
+            state.checkpointPayload(chunkObjects: 1),
+        ]
+        for (index, payload) in payloads.enumerated() {
+            let decoded = try EngineState(checkpointPayload: payload)
+            #expect(decoded.stateDigest == state.stateDigest, "payload \(index)")
+            #expect(decoded.lastSeq == state.lastSeq && decoded.epoch == state.epoch)
+            #expect(decoded.nextMetaverseID == state.nextMetaverseID)
+            #expect(decoded.configurationHash == state.configurationHash)
+            #expect(decoded.runs == state.runs)
+            #expect(decoded.restorePoints.map(\.name) == state.restorePoints.map(\.name))
+            #expect(decoded.restorePoints.map(\.seq) == state.restorePoints.map(\.seq))
+            #expect(decoded.awaitingImport == state.awaitingImport)
+            #expect(decoded.connectorSpaces == state.connectorSpaces)
+            #expect(decoded.metaverse == state.metaverse)
+        }
+        await workload.harness.close()
+    }
+
+    @Test func aTruncatedOrUnknownPayloadIsRejected() async throws {
+        var workload = try await TimeTravelWorkload(seed: 17, checkpointInterval: nil)
+        try await workload.step()
+        let payload = await workload.harness.state.checkpointPayload(chunkObjects: 2)
+        for length in 0..<payload.count {
+            #expect(throws: EngineError.self, "\(length) bytes") {
+                try EngineState(checkpointPayload: Array(payload[0..<length]))
+            }
+        }
+        var unknown = payload
+        unknown[0] = 3
+        let error = try #require(throws: EngineError.self) { try EngineState(checkpointPayload: unknown) }
+        #expect(error.message == "checkpoint state uses codec version 3; this build reads versions 1 and 2")
+        await workload.harness.close()
+    }
+
     @Test func damagedCheckpointIsSkippedForAnOlderOne() async throws {
         var workload = try await TimeTravelWorkload(seed: 7, checkpointInterval: 9)
         for _ in 0..<8 { try await workload.step() }
