@@ -1,6 +1,5 @@
 import ConnectorKit
-import Dispatch
-import Synchronization
+import TandemJournal
 
 extension EngineState {
     /// The version byte that starts a checkpoint payload this build writes (Journal/FORMAT.md,
@@ -457,29 +456,5 @@ extension BinaryReader {
             throw Malformed(reason: "name \(number) is not in the table of \(names.count)", offset: offset)
         }
         return names[Int(number)]
-    }
-}
-
-/// `body(0)`, …, `body(count - 1)` computed on every core, in order; the first error is thrown.
-func concurrentMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
-    let slots = ResultSlots<T>(count: count)
-    DispatchQueue.concurrentPerform(iterations: count) { index in
-        slots.store(Result { try body(index) }, at: index)
-    }
-    return try slots.values()
-}
-
-/// Where ``concurrentMap(_:_:)`` collects its results.
-private final class ResultSlots<T: Sendable>: Sendable {
-    private let slots: Mutex<[Result<T, any Error>?]>
-
-    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
-
-    func store(_ result: Result<T, any Error>, at index: Int) {
-        slots.withLock { $0[index] = result }
-    }
-
-    func values() throws -> [T] {
-        try slots.withLock { slots in try slots.map { try $0!.get() } }
     }
 }

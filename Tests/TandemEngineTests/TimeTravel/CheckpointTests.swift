@@ -114,6 +114,31 @@ import Testing
         await workload.harness.close()
     }
 
+    /// Format version 2 stores the payload in zlib parts; files of version 1 (one stream) still read.
+    @Test(arguments: [(2, 1_000), (2, 4_096), (2, 100_000), (1, 0)] as [(UInt16, Int)])
+    func checkpointFilesOfEitherFormatRead(version: UInt16, partBytes: Int) throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/tandem-ckpt-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var store = CheckpointStore(directory: directory)
+        store.formatVersion = version
+        if partBytes > 0 { store.partBytes = partBytes }
+        let payload = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 13 / 7) }
+        let header = try store.write(
+            seq: 7, epoch: 1, timeMicroseconds: 0, journalID: UUID(), stateDigest: [UInt8](repeating: 1, count: 32),
+            payload: payload)
+        #expect(header.formatVersion == version)
+        let (read, bytes) = try CheckpointStore(directory: directory).read(seq: 7)
+        #expect(read == header)
+        #expect(bytes == payload)
+        // A damaged part is caught by the checksum before anything is inflated.
+        let path = directory + "/0000000000000007.ckpt"
+        let sound = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var damaged = sound
+        damaged[damaged.count - 5] ^= 0x10
+        try Data(damaged).write(to: URL(fileURLWithPath: path))
+        #expect(throws: JournalError.self) { try store.read(seq: 7) }
+    }
+
     @Test func checkpointFileFormatIsChecked() throws {
         let directory = FileManager.default.temporaryDirectory.path + "/tandem-ckpt-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
