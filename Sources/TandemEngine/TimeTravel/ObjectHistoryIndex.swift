@@ -101,15 +101,18 @@ public enum ObjectHistoryIndex {
         return epoch
     }
 
-    /// Extends the index at `directory` to the end of `reader`'s journal, scanning only the events
+    /// Extends the index at `directory` to `lastSeq` (the end of `reader`'s journal if `nil`), scanning only the events
     /// it does not cover yet (all of them when there is no usable index). Nothing is written when
     /// the journal no longer starts at seq 1 and there is no index to extend: the index must list
     /// every event from seq 1.
     ///
     /// - Returns: the number of events scanned.
     @discardableResult
-    public static func update(directory: String, reader: JournalReader, logger: Logger? = nil) throws -> Int {
-        guard let journalID = reader.journalID, reader.lastSeq >= 1 else { return 0 }
+    public static func update(
+        directory: String, reader: JournalReader, through lastSeq: UInt64? = nil, logger: Logger? = nil
+    ) throws -> Int {
+        let end = min(lastSeq ?? reader.lastSeq, reader.lastSeq)
+        guard let journalID = reader.journalID, end >= 1 else { return 0 }
         let path = directory + "/" + fileName
         var existing: ObjectIndexFile?
         do {
@@ -125,7 +128,7 @@ public enum ObjectHistoryIndex {
             logger?.warning(
                 "the object index is damaged; rebuilding it", metadata: ["index": "\(path)", "problem": "\(error)"])
         }
-        guard (existing?.coveredSeq ?? 0) < reader.lastSeq else { return 0 }
+        guard (existing?.coveredSeq ?? 0) < end else { return 0 }
         var old: [ObjectIndexFile.Entry] = []
         if let index = existing {
             do {
@@ -143,7 +146,7 @@ public enum ObjectHistoryIndex {
         var scanned = 0
         var lastEpoch: UInt64 = 0
         let cursor = try reader.cursor(from: start)
-        while let stored = try cursor.nextEvent(through: reader.lastSeq) {
+        while let stored = try cursor.nextEvent(through: end) {
             scanned += 1
             lastEpoch = stored.epoch
             guard let event = try EngineEventCodec.decode(stored) else { continue }
