@@ -46,6 +46,9 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         progress("  \(Format.seconds(replaySeconds)); \(people) metaverse objects")
 
         let (payload, encodeSeconds) = time { full.checkpointPayload() }
+        let (_, decodeSeconds) = try time { try EngineState(checkpointPayload: payload) }
+        let payloadV1 = full.checkpointPayload(codecVersion: 1)
+        let (_, decodeV1Seconds) = try time { try EngineState(checkpointPayload: payloadV1) }
         let (digest, digestSeconds) = time { full.stateDigest }
         progress("writing a checkpoint at seq \(lastSeq)…")
         let (_, writeSeconds) = try time {
@@ -77,12 +80,39 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         }
 
         let subject = full.metaverse.keys.sorted()[people / 2]
-        progress("explain \(subject)…")
+        // The object index as the engine keeps it: first up to the middle checkpoint (so explain
+        // scans the events after it), then extended to the newest.
+        progress(
+            "object index through seq \(middle), then explain \(subject) with a tail of \(lastSeq - middle) events…")
+        let (_, indexMiddleSeconds) = try time {
+            try ObjectHistoryIndex.update(directory: checkpointDirectory, reader: reader, through: middle)
+        }
+        let (withTail, explainTailSeconds) = try time {
+            try Explainer.explain(
+                directory: journalDirectory, checkpoints: checkpoints, subject: .metaverse(subject),
+                configuration: configuration)
+        }
+        progress("object index extended to seq \(lastSeq), then explain…")
+        let (_, indexExtendSeconds) = try time {
+            try ObjectHistoryIndex.update(directory: checkpointDirectory, reader: reader)
+        }
+        let indexBytes =
+            (try FileManager.default.attributesOfItem(
+                atPath: checkpointDirectory + "/" + ObjectHistoryIndex.fileName)[.size] as? Int) ?? 0
         let (explanation, explainSeconds) = try time {
             try Explainer.explain(
                 directory: journalDirectory, checkpoints: checkpoints, subject: .metaverse(subject),
                 configuration: configuration)
         }
+        guard explanation == withTail else { throw BenchmarkFailure("explain differs with and without a tail") }
+        guard let anchor = explanation.links.first else { throw BenchmarkFailure("the object has no links") }
+        let (byAnchor, explainAnchorSeconds) = try time {
+            try Explainer.explain(
+                directory: journalDirectory, checkpoints: checkpoints,
+                subject: .connectorObject(connector: anchor.connector, anchor: anchor.anchor), attribute: nil,
+                configuration: configuration)
+        }
+        guard byAnchor == explanation else { throw BenchmarkFailure("explain by anchor differs from by ID") }
 
         print("# Tandem time-travel benchmarks")
         print("")
@@ -94,7 +124,13 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         print(
             "| checkpoint file (zlib level 1) | \(Format.megabytes(Int(file.fileSize))) (\(String(format: "%.1f", Double(payload.count) / Double(file.fileSize)))×) |"
         )
-        print("| encode state | \(Format.seconds(encodeSeconds)) |")
+        print("| encode state (codec version 2) | \(Format.seconds(encodeSeconds)) |")
+        print(
+            "| decode state, codec version 1 (the old sequential codec, baseline) | \(Format.seconds(decodeV1Seconds)) |"
+        )
+        print(
+            "| decode state, codec version 2 (chunks on every core) | \(Format.seconds(decodeSeconds)) (\(String(format: "%.1f", decodeV1Seconds / decodeSeconds))× faster) |"
+        )
         print("| state digest | \(Format.seconds(digestSeconds)) |")
         print("| write checkpoint (encode, digest, compress, fsync) | \(Format.seconds(writeSeconds)) |")
         print("| start-up: full replay from seq 1 (baseline) | \(Format.seconds(replaySeconds)) |")
@@ -106,8 +142,15 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
             "| restore rebuild alone (\(restoredOnly.eventsReplayed) events after the checkpoint) | \(Format.seconds(rebuildSeconds)) |"
         )
         print(
-            "| explain one object (\(explanation.history.count) history entries, full journal scan) | \(Format.seconds(explainSeconds)) |"
+            "| object index: build through seq \(middle) / extend to seq \(lastSeq) | \(Format.seconds(indexMiddleSeconds)) / \(Format.seconds(indexExtendSeconds)) (\(Format.megabytes(indexBytes))) |"
         )
+        print(
+            "| explain one object, index + scan of the \(lastSeq - middle) events after it | \(Format.seconds(explainTailSeconds)) |"
+        )
+        print(
+            "| explain one object (\(explanation.history.count) history entries), index covering the journal | \(Format.seconds(explainSeconds)) |"
+        )
+        print("| explain the same object by its \(anchor.connector) anchor | \(Format.seconds(explainAnchorSeconds)) |")
     }
 }
 

@@ -1,76 +1,172 @@
 import ConnectorKit
+import TandemJournal
 
 extension EngineState {
-    /// The version byte that starts a checkpoint payload (Journal/FORMAT.md, "Engine state in a checkpoint").
-    static let checkpointCodecVersion: UInt8 = 1
+    /// The version byte that starts a checkpoint payload this build writes (Journal/FORMAT.md,
+    /// "Engine state in a checkpoint"); it reads versions 1 and 2.
+    static let checkpointCodecVersion: UInt8 = 2
+
+    /// Objects per chunk: each chunk decodes on its own core, so a few per core keep both busy.
+    static let checkpointChunkObjects = 8_192
 
     /// The whole state — everything replay would rebuild, history included — in the engine's
     /// compact binary encoding, for a checkpoint file.
-    public func checkpointPayload() -> [UInt8] {
+    ///
+    /// Version 2 keeps the connector-space objects and the metaverse objects in chunks that
+    /// decode independently (in parallel), and names (attributes, rules, object types, connectors)
+    /// once in a table that the chunks refer to by number.
+    public func checkpointPayload() -> [UInt8] { checkpointPayload(chunkObjects: Self.checkpointChunkObjects) }
+
+    /// The payload in codec version `codecVersion`: 2, the default, or 1, which builds before
+    /// version 2 read (for a checkpoint an older build must load).
+    public func checkpointPayload(codecVersion: UInt8) -> [UInt8] {
+        precondition(codecVersion == 1 || codecVersion == 2, "checkpoint codec versions are 1 and 2")
+        return codecVersion == 1 ? checkpointPayloadVersion1() : checkpointPayload()
+    }
+
+    /// The payload with `chunkObjects` objects per chunk (tests use small chunks).
+    func checkpointPayload(chunkObjects: Int) -> [UInt8] {
+        precondition(chunkObjects >= 1, "a chunk holds at least one object")
+        var names = CheckpointNames()
+        let spaceNames = connectorSpaces.keys.sorted()
+        var spaceChunks: [[(count: Int, bytes: [UInt8])]] = []
+        for name in spaceNames {
+            let objects = Array(connectorSpaces[name]!.objects.values)
+            spaceChunks.append(
+                Self.chunks(of: objects, size: chunkObjects) { object, w in
+                    w.string(object.anchor.rawValue)
+                    names.write(object.objectType.rawValue, to: &w)
+                    w.optionalString(object.distinguishedName)
+                    w.count(object.attributes.count)
+                    for name in object.attributes.keys.sorted() {
+                        names.write(name, to: &w)
+                        w.values(object.attributes[name]!)
+                    }
+                    w.optionalID(object.metaverseID)
+                    w.bool(object.isPendingAdd)
+                })
+        }
+        let metaverseChunks = Self.chunks(of: Array(metaverse.values), size: chunkObjects) { object, w in
+            w.varint(object.id.rawValue)
+            names.write(object.objectType.rawValue, to: &w)
+            w.count(object.attributes.count)
+            for (name, value) in object.attributes {
+                names.write(name, to: &w)
+                w.values(value.values)
+                w.bool(value.isAuthoritativeNull)
+                names.write(value.contributor.rule, to: &w)
+                names.write(value.contributor.connector, to: &w)
+                w.string(value.contributor.anchor.rawValue)
+                w.int(Int64(value.contributor.precedence))
+            }
+            w.count(object.links.count)
+            for link in object.links {
+                names.write(link.connector, to: &w)
+                w.string(link.anchor.rawValue)
+            }
+            if let link = object.projectedBy {
+                w.byte(1)
+                names.write(link.connector, to: &w)
+                w.string(link.anchor.rawValue)
+            } else {
+                w.byte(0)
+            }
+        }
+
         var w = BinaryWriter(capacity: 1 << 20)
         w.byte(Self.checkpointCodecVersion)
         w.varint(lastSeq)
         w.varint(epoch)
         w.varint(nextMetaverseID)
         w.optionalString(configurationHash)
-        w.count(connectorSpaces.count)
-        for name in connectorSpaces.keys.sorted() {
+        w.count(names.names.count)
+        for name in names.names { w.string(name) }
+        w.count(spaceNames.count)
+        for (name, chunks) in zip(spaceNames, spaceChunks) {
             let space = connectorSpaces[name]!
             w.string(name)
             w.optionalString(space.watermark?.value)
             w.count(space.objects.count)
-            for object in space.objects.values {
-                w.string(object.anchor.rawValue)
-                w.string(object.objectType.rawValue)
-                w.optionalString(object.distinguishedName)
-                w.attributes(object.attributes)
-                w.optionalID(object.metaverseID)
-                w.bool(object.isPendingAdd)
-            }
-            w.count(space.pendingExports.count)
-            for export in space.pendingExports.values {
-                w.string(export.anchor.rawValue)
-                w.string(export.objectType.rawValue)
-                w.operation(export.operation)
-                w.optionalID(export.metaverseID)
-            }
-            w.count(space.unconfirmedExports.count)
-            for (anchor, operation) in space.unconfirmedExports {
-                w.string(anchor.rawValue)
-                w.operation(operation)
-            }
-            w.count(space.errors.count)
-            for (anchor, error) in space.errors {
-                w.string(anchor.rawValue)
-                w.optionalString(error.rule)
-                w.string(error.code)
-                w.string(error.message)
-            }
-            for set in [space.heldDeletes, space.approvedDeletes, space.changedSinceSync] {
-                w.count(set.count)
-                for anchor in set { w.string(anchor.rawValue) }
-            }
+            w.chunks(chunks)
+            writeExportsAndSets(of: space, to: &w)
         }
         w.count(metaverse.count)
-        for object in metaverse.values {
-            w.varint(object.id.rawValue)
-            w.string(object.objectType.rawValue)
-            w.count(object.attributes.count)
-            for (name, value) in object.attributes {
-                w.string(name)
-                w.values(value.values)
-                w.bool(value.isAuthoritativeNull)
-                w.contributor(value.contributor)
-            }
-            w.count(object.links.count)
-            for link in object.links { w.link(link) }
-            if let link = object.projectedBy {
-                w.byte(1)
-                w.link(link)
-            } else {
-                w.byte(0)
-            }
+        w.chunks(metaverseChunks)
+        writeRunsAndPoints(to: &w)
+        let inDoubt = spaceNames.flatMap { name in
+            connectorSpaces[name]!.inDoubtExports.map { (name, $0.key, $0.value) }
         }
+        w.count(inDoubt.count)
+        for (connector, anchor, epoch) in inDoubt {
+            w.string(connector)
+            w.string(anchor.rawValue)
+            w.varint(epoch)
+        }
+        return w.bytes
+    }
+
+    private static func chunks<Element>(
+        of elements: [Element], size: Int, _ write: (Element, inout BinaryWriter) -> Void
+    ) -> [(count: Int, bytes: [UInt8])] {
+        stride(from: 0, to: elements.count, by: size).map { start in
+            let slice = elements[start..<min(start + size, elements.count)]
+            var w = BinaryWriter(capacity: slice.count * 256)
+            for element in slice { write(element, &w) }
+            return (slice.count, w.bytes)
+        }
+    }
+
+    /// Pending exports, unconfirmed exports, errors and the three anchor sets of a space (versions 1 and 2).
+    func writeExportsAndSets(of space: ConnectorSpace, to w: inout BinaryWriter) {
+        w.count(space.pendingExports.count)
+        for export in space.pendingExports.values {
+            w.string(export.anchor.rawValue)
+            w.string(export.objectType.rawValue)
+            w.operation(export.operation)
+            w.optionalID(export.metaverseID)
+        }
+        w.count(space.unconfirmedExports.count)
+        for (anchor, operation) in space.unconfirmedExports {
+            w.string(anchor.rawValue)
+            w.operation(operation)
+        }
+        w.count(space.errors.count)
+        for (anchor, error) in space.errors {
+            w.string(anchor.rawValue)
+            w.optionalString(error.rule)
+            w.string(error.code)
+            w.string(error.message)
+        }
+        for set in [space.heldDeletes, space.approvedDeletes, space.changedSinceSync] {
+            w.count(set.count)
+            for anchor in set { w.string(anchor.rawValue) }
+        }
+    }
+
+    static func readExportsAndSets(into space: inout ConnectorSpace, from r: inout BinaryReader) throws(BinaryReader
+        .Malformed)
+    {
+        for _ in 0..<(try r.count()) {
+            let export = PendingExport(
+                anchor: Anchor(try r.string()), objectType: ObjectType(try r.string()), operation: try r.operation(),
+                metaverseID: try r.optionalID())
+            space.pendingExports[export.anchor] = export
+        }
+        for _ in 0..<(try r.count()) {
+            space.unconfirmedExports[Anchor(try r.string())] = try r.operation()
+        }
+        for _ in 0..<(try r.count()) {
+            let anchor = Anchor(try r.string())
+            space.errors[anchor] = SyncErrorRecord(
+                rule: try r.optionalString(), code: try r.string(), message: try r.string())
+        }
+        for _ in 0..<(try r.count()) { space.heldDeletes.insert(Anchor(try r.string())) }
+        for _ in 0..<(try r.count()) { space.approvedDeletes.insert(Anchor(try r.string())) }
+        for _ in 0..<(try r.count()) { space.changedSinceSync.insert(Anchor(try r.string())) }
+    }
+
+    /// Runs, restore points and the connectors awaiting an import (versions 1 and 2).
+    func writeRunsAndPoints(to w: inout BinaryWriter) {
         w.count(runs.count)
         for run in runs {
             w.varint(run.runID)
@@ -97,101 +193,9 @@ extension EngineState {
         }
         w.count(awaitingImport.count)
         for name in awaitingImport.sorted() { w.string(name) }
-        // Exports in doubt, only when there are any (older checkpoints end before this section).
-        let inDoubt = connectorSpaces.keys.sorted().flatMap { name in
-            connectorSpaces[name]!.inDoubtExports.map { (name, $0.key, $0.value) }
-        }
-        if !inDoubt.isEmpty {
-            w.count(inDoubt.count)
-            for (connector, anchor, epoch) in inDoubt {
-                w.string(connector)
-                w.string(anchor.rawValue)
-                w.varint(epoch)
-            }
-        }
-        return w.bytes
     }
 
-    /// Rebuilds a state from ``checkpointPayload()``.
-    ///
-    /// - Throws: ``EngineError`` `.malformedEvent` if the bytes do not decode.
-    public init(checkpointPayload bytes: [UInt8]) throws(EngineError) {
-        var r = BinaryReader(bytes)
-        do {
-            try self.init(decoding: &r)
-            guard r.isAtEnd else {
-                throw BinaryReader.Malformed(reason: "trailing bytes", offset: r.offset)
-            }
-        } catch let error as BinaryReader.Malformed {
-            throw EngineError(
-                .malformedEvent, "checkpoint state does not decode: \(error.reason) at byte \(error.offset)")
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw EngineError(.malformedEvent, "checkpoint state does not decode")
-        }
-    }
-
-    private init(decoding r: inout BinaryReader) throws {
-        self.init()
-        let version = try r.byte()
-        guard version == Self.checkpointCodecVersion else {
-            throw EngineError(
-                .malformedEvent,
-                "checkpoint state uses codec version \(version); this build reads version \(Self.checkpointCodecVersion)"
-            )
-        }
-        lastSeq = try r.varint()
-        epoch = try r.varint()
-        nextMetaverseID = try r.varint()
-        configurationHash = try r.optionalString()
-        for _ in 0..<(try r.count()) {
-            var space = ConnectorSpace(connector: try r.string())
-            space.watermark = try r.optionalString().map(Watermark.init)
-            let objects = try r.count()
-            space.objects.reserveCapacity(objects)
-            for _ in 0..<objects {
-                let object = ConnectorSpaceObject(
-                    anchor: Anchor(try r.string()), objectType: ObjectType(try r.string()),
-                    distinguishedName: try r.optionalString(), attributes: try r.attributes(),
-                    metaverseID: try r.optionalID(), isPendingAdd: try r.bool())
-                space.objects[object.anchor] = object
-            }
-            for _ in 0..<(try r.count()) {
-                let export = PendingExport(
-                    anchor: Anchor(try r.string()), objectType: ObjectType(try r.string()),
-                    operation: try r.operation(),
-                    metaverseID: try r.optionalID())
-                space.pendingExports[export.anchor] = export
-            }
-            for _ in 0..<(try r.count()) {
-                space.unconfirmedExports[Anchor(try r.string())] = try r.operation()
-            }
-            for _ in 0..<(try r.count()) {
-                let anchor = Anchor(try r.string())
-                space.errors[anchor] = SyncErrorRecord(
-                    rule: try r.optionalString(), code: try r.string(), message: try r.string())
-            }
-            for _ in 0..<(try r.count()) { space.heldDeletes.insert(Anchor(try r.string())) }
-            for _ in 0..<(try r.count()) { space.approvedDeletes.insert(Anchor(try r.string())) }
-            for _ in 0..<(try r.count()) { space.changedSinceSync.insert(Anchor(try r.string())) }
-            connectorSpaces[space.connector] = space
-        }
-        let objects = try r.count()
-        metaverse.reserveCapacity(objects)
-        for _ in 0..<objects {
-            var object = MetaverseObject(id: MetaverseID(try r.varint()), objectType: ObjectType(try r.string()))
-            for _ in 0..<(try r.count()) {
-                let name = try r.string()
-                let values = try r.values()
-                let isNull = try r.bool()
-                object.attributes[name] = MetaverseValue(
-                    values: values, contributor: try r.contributor(), isAuthoritativeNull: isNull)
-            }
-            for _ in 0..<(try r.count()) { object.links.insert(try r.link()) }
-            if try r.bool() { object.projectedBy = try r.link() }
-            metaverse[object.id] = object
-        }
+    mutating func readRunsAndPoints(from r: inout BinaryReader) throws(BinaryReader.Malformed) {
         for _ in 0..<(try r.count()) {
             let runID = try r.varint()
             let connector = try r.optionalString()
@@ -228,83 +232,229 @@ extension EngineState {
         }
         for _ in 0..<(try r.count()) { restorePoints.append((try r.string(), try r.varint())) }
         for _ in 0..<(try r.count()) { awaitingImport.insert(try r.string()) }
-        if !r.isAtEnd {
-            for _ in 0..<(try r.count()) {
-                let connector = try r.string()
-                let anchor = Anchor(try r.string())
-                let epoch = try r.varint()
-                guard connectorSpaces[connector] != nil else {
-                    throw BinaryReader.Malformed(
-                        reason: "an export in doubt names connector '\(connector)', which has no space",
-                        offset: r.offset)
-                }
-                connectorSpaces[connector]!.inDoubtExports[anchor] = epoch
+    }
+
+    /// Rebuilds a state from ``checkpointPayload()`` (codec version 2) or from a payload an
+    /// earlier build wrote (version 1).
+    ///
+    /// - Throws: ``EngineError`` `.malformedEvent` if the bytes do not decode.
+    public init(checkpointPayload bytes: [UInt8]) throws(EngineError) {
+        do {
+            switch bytes.first {
+            case 1:
+                var r = BinaryReader(bytes)
+                try self.init(decodingVersion1: &r)
+                guard r.isAtEnd else { throw BinaryReader.Malformed(reason: "trailing bytes", offset: r.offset) }
+            case 2:
+                try self.init(decodingVersion2: bytes)
+            case let version:
+                throw EngineError(
+                    .malformedEvent,
+                    "checkpoint state uses codec version \(version.map(String.init) ?? "(none)"); this build reads "
+                        + "versions 1 and \(Self.checkpointCodecVersion)")
             }
+        } catch let error as BinaryReader.Malformed {
+            throw EngineError(
+                .malformedEvent, "checkpoint state does not decode: \(error.reason) at byte \(error.offset)")
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.malformedEvent, "checkpoint state does not decode")
+        }
+    }
+
+    /// Where the chunks of one big collection are: their objects decode in parallel.
+    private struct Chunk: Sendable {
+        /// The connector space's position, or `nil` for the metaverse.
+        var space: Int?
+        var count: Int
+        var bytes: Range<Int>
+    }
+
+    private enum Decoded: Sendable {
+        case objects([ConnectorSpaceObject])
+        case metaverse([MetaverseObject])
+        case objectTable([Anchor: ConnectorSpaceObject])
+        case metaverseTable([MetaverseID: MetaverseObject])
+    }
+
+    private init(decodingVersion2 bytes: [UInt8]) throws {
+        self.init()
+        var r = BinaryReader(bytes)
+        _ = try r.byte()
+        lastSeq = try r.varint()
+        epoch = try r.varint()
+        nextMetaverseID = try r.varint()
+        configurationHash = try r.optionalString()
+        var names: [String] = []
+        for _ in 0..<(try r.count()) { names.append(try r.string()) }
+        var chunks: [Chunk] = []
+        var spaces: [ConnectorSpace] = []
+        var spaceSizes: [Int] = []
+        func readChunks(space: Int?) throws(BinaryReader.Malformed) {
+            for _ in 0..<(try r.count()) {
+                let count = try r.count()
+                chunks.append(Chunk(space: space, count: count, bytes: try r.skip(try r.count())))
+            }
+        }
+        for index in 0..<(try r.count()) {
+            var space = ConnectorSpace(connector: try r.string())
+            space.watermark = try r.optionalString().map(Watermark.init)
+            spaceSizes.append(try r.count())
+            try readChunks(space: index)
+            try Self.readExportsAndSets(into: &space, from: &r)
+            spaces.append(space)
+        }
+        let metaverseSize = try r.count()
+        try readChunks(space: nil)
+        try readRunsAndPoints(from: &r)
+        var inDoubt: [(String, Anchor, UInt64)] = []
+        for _ in 0..<(try r.count()) { inDoubt.append((try r.string(), Anchor(try r.string()), try r.varint())) }
+        guard r.isAtEnd else { throw BinaryReader.Malformed(reason: "trailing bytes", offset: r.offset) }
+
+        // The objects, chunk by chunk on every core; then each table filled on a core of its own.
+        let (allChunks, nameTable, sizes, spaceCount) = (chunks, names, spaceSizes, spaces.count)
+        let decoded = try concurrentMap(allChunks.count) { index in
+            let chunk = allChunks[index]
+            var r = BinaryReader(bytes, range: chunk.bytes)
+            let result: Decoded =
+                chunk.space == nil
+                ? .metaverse(try Self.decodeMetaverseObjects(chunk.count, from: &r, names: nameTable))
+                : .objects(try Self.decodeSpaceObjects(chunk.count, from: &r, names: nameTable))
+            guard r.isAtEnd else {
+                throw BinaryReader.Malformed(reason: "a chunk ends before its length", offset: r.offset)
+            }
+            return result
+        }
+        let tables = try concurrentMap(spaceCount + 1) { table in
+            if table < spaceCount {
+                var objects = [Anchor: ConnectorSpaceObject](minimumCapacity: sizes[table])
+                for (chunk, result) in zip(allChunks, decoded) where chunk.space == table {
+                    guard case .objects(let list) = result else { continue }
+                    for object in list { objects[object.anchor] = object }
+                }
+                guard objects.count == sizes[table] else {
+                    throw BinaryReader.Malformed(reason: "a connector space's object count is wrong", offset: 0)
+                }
+                return Decoded.objectTable(objects)
+            }
+            var objects = [MetaverseID: MetaverseObject](minimumCapacity: metaverseSize)
+            for result in decoded {
+                guard case .metaverse(let list) = result else { continue }
+                for object in list { objects[object.id] = object }
+            }
+            guard objects.count == metaverseSize else {
+                throw BinaryReader.Malformed(reason: "the metaverse object count is wrong", offset: 0)
+            }
+            return Decoded.metaverseTable(objects)
+        }
+        for (index, table) in tables.enumerated() {
+            switch table {
+            case .objectTable(let objects): spaces[index].objects = objects
+            case .metaverseTable(let objects): metaverse = objects
+            case .objects, .metaverse: preconditionFailure("tables hold tables")
+            }
+        }
+        for space in spaces { connectorSpaces[space.connector] = space }
+        for (connector, anchor, epoch) in inDoubt {
+            guard connectorSpaces[connector] != nil else {
+                throw BinaryReader.Malformed(
+                    reason: "an export in doubt names connector '\(connector)', which has no space", offset: r.offset)
+            }
+            connectorSpaces[connector]!.inDoubtExports[anchor] = epoch
+        }
+    }
+
+    private static func decodeSpaceObjects(
+        _ count: Int, from r: inout BinaryReader, names: [String]
+    ) throws(BinaryReader.Malformed) -> [ConnectorSpaceObject] {
+        var objects: [ConnectorSpaceObject] = []
+        objects.reserveCapacity(count)
+        for _ in 0..<count {
+            let anchor = Anchor(try r.string())
+            let type = ObjectType(try r.name(names))
+            let dn = try r.optionalString()
+            let attributeCount = try r.count()
+            var attributes = Attributes(minimumCapacity: attributeCount)
+            for _ in 0..<attributeCount {
+                let name = try r.name(names)
+                attributes[name] = try r.values()
+            }
+            objects.append(
+                ConnectorSpaceObject(
+                    anchor: anchor, objectType: type, distinguishedName: dn, attributes: attributes,
+                    metaverseID: try r.optionalID(), isPendingAdd: try r.bool()))
+        }
+        return objects
+    }
+
+    private static func decodeMetaverseObjects(
+        _ count: Int, from r: inout BinaryReader, names: [String]
+    ) throws(BinaryReader.Malformed) -> [MetaverseObject] {
+        var objects: [MetaverseObject] = []
+        objects.reserveCapacity(count)
+        for _ in 0..<count {
+            var object = MetaverseObject(id: MetaverseID(try r.varint()), objectType: ObjectType(try r.name(names)))
+            let attributeCount = try r.count()
+            object.attributes.reserveCapacity(attributeCount)
+            for _ in 0..<attributeCount {
+                let name = try r.name(names)
+                let values = try r.values()
+                let isNull = try r.bool()
+                let contributor = Contributor(
+                    rule: try r.name(names), connector: try r.name(names), anchor: Anchor(try r.string()),
+                    precedence: Int(try r.int()))
+                object.attributes[name] = MetaverseValue(
+                    values: values, contributor: contributor, isAuthoritativeNull: isNull)
+            }
+            let linkCount = try r.count()
+            object.links.reserveCapacity(linkCount)
+            for _ in 0..<linkCount {
+                object.links.insert(ConnectorSpaceLink(connector: try r.name(names), anchor: Anchor(try r.string())))
+            }
+            if try r.bool() {
+                object.projectedBy = ConnectorSpaceLink(connector: try r.name(names), anchor: Anchor(try r.string()))
+            }
+            objects.append(object)
+        }
+        return objects
+    }
+}
+
+/// The names a version 2 checkpoint writes once and refers to by number.
+struct CheckpointNames {
+    private(set) var names: [String] = []
+    private var numbers: [String: Int] = [:]
+
+    mutating func write(_ name: String, to w: inout BinaryWriter) {
+        if let number = numbers[name] {
+            w.count(number)
+        } else {
+            numbers[name] = names.count
+            w.count(names.count)
+            names.append(name)
         }
     }
 }
 
 extension BinaryWriter {
-    mutating func optionalID(_ id: MetaverseID?) {
-        if let id {
-            byte(1)
-            varint(id.rawValue)
-        } else {
-            byte(0)
-        }
-    }
-
-    mutating func link(_ link: ConnectorSpaceLink) {
-        string(link.connector)
-        string(link.anchor.rawValue)
-    }
-
-    mutating func contributor(_ contributor: Contributor) {
-        string(contributor.rule)
-        string(contributor.connector)
-        string(contributor.anchor.rawValue)
-        int(Int64(contributor.precedence))
-    }
-
-    mutating func operation(_ operation: PendingExport.Operation) {
-        switch operation {
-        case .add(let dn, let attributes):
-            byte(0)
-            optionalString(dn)
-            self.attributes(attributes)
-        case .update(let attributes):
-            byte(1)
-            self.attributes(attributes)
-        case .rename(let dn):
-            byte(2)
-            string(dn)
-        case .delete:
-            byte(3)
+    /// Chunks as version 2 lays them out: `count` chunks, each `count` objects, `count` bytes, the bytes.
+    mutating func chunks(_ chunks: [(count: Int, bytes: [UInt8])]) {
+        count(chunks.count)
+        for chunk in chunks {
+            count(chunk.count)
+            data(chunk.bytes)
         }
     }
 }
 
 extension BinaryReader {
-    mutating func optionalID() throws(Malformed) -> MetaverseID? {
-        try bool() ? MetaverseID(try varint()) : nil
-    }
-
-    mutating func link() throws(Malformed) -> ConnectorSpaceLink {
-        ConnectorSpaceLink(connector: try string(), anchor: Anchor(try string()))
-    }
-
-    mutating func contributor() throws(Malformed) -> Contributor {
-        Contributor(
-            rule: try string(), connector: try string(), anchor: Anchor(try string()), precedence: Int(try int()))
-    }
-
-    mutating func operation() throws(Malformed) -> PendingExport.Operation {
-        switch try byte() {
-        case 0: return .add(distinguishedName: try optionalString(), attributes: try attributes())
-        case 1: return .update(try attributes())
-        case 2: return .rename(distinguishedName: try string())
-        case 3: return .delete
-        case let tag: throw Malformed(reason: "unknown export operation \(tag)", offset: offset)
+    /// A name from a version 2 checkpoint's table.
+    mutating func name(_ names: [String]) throws(Malformed) -> String {
+        let number = try varint()
+        guard number < UInt64(names.count) else {
+            throw Malformed(reason: "name \(number) is not in the table of \(names.count)", offset: offset)
         }
+        return names[Int(number)]
     }
 }

@@ -85,10 +85,23 @@ struct BinaryWriter {
 struct BinaryReader {
     private let bytes: [UInt8]
     private(set) var offset = 0
+    /// Where reading stops: the end of the bytes, or of the range given.
+    private let end: Int
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        end = bytes.count
+    }
 
-    var isAtEnd: Bool { offset == bytes.count }
+    /// Reads only `range` of `bytes` (a part that decodes on its own); offsets stay those of `bytes`.
+    init(_ bytes: [UInt8], range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the bytes")
+        self.bytes = bytes
+        offset = range.lowerBound
+        end = range.upperBound
+    }
+
+    var isAtEnd: Bool { offset == end }
 
     struct Malformed: Error {
         var reason: String
@@ -100,7 +113,7 @@ struct BinaryReader {
     mutating func varint() throws(Malformed) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
-        while offset < bytes.count {
+        while offset < end {
             let b = bytes[offset]
             offset += 1
             if shift == 63 && b > 1 { throw fail("varint overflows 64 bits") }
@@ -121,7 +134,7 @@ struct BinaryReader {
     /// corrupt count cannot make the decoder allocate without bound.
     mutating func count() throws(Malformed) -> Int {
         let value = try varint()
-        guard value <= UInt64(bytes.count - offset) else { throw fail("count \(value) exceeds the remaining bytes") }
+        guard value <= UInt64(end - offset) else { throw fail("count \(value) exceeds the remaining bytes") }
         return Int(value)
     }
 
@@ -133,7 +146,7 @@ struct BinaryReader {
     }
 
     mutating func byte() throws(Malformed) -> UInt8 {
-        guard offset < bytes.count else { throw fail("truncated") }
+        guard offset < end else { throw fail("truncated") }
         defer { offset += 1 }
         return bytes[offset]
     }
@@ -144,6 +157,13 @@ struct BinaryReader {
         case 1: return true
         default: throw fail("invalid boolean")
         }
+    }
+
+    /// Skips `length` bytes (a part decoded later) and returns where they are.
+    mutating func skip(_ length: Int) throws(Malformed) -> Range<Int> {
+        guard length <= end - offset else { throw fail("a part of \(length) bytes exceeds the remaining bytes") }
+        defer { offset += length }
+        return offset..<offset + length
     }
 
     mutating func data() throws(Malformed) -> [UInt8] {

@@ -28,6 +28,15 @@ extension SyncEngine {
         lastCheckpointSeq = taken.seq
         try await commit([.checkpointTaken(taken)])
         logger.info("checkpoint written", metadata: ["seq": "\(taken.seq)", "stateDigest": "\(taken.stateDigest)"])
+        // The object index follows the checkpoints, so `explain` scans at most the events since the last one.
+        do {
+            try ObjectHistoryIndex.update(
+                directory: checkpointing.checkpoints.store.directory, reader: try journal.reader(), logger: logger)
+        } catch {
+            logger.warning(
+                "could not extend the object index; explain will scan more of the journal",
+                metadata: ["error": "\(error)"])
+        }
         if let retention = checkpointing.retention { applyRetention(retention, checkpoints: checkpointing.checkpoints) }
         return taken
     }

@@ -5,7 +5,7 @@ import TandemJournal
 /// Why a metaverse object has its values: for each attribute the rule, source object and event
 /// that set it, and the object's history — as of a seq, following restores (the stretch a
 /// restore abandoned is not history).
-public struct Explanation: Sendable {
+public struct Explanation: Sendable, Equatable {
     public var metaverseID: MetaverseID
     public var objectType: ObjectType
     /// The explanation is of the state through this seq.
@@ -16,7 +16,7 @@ public struct Explanation: Sendable {
     public var history: [HistoryEntry]
 
     /// One attribute's current values and where they came from.
-    public struct AttributeOrigin: Sendable {
+    public struct AttributeOrigin: Sendable, Equatable {
         public var attribute: String
         public var values: [AttributeValue]
         public var isAuthoritativeNull: Bool
@@ -55,12 +55,32 @@ public enum Explainer {
 
     /// Explains `subject` as of `seq` (the newest if `nil`), optionally one attribute only.
     ///
+    /// With checkpoints, the object index beside them (``ObjectHistoryIndex``) answers from the
+    /// few frames that touched the object; without a usable index, the state is replayed and the
+    /// whole journal read.
+    ///
     /// - Throws: ``EngineError`` `.notFound` if the object does not exist at that point or a
     ///   connector-space object is not joined to the metaverse.
     public static func explain(
         directory: String, checkpoints: EngineCheckpoints?, subject: Subject, attribute: String? = nil,
         asOf seq: UInt64? = nil, configuration: Configuration? = nil
     ) throws -> Explanation {
+        if let checkpoints {
+            do {
+                let reader = try JournalReader(directory: directory)
+                if let explanation = try explainFromIndex(
+                    reader: reader, indexPath: checkpoints.store.directory + "/" + ObjectHistoryIndex.fileName,
+                    subject: subject, attribute: attribute, asOf: seq, configuration: configuration)
+                {
+                    return explanation
+                }
+            } catch let error as EngineError where error.code == .notFound {
+                throw error
+            } catch {
+                checkpoints.logger.warning(
+                    "the object index cannot answer; replaying the journal instead", metadata: ["problem": "\(error)"])
+            }
+        }
         let state = try EngineReplay.replay(directory: directory, checkpoints: checkpoints, through: seq).state
         let id: MetaverseID
         switch subject {
@@ -82,11 +102,22 @@ public enum Explainer {
         let history = try self.history(of: id, directory: directory, through: state.lastSeq).filter {
             attribute == nil || $0.attribute == nil || $0.attribute == attribute
         }
+        return explanation(
+            of: object, asOf: state.lastSeq, history: history, attribute: attribute, configuration: configuration,
+            sourceAttributes: { state.space($0.connector).objects[$0.anchor]?.attributes ?? [:] })
+    }
+
+    /// The explanation of `object` given its history and its sources' attributes.
+    static func explanation(
+        of object: MetaverseObject, asOf lastSeq: UInt64, history: [Explanation.HistoryEntry], attribute: String?,
+        configuration: Configuration?, sourceAttributes: (ConnectorSpaceLink) -> Attributes
+    ) -> Explanation {
         var origins: [Explanation.AttributeOrigin] = []
         for name in object.attributes.keys.sorted() where attribute == nil || attribute == name {
             let value = object.attributes[name]!
             let setter = history.last { $0.attribute == name && $0.contributor != nil }
-            let source = state.space(value.contributor.connector).objects[value.contributor.anchor]?.attributes ?? [:]
+            let source = sourceAttributes(
+                ConnectorSpaceLink(connector: value.contributor.connector, anchor: value.contributor.anchor))
             let flow = configuration?.inboundRules.first { $0.name == value.contributor.rule }?.flows.first {
                 $0.target == name
             }?.expression
@@ -102,7 +133,7 @@ public enum Explainer {
                     runID: setter?.runID, sourceValues: read, flow: flow))
         }
         return Explanation(
-            metaverseID: id, objectType: object.objectType, asOfSeq: state.lastSeq, attributes: origins,
+            metaverseID: object.id, objectType: object.objectType, asOfSeq: lastSeq, attributes: origins,
             links: object.links.sorted(), history: history)
     }
 
@@ -133,19 +164,31 @@ public enum Explainer {
     {
         let reader = try JournalReader(directory: directory)
         guard lastSeq >= 1, let first = reader.firstSeq else { return [] }
-        var entries: [Explanation.HistoryEntry] = []
         // Every decision about `id` holds its ID's varint bytes contiguously: a payload without them
         // cannot mention the object and is not decoded (most are not, for all but the smallest IDs).
         var needle = BinaryWriter(capacity: 10)
         needle.varint(id.rawValue)
         let cursor = try reader.cursor(from: first)
+        var events: [ObjectFold.Event] = []
         while let stored = try cursor.nextEvent(through: lastSeq) {
             guard let kind = EngineEvent.Kind(rawValue: stored.event.type),
                 kind == .restored || kind == .syncDecisions && contains(stored.event.payload, needle.bytes),
                 let event = try EngineEventCodec.decode(stored)
             else { continue }
-            let time = stored.event.timeMicroseconds
-            switch event {
+            events.append(
+                ObjectFold.Event(seq: stored.seq, timeMicroseconds: stored.event.timeMicroseconds, event: event))
+        }
+        return historyEntries(of: id, events: events)
+    }
+
+    /// The history of `id` told by `events` (ascending seqs; events about other objects add nothing).
+    static func historyEntries(of id: MetaverseID, events: some Sequence<ObjectFold.Event>) -> [Explanation
+        .HistoryEntry]
+    {
+        var entries: [Explanation.HistoryEntry] = []
+        for stored in events {
+            let time = stored.timeMicroseconds
+            switch stored.event {
             case .restored(let restore):
                 entries.removeAll { $0.seq > restore.toSeq }
                 entries.append(

@@ -80,14 +80,33 @@ public struct RestorePlan: Sendable {
                     + "retention removed what came before")
         }
         let result = try EngineReplay.replay(directory: directory, checkpoints: checkpoints, through: seq)
-        var plan = RestorePlan(
+        let restored = result.state
+        // The two digests and the comparison read the states only: each on a core of its own.
+        let names = Set(current.connectorSpaces.keys).union(restored.connectorSpaces.keys).sorted()
+        let parts = try concurrentMap(2 + names.count) { part -> PlanPart in
+            switch part {
+            case 0: .digest(current.stateDigest)
+            case 1: .digest(restored.stateDigest)
+            default: .changes(compare(current.space(names[part - 2]), restored.space(names[part - 2])))
+            }
+        }
+        guard case .digest(let currentDigest) = parts[0], case .digest(let restoredDigest) = parts[1] else {
+            preconditionFailure("the first two parts are the digests")
+        }
+        return RestorePlan(
             target: target, targetSeq: seq, checkpoint: result.checkpoint, eventsToReplay: result.eventsReplayed,
-            abandoned: seq < current.lastSeq ? (seq + 1)...current.lastSeq : nil, restored: result.state,
-            currentDigest: current.stateDigest, restoredDigest: result.state.stateDigest, connectors: [],
-            metaverseObjects: (current.metaverse.count, result.state.metaverse.count))
-        let names = Set(current.connectorSpaces.keys).union(result.state.connectorSpaces.keys).sorted()
-        plan.connectors = names.map { compare(current.space($0), result.state.space($0)) }
-        return plan
+            abandoned: seq < current.lastSeq ? (seq + 1)...current.lastSeq : nil, restored: restored,
+            currentDigest: currentDigest, restoredDigest: restoredDigest,
+            connectors: parts.dropFirst(2).map {
+                guard case .changes(let changes) = $0 else { preconditionFailure("the other parts are changes") }
+                return changes
+            },
+            metaverseObjects: (current.metaverse.count, restored.metaverse.count))
+    }
+
+    private enum PlanPart: Sendable {
+        case digest(String)
+        case changes(ConnectorChanges)
     }
 
     static func resolve(_ target: RestoreTarget, reader: JournalReader, current: EngineState) throws -> UInt64 {

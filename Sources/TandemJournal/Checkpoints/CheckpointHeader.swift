@@ -7,10 +7,13 @@ import struct Foundation.UUID
 public struct CheckpointHeader: Hashable, Sendable {
     static let magic: [UInt8] = Array("TNDMCKP".utf8) + [0]
     static let length = 128
-    static let formatVersion: UInt16 = 1
+    /// The version this build writes: 2 (the payload in parts that inflate in parallel); it reads 1 and 2.
+    static let formatVersion: UInt16 = 2
     /// The largest payload (stored or inflated) a checkpoint may hold: 4 GiB − 1 (zlib's 32-bit counters).
     static let maxPayloadBytes = Int(UInt32.max)
 
+    /// The file's format version: 1 (one zlib stream) or 2 (zlib parts).
+    public var formatVersion: UInt16 = Self.formatVersion
     /// The journal the checkpoint belongs to.
     public var journalID: UUID
     /// The state is the fold of the journal's events through this seq.
@@ -29,7 +32,7 @@ public struct CheckpointHeader: Hashable, Sendable {
     func serialized() -> [UInt8] {
         var bytes = Self.magic
         bytes.reserveCapacity(Self.length)
-        bytes.appendLittleEndian(Self.formatVersion)
+        bytes.appendLittleEndian(formatVersion)
         bytes.appendLittleEndian(UInt16(Self.length))
         bytes.appendLittleEndian(UInt32(0))
         let id = journalID.uuid
@@ -59,11 +62,12 @@ public struct CheckpointHeader: Hashable, Sendable {
             return bad("the checkpoint header fails its checksum")
         }
         let version = bytes.readLittleEndian(UInt16.self, at: 8)
-        guard version == formatVersion else {
+        guard version == 1 || version == formatVersion else {
             return .failure(
                 JournalError(
                     .unsupportedVersion,
-                    "checkpoint format version \(version) is not supported (this build reads version \(formatVersion))")
+                    "checkpoint format version \(version) is not supported (this build reads versions 1 and \(formatVersion))"
+                )
             )
         }
         guard bytes.readLittleEndian(UInt16.self, at: 10) == UInt16(length),
@@ -72,6 +76,7 @@ public struct CheckpointHeader: Hashable, Sendable {
         else { return bad("the checkpoint header has an unknown length, flags or reserved bytes") }
         let id = Array(bytes[16..<32])
         let header = CheckpointHeader(
+            formatVersion: version,
             journalID: UUID(
                 uuid: (
                     id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12],

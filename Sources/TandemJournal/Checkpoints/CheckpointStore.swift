@@ -12,6 +12,10 @@ public struct CheckpointStore: Sendable {
     private let fileSystem: any JournalFileSystem
     /// zlib level for payloads; level 1 is several times faster than 6 on state and nearly as small.
     public var compressionLevel: Int32 = 1
+    /// Inflated bytes per zlib part: parts compress and inflate on every core.
+    package var partBytes = 8 << 20
+    /// The file format written: 2, or 1 (one zlib stream) for a build that reads only that.
+    package var formatVersion = CheckpointHeader.formatVersion
 
     public init(directory: String) {
         self.init(directory: directory, fileSystem: POSIXFileSystem())
@@ -81,8 +85,13 @@ public struct CheckpointStore: Sendable {
         guard payload.count < CheckpointHeader.maxPayloadBytes else {
             throw JournalError(.limitExceeded, "a checkpoint payload of \(payload.count) bytes exceeds 4 GiB")
         }
-        let stored = try Deflater(level: compressionLevel).compress(payload)
+        precondition(formatVersion == 1 || formatVersion == 2, "checkpoint format versions are 1 and 2")
+        let stored =
+            formatVersion == 1
+            ? try Deflater(level: compressionLevel).compress(payload)
+            : try Self.compressParts(payload, level: compressionLevel, partBytes: partBytes)
         let header = CheckpointHeader(
+            formatVersion: formatVersion,
             journalID: journalID, seq: seq, epoch: epoch, timeMicroseconds: timeMicroseconds, stateDigest: stateDigest,
             storedLength: UInt64(stored.count), inflatedLength: UInt64(payload.count),
             payloadChecksum: journalCRC32(stored))
@@ -132,13 +141,73 @@ public struct CheckpointStore: Sendable {
             guard journalCRC32(stored) == header.payloadChecksum else {
                 throw damaged("the payload fails its checksum")
             }
-            do {
-                return try Inflater().decompress(stored, expectedLength: Int(header.inflatedLength))
-            } catch {
-                throw damaged("the payload does not inflate to \(header.inflatedLength) bytes")
+            if header.formatVersion == 1 {
+                do {
+                    return try Inflater().decompress(stored, expectedLength: Int(header.inflatedLength))
+                } catch {
+                    throw damaged("the payload does not inflate to \(header.inflatedLength) bytes")
+                }
+            }
+            return []
+        }
+        if header.formatVersion == 1 { return (header, payload) }
+        guard let parts = try? Self.inflateParts(bytes, from: CheckpointHeader.length),
+            parts.count == Int(header.inflatedLength)
+        else { throw damaged("the payload does not inflate to \(header.inflatedLength) bytes") }
+        return (header, parts)
+    }
+
+    /// A version 2 payload: `u32` part count, per part `u32` stored and `u32` inflated length,
+    /// then the parts, each one zlib stream. Parts compress in parallel.
+    static func compressParts(_ payload: [UInt8], level: Int32, partBytes: Int) throws -> [UInt8] {
+        let ranges = stride(from: 0, to: max(payload.count, 1), by: partBytes).map {
+            $0..<min($0 + partBytes, payload.count)
+        }
+        let parts = try concurrentMap(ranges.count) { index in
+            try Deflater(level: level).compress(Array(payload[ranges[index]]))
+        }
+        var stored: [UInt8] = []
+        stored.reserveCapacity(4 + 8 * parts.count + parts.reduce(0) { $0 + $1.count })
+        stored.appendLittleEndian(UInt32(parts.count))
+        for (range, part) in zip(ranges, parts) {
+            stored.appendLittleEndian(UInt32(part.count))
+            stored.appendLittleEndian(UInt32(range.count))
+        }
+        for part in parts { stored += part }
+        return stored
+    }
+
+    private struct MalformedParts: Error {}
+
+    /// Inflates the parts of a version 2 payload that starts at `start` of `bytes`, in parallel.
+    static func inflateParts(_ bytes: [UInt8], from start: Int) throws -> [UInt8] {
+        guard bytes.count - start >= 4 else { throw MalformedParts() }
+        let count = Int(bytes.readLittleEndian(UInt32.self, at: start))
+        guard count <= (bytes.count - start - 4) / 8 else { throw MalformedParts() }
+        var ranges: [(stored: Range<Int>, inflated: Int)] = []
+        var offset = start + 4 + 8 * count
+        var total = 0
+        for index in 0..<count {
+            let storedLength = Int(bytes.readLittleEndian(UInt32.self, at: start + 4 + 8 * index))
+            let inflatedLength = Int(bytes.readLittleEndian(UInt32.self, at: start + 8 + 8 * index))
+            guard storedLength <= bytes.count - offset else { throw MalformedParts() }
+            ranges.append((offset..<offset + storedLength, inflatedLength))
+            offset += storedLength
+            total += inflatedLength
+        }
+        guard offset == bytes.count, total <= CheckpointHeader.maxPayloadBytes else { throw MalformedParts() }
+        let partRanges = ranges
+        let parts = try concurrentMap(count) { index in
+            try bytes.withUnsafeBytes { raw in
+                try Inflater().decompress(
+                    UnsafeRawBufferPointer(rebasing: raw[partRanges[index].stored]),
+                    expectedLength: partRanges[index].inflated)
             }
         }
-        return (header, payload)
+        var payload: [UInt8] = []
+        payload.reserveCapacity(total)
+        for part in parts { payload += part }
+        return payload
     }
 
     /// Removes the checkpoint at `seq` (retention).

@@ -49,6 +49,49 @@ import Testing
         await workload.harness.close()
     }
 
+    @Test func everyCodecVersionDecodesToTheSameState() async throws {
+        var workload = try await TimeTravelWorkload(seed: 13, checkpointInterval: nil)
+        for _ in 0..<4 { try await workload.step() }
+        _ = try await workload.harness.engine.recordRestorePoint("mid")
+        for _ in 0..<4 { try await workload.step() }
+        let state = await workload.harness.state
+        #expect(state.checkpointPayload().first == EngineState.checkpointCodecVersion)
+        let payloads = [
+            state.checkpointPayloadVersion1(), state.checkpointPayload(), state.checkpointPayload(chunkObjects: 3),
+            state.checkpointPayload(chunkObjects: 1),
+        ]
+        for (index, payload) in payloads.enumerated() {
+            let decoded = try EngineState(checkpointPayload: payload)
+            #expect(decoded.stateDigest == state.stateDigest, "payload \(index)")
+            #expect(decoded.lastSeq == state.lastSeq && decoded.epoch == state.epoch)
+            #expect(decoded.nextMetaverseID == state.nextMetaverseID)
+            #expect(decoded.configurationHash == state.configurationHash)
+            #expect(decoded.runs == state.runs)
+            #expect(decoded.restorePoints.map(\.name) == state.restorePoints.map(\.name))
+            #expect(decoded.restorePoints.map(\.seq) == state.restorePoints.map(\.seq))
+            #expect(decoded.awaitingImport == state.awaitingImport)
+            #expect(decoded.connectorSpaces == state.connectorSpaces)
+            #expect(decoded.metaverse == state.metaverse)
+        }
+        await workload.harness.close()
+    }
+
+    @Test func aTruncatedOrUnknownPayloadIsRejected() async throws {
+        var workload = try await TimeTravelWorkload(seed: 17, checkpointInterval: nil)
+        try await workload.step()
+        let payload = await workload.harness.state.checkpointPayload(chunkObjects: 2)
+        for length in 0..<payload.count {
+            #expect(throws: EngineError.self, "\(length) bytes") {
+                try EngineState(checkpointPayload: Array(payload[0..<length]))
+            }
+        }
+        var unknown = payload
+        unknown[0] = 3
+        let error = try #require(throws: EngineError.self) { try EngineState(checkpointPayload: unknown) }
+        #expect(error.message == "checkpoint state uses codec version 3; this build reads versions 1 and 2")
+        await workload.harness.close()
+    }
+
     @Test func damagedCheckpointIsSkippedForAnOlderOne() async throws {
         var workload = try await TimeTravelWorkload(seed: 7, checkpointInterval: 9)
         for _ in 0..<8 { try await workload.step() }
@@ -69,6 +112,31 @@ import Testing
         try await workload.harness.reopen()
         #expect(await workload.harness.state.stateDigest == live)
         await workload.harness.close()
+    }
+
+    /// Format version 2 stores the payload in zlib parts; files of version 1 (one stream) still read.
+    @Test(arguments: [(2, 1_000), (2, 4_096), (2, 100_000), (1, 0)] as [(UInt16, Int)])
+    func checkpointFilesOfEitherFormatRead(version: UInt16, partBytes: Int) throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/tandem-ckpt-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var store = CheckpointStore(directory: directory)
+        store.formatVersion = version
+        if partBytes > 0 { store.partBytes = partBytes }
+        let payload = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 13 / 7) }
+        let header = try store.write(
+            seq: 7, epoch: 1, timeMicroseconds: 0, journalID: UUID(), stateDigest: [UInt8](repeating: 1, count: 32),
+            payload: payload)
+        #expect(header.formatVersion == version)
+        let (read, bytes) = try CheckpointStore(directory: directory).read(seq: 7)
+        #expect(read == header)
+        #expect(bytes == payload)
+        // A damaged part is caught by the checksum before anything is inflated.
+        let path = directory + "/0000000000000007.ckpt"
+        let sound = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var damaged = sound
+        damaged[damaged.count - 5] ^= 0x10
+        try Data(damaged).write(to: URL(fileURLWithPath: path))
+        #expect(throws: JournalError.self) { try store.read(seq: 7) }
     }
 
     @Test func checkpointFileFormatIsChecked() throws {
