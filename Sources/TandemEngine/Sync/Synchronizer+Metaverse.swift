@@ -39,15 +39,15 @@ extension Synchronizer {
             for rule in rules.inboundRules(connector: link.connector, type: source.objectType)
             where rule.rule.targetType == object.objectType && rule.rule.scope.matches({ source.attributes[$0] ?? [] })
             {
+                // One record for all of the rule's flows from this object (see ``Contributor``).
+                let contributor = Contributor(
+                    rule: rule.rule.name, connector: link.connector, anchor: link.anchor,
+                    precedence: rule.rule.precedence)
                 for flow in rule.flows {
                     do {
                         let result = try flow.expression.evaluateFlow(values)
                         contributions[flow.target, default: []].append(
-                            Contribution(
-                                contributor: Contributor(
-                                    rule: rule.rule.name, connector: link.connector, anchor: link.anchor,
-                                    precedence: rule.rule.precedence),
-                                result: result))
+                            Contribution(contributor: contributor, result: result))
                     } catch {
                         failed.insert(flow.target)
                         erred.insert(link)
