@@ -181,9 +181,13 @@ public struct ObjectsImported: Hashable, Sendable {
 }
 
 /// One decision of a sync run, recorded so that replay applies it instead of re-running rules.
+///
+/// The cases with large payloads, one per object rather than one per attribute, are `indirect`
+/// (boxed), so that the many `setAttribute` decisions a run holds until they are journaled take
+/// 48 bytes each rather than the size of the largest case.
 public enum SyncDecision: Hashable, Sendable {
     /// A new metaverse object, projected from a connector-space object.
-    case project(MetaverseID, objectType: ObjectType, from: ConnectorSpaceLink)
+    indirect case project(MetaverseID, objectType: ObjectType, from: ConnectorSpaceLink)
     case join(ConnectorSpaceLink, to: MetaverseID)
     /// The connector-space object no longer belongs to the metaverse object (it left scope or was deleted).
     case disconnect(ConnectorSpaceLink, from: MetaverseID)
@@ -194,10 +198,11 @@ public enum SyncDecision: Hashable, Sendable {
     case removeAttribute(MetaverseID, attribute: String)
     case deleteMetaverseObject(MetaverseID)
     /// A connector-space object created by an outbound rule, awaiting export; its anchor is provisional.
-    case provision(ConnectorSpaceLink, objectType: ObjectType, distinguishedName: String?, metaverseID: MetaverseID)
-    case stageExport(connector: String, PendingExport)
+    indirect case provision(
+        ConnectorSpaceLink, objectType: ObjectType, distinguishedName: String?, metaverseID: MetaverseID)
+    indirect case stageExport(connector: String, PendingExport)
     case clearExport(ConnectorSpaceLink)
-    case recordError(ConnectorSpaceLink, SyncErrorRecord)
+    indirect case recordError(ConnectorSpaceLink, SyncErrorRecord)
     case clearError(ConnectorSpaceLink)
     case holdDelete(ConnectorSpaceLink)
     /// Every import change of the connector so far has been synchronized (delta sync starts after it).

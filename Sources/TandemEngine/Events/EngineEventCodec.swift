@@ -156,7 +156,8 @@ public enum EngineEventCodec {
             let n = try r.count()
             var decisions: [SyncDecision] = []
             decisions.reserveCapacity(n)
-            for _ in 0..<n { decisions.append(try decodeDecision(&r)) }
+            var contributor: Contributor?
+            for _ in 0..<n { decisions.append(try decodeDecision(&r, contributor: &contributor)) }
             return .syncDecisions(SyncDecisions(runID: runID, decisions: decisions))
         case .exportResults:
             let runID = try r.varint()
@@ -299,10 +300,19 @@ public enum EngineEventCodec {
         w.int(Int64(contributor.precedence))
     }
 
-    private static func decodeContributor(_ r: inout BinaryReader) throws -> Contributor {
-        Contributor(
-            rule: try r.string(), connector: try r.string(), anchor: Anchor(try r.string()),
-            precedence: Int(try r.int()))
+    /// Reuses `previous` when the decoded contributor equals it, so that the attributes one rule set
+    /// from one object share one record in the replayed state, as they do in the live one.
+    private static func decodeContributor(_ r: inout BinaryReader, previous: inout Contributor?) throws -> Contributor {
+        let (rule, connector, anchor) = (try r.string(), try r.string(), Anchor(try r.string()))
+        let precedence = Int(try r.int())
+        if let previous, previous.precedence == precedence, previous.anchor == anchor, previous.rule == rule,
+            previous.connector == connector
+        {
+            return previous
+        }
+        let decoded = Contributor(rule: rule, connector: connector, anchor: anchor, precedence: precedence)
+        previous = decoded
+        return decoded
     }
 
     private static func encode(_ decision: SyncDecision, into w: inout BinaryWriter) {
@@ -390,7 +400,9 @@ public enum EngineEventCodec {
         }
     }
 
-    private static func decodeDecision(_ r: inout BinaryReader) throws -> SyncDecision {
+    private static func decodeDecision(_ r: inout BinaryReader, contributor: inout Contributor?) throws
+        -> SyncDecision
+    {
         switch try r.byte() {
         case 0:
             return .project(
@@ -400,10 +412,11 @@ public enum EngineEventCodec {
         case 3:
             return .setAttribute(
                 MetaverseID(try r.varint()), attribute: try r.string(), values: try r.values(),
-                contributor: try decodeContributor(&r))
+                contributor: try decodeContributor(&r, previous: &contributor))
         case 4:
             return .setAuthoritativeNull(
-                MetaverseID(try r.varint()), attribute: try r.string(), contributor: try decodeContributor(&r))
+                MetaverseID(try r.varint()), attribute: try r.string(),
+                contributor: try decodeContributor(&r, previous: &contributor))
         case 5: return .removeAttribute(MetaverseID(try r.varint()), attribute: try r.string())
         case 6: return .deleteMetaverseObject(MetaverseID(try r.varint()))
         case 7:

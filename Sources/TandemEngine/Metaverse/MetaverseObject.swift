@@ -2,17 +2,64 @@ import ConnectorKit
 
 /// Who set a metaverse attribute's value: the rule, the connector-space object it flowed from,
 /// and the rule's precedence (lower wins).
+///
+/// A value type held by reference to one immutable record, so that a metaverse value takes one
+/// pointer rather than three strings and a number: the attributes one rule flows from one object
+/// share a single record (sync makes one per rule and object, the event decoder reuses the previous
+/// decision's when it is equal). Equality, hashing and every encoding read the fields, never the
+/// reference.
 public struct Contributor: Hashable, Sendable {
-    public var rule: String
-    public var connector: String
-    public var anchor: Anchor
-    public var precedence: Int
+    private final class Record: Sendable {
+        let rule: String
+        let connector: String
+        let anchor: Anchor
+        let precedence: Int
+
+        init(rule: String, connector: String, anchor: Anchor, precedence: Int) {
+            self.rule = rule
+            self.connector = connector
+            self.anchor = anchor
+            self.precedence = precedence
+        }
+    }
+
+    private var record: Record
 
     public init(rule: String, connector: String, anchor: Anchor, precedence: Int) {
-        self.rule = rule
-        self.connector = connector
-        self.anchor = anchor
-        self.precedence = precedence
+        record = Record(rule: rule, connector: connector, anchor: anchor, precedence: precedence)
+    }
+
+    public var rule: String {
+        get { record.rule }
+        set { record = Record(rule: newValue, connector: connector, anchor: anchor, precedence: precedence) }
+    }
+
+    public var connector: String {
+        get { record.connector }
+        set { record = Record(rule: rule, connector: newValue, anchor: anchor, precedence: precedence) }
+    }
+
+    public var anchor: Anchor {
+        get { record.anchor }
+        set { record = Record(rule: rule, connector: connector, anchor: newValue, precedence: precedence) }
+    }
+
+    public var precedence: Int {
+        get { record.precedence }
+        set { record = Record(rule: rule, connector: connector, anchor: anchor, precedence: newValue) }
+    }
+
+    public static func == (lhs: Contributor, rhs: Contributor) -> Bool {
+        lhs.record === rhs.record
+            || (lhs.precedence == rhs.precedence && lhs.anchor == rhs.anchor && lhs.rule == rhs.rule
+                && lhs.connector == rhs.connector)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(rule)
+        hasher.combine(connector)
+        hasher.combine(anchor)
+        hasher.combine(precedence)
     }
 }
 

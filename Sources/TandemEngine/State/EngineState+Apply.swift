@@ -131,17 +131,18 @@ extension EngineState {
                     connectorSpaces[link.connector]!.objects[link.anchor]!.metaverseID = nil
                 }
             }
+        // The most frequent decisions: one lookup of the object each, changed in place.
         case .setAttribute(let id, let attribute, let values, let contributor):
-            guard metaverse[id] != nil else { throw missing("\(id)") }
-            metaverse[id]!.attributes[attribute] =
+            guard let index = metaverse.index(forKey: id) else { throw missing("\(id)") }
+            metaverse.values[index].attributes[attribute] =
                 values.isEmpty ? nil : MetaverseValue(values: values, contributor: contributor)
         case .setAuthoritativeNull(let id, let attribute, let contributor):
-            guard metaverse[id] != nil else { throw missing("\(id)") }
-            metaverse[id]!.attributes[attribute] = MetaverseValue(
+            guard let index = metaverse.index(forKey: id) else { throw missing("\(id)") }
+            metaverse.values[index].attributes[attribute] = MetaverseValue(
                 values: [], contributor: contributor, isAuthoritativeNull: true)
         case .removeAttribute(let id, let attribute):
-            guard metaverse[id] != nil else { throw missing("\(id)") }
-            metaverse[id]!.attributes[attribute] = nil
+            guard let index = metaverse.index(forKey: id) else { throw missing("\(id)") }
+            metaverse.values[index].attributes[attribute] = nil
         case .deleteMetaverseObject(let id):
             guard let object = metaverse.removeValue(forKey: id) else { throw missing("\(id)") }
             for link in object.links where connectorSpaces[link.connector]?.objects[link.anchor]?.metaverseID == id {

@@ -40,9 +40,18 @@ package struct CompiledOutboundRule: Sendable {
 
 /// The configuration's rules, compiled and grouped the way sync looks them up.
 package struct CompiledRules: Sendable {
-    package var inbound: [CompiledInboundRule]
-    package var outbound: [CompiledOutboundRule]
-    package var metaverse: [ObjectType: MetaverseTypeConfiguration]
+    package private(set) var inbound: [CompiledInboundRule]
+    package private(set) var outbound: [CompiledOutboundRule]
+    package private(set) var metaverse: [ObjectType: MetaverseTypeConfiguration]
+    /// The lookups below, computed once: sync asks them for every object.
+    private var inboundByConnectorAndType: [InboundKey: [CompiledInboundRule]] = [:]
+    private var outboundByType: [ObjectType: [CompiledOutboundRule]] = [:]
+    private var contributingByType: [ObjectType: Set<String>] = [:]
+
+    private struct InboundKey: Hashable {
+        var connector: String
+        var type: ObjectType
+    }
 
     package init(_ configuration: Configuration, compile: FlowCompiler) throws {
         func compileFlows(_ flows: [AttributeFlow], rule: String) throws -> [CompiledFlow] {
@@ -59,18 +68,29 @@ package struct CompiledRules: Sendable {
                 distinguishedName: try rule.distinguishedName.map { try compile($0, rule.name, "dn") })
         }
         metaverse = configuration.metaverse
+        // Grouped in rule order, so each lookup gives the same rules in the same order as filtering would.
+        for rule in inbound {
+            inboundByConnectorAndType[
+                InboundKey(connector: rule.rule.connector, type: rule.rule.sourceType), default: []
+            ]
+            .append(rule)
+            contributingByType[rule.rule.targetType, default: []].insert(rule.rule.connector)
+        }
+        for rule in outbound { outboundByType[rule.rule.sourceType, default: []].append(rule) }
     }
 
+    /// The inbound rules reading objects of `type` in `connector`, in (precedence, name) order.
     package func inboundRules(connector: String, type: ObjectType) -> [CompiledInboundRule] {
-        inbound.filter { $0.rule.connector == connector && $0.rule.sourceType == type }
+        inboundByConnectorAndType[InboundKey(connector: connector, type: type)] ?? []
     }
 
+    /// The outbound rules reading metaverse objects of `type`, in (precedence, name) order.
     package func outboundRules(for type: ObjectType) -> [CompiledOutboundRule] {
-        outbound.filter { $0.rule.sourceType == type }
+        outboundByType[type] ?? []
     }
 
     /// Connectors whose objects can contribute to metaverse objects of `type`.
     package func contributingConnectors(for type: ObjectType) -> Set<String> {
-        Set(inbound.filter { $0.rule.targetType == type }.map(\.rule.connector))
+        contributingByType[type] ?? []
     }
 }

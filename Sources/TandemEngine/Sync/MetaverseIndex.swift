@@ -17,6 +17,8 @@ struct MetaverseIndex {
     let indexed: Set<AttributePair>
     /// The indexed attributes of each type.
     private let attributesByType: [ObjectType: [String]]
+    /// The attributes indexed for any type.
+    private let attributeNames: Set<String>
     /// The entries of each type indexed so far.
     private var entries: [ObjectType: [Key: Set<MetaverseID>]] = [:]
 
@@ -28,7 +30,11 @@ struct MetaverseIndex {
     init(indexing pairs: Set<AttributePair>) {
         indexed = pairs
         attributesByType = Dictionary(grouping: pairs, by: \.type).mapValues { $0.map(\.attribute) }
+        attributeNames = Set(pairs.map(\.attribute))
     }
+
+    /// Whether `attribute` is indexed for some type: when not, no change of it needs the index.
+    func indexesAttribute(named attribute: String) -> Bool { attributeNames.contains(attribute) }
 
     static func normalize(_ value: AttributeValue) -> String { value.text.asciiLowercased() }
 

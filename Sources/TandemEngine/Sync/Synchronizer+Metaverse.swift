@@ -39,15 +39,15 @@ extension Synchronizer {
             for rule in rules.inboundRules(connector: link.connector, type: source.objectType)
             where rule.rule.targetType == object.objectType && rule.rule.scope.matches({ source.attributes[$0] ?? [] })
             {
+                // One record for all of the rule's flows from this object (see ``Contributor``).
+                let contributor = Contributor(
+                    rule: rule.rule.name, connector: link.connector, anchor: link.anchor,
+                    precedence: rule.rule.precedence)
                 for flow in rule.flows {
                     do {
                         let result = try flow.expression.evaluateFlow(values)
                         contributions[flow.target, default: []].append(
-                            Contribution(
-                                contributor: Contributor(
-                                    rule: rule.rule.name, connector: link.connector, anchor: link.anchor,
-                                    precedence: rule.rule.precedence),
-                                result: result))
+                            Contribution(contributor: contributor, result: result))
                     } catch {
                         failed.insert(flow.target)
                         erred.insert(link)
@@ -58,9 +58,12 @@ extension Synchronizer {
                 }
             }
         }
-        let unique = Set(rules.metaverse[object.objectType]?.unique ?? [])
-        let names = Set(contributions.keys).union(object.attributes.keys).subtracting(failed)
-        for name in names.sorted() {
+        let unique = rules.metaverse[object.objectType]?.unique ?? []  // a few names: no set needed
+        // Every attribute contributed or held, in name order, except those whose flow failed.
+        var names = Array(contributions.keys)
+        for name in object.attributes.keys where contributions[name] == nil { names.append(name) }
+        names.sort()
+        for name in names where failed.isEmpty || !failed.contains(name) {
             let current = object.attributes[name]
             guard let winner = Self.winner(contributions[name] ?? []) else {
                 if current != nil { try record(.removeAttribute(id, attribute: name)) }

@@ -61,8 +61,9 @@ package struct Synchronizer {
         case .setAttribute(let id, let attribute, _, _), .setAuthoritativeNull(let id, let attribute, _),
             .removeAttribute(let id, let attribute):
             if case .setAttribute(_, _, let values, _) = decision { indexes.metaverseValuesSet(id, values) }
-            // Most attributes are neither joined on nor unique: only indexed ones need their old values.
-            guard let type = state.metaverse[id]?.objectType,
+            // Most attributes are neither joined on nor unique: only indexed ones need their old values (the
+            // name is checked first, which spares the others a metaverse lookup).
+            guard indexes.metaverse.indexesAttribute(named: attribute), let type = state.metaverse[id]?.objectType,
                 indexes.metaverse.isMaintained(type: type, attribute: attribute)
             else {
                 try state.apply(decision, seq: state.lastSeq)
