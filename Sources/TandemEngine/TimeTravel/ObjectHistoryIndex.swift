@@ -101,10 +101,10 @@ public enum ObjectHistoryIndex {
         return epoch
     }
 
-    /// Extends the index at `directory` to `lastSeq` (the end of `reader`'s journal if `nil`), scanning only the events
-    /// it does not cover yet (all of them when there is no usable index). Nothing is written when
-    /// the journal no longer starts at seq 1 and there is no index to extend: the index must list
-    /// every event from seq 1.
+    /// Extends the index at `directory` to `lastSeq` (the end of `reader`'s journal if `nil`),
+    /// scanning only the events it does not cover yet (all of them when there is no usable index).
+    /// Nothing is written when the journal no longer starts at seq 1 and there is no index to
+    /// extend: the index must list every event from seq 1.
     ///
     /// - Returns: the number of events scanned.
     @discardableResult
@@ -146,16 +146,31 @@ public enum ObjectHistoryIndex {
         var scanned = 0
         var lastEpoch: UInt64 = 0
         let cursor = try reader.cursor(from: start)
+        // Events are read in order and decoded in batches on every core: decoding is most of the work.
+        var batch: [StoredEvent] = []
+        func index(_ events: [StoredEvent]) throws {
+            let touched = try concurrentMap(events.count) { position -> (restore: Bool, keys: [[UInt8]]) in
+                guard let event = try EngineEventCodec.decode(events[position]) else { return (false, []) }
+                if case .restored = event { return (true, []) }
+                return (false, references(of: event).map(\.key))
+            }
+            for (stored, found) in zip(events, touched) {
+                if found.restore { shared.append(stored.seq) }
+                for key in found.keys where added[key]?.last != stored.seq {
+                    added[key, default: []].append(stored.seq)
+                }
+            }
+        }
         while let stored = try cursor.nextEvent(through: end) {
             scanned += 1
             lastEpoch = stored.epoch
-            guard let event = try EngineEventCodec.decode(stored) else { continue }
-            if case .restored = event { shared.append(stored.seq) }
-            for reference in references(of: event) {
-                let key = reference.key
-                if added[key]?.last != stored.seq { added[key, default: []].append(stored.seq) }
+            batch.append(stored)
+            if batch.count == 64 {
+                try index(batch)
+                batch.removeAll(keepingCapacity: true)
             }
         }
+        try index(batch)
         guard scanned > 0 else { return 0 }
         let merged = merge(old, added)
         try ObjectIndexFile.write(
