@@ -141,7 +141,8 @@ public enum ObjectHistoryIndex {
         }
         guard existing != nil || reader.firstSeq == 1 else { return 0 }
         let start = (existing?.coveredSeq ?? 0) + 1
-        var added: [[UInt8]: [UInt64]] = [:]
+        // Keyed by reference, not by its bytes: hashing two strings beats hashing a byte array byte by byte.
+        var added: [ObjectReference: [UInt64]] = [:]
         var shared = existing?.sharedSeqs ?? []
         var scanned = 0
         var lastEpoch: UInt64 = 0
@@ -149,10 +150,10 @@ public enum ObjectHistoryIndex {
         // Events are read in order and decoded in batches on every core: decoding is most of the work.
         var batch: [StoredEvent] = []
         func index(_ events: [StoredEvent]) throws {
-            let touched = try concurrentMap(events.count) { position -> (restore: Bool, keys: [[UInt8]]) in
+            let touched = try concurrentMap(events.count) { position -> (restore: Bool, keys: [ObjectReference]) in
                 guard let event = try EngineEventCodec.decode(events[position]) else { return (false, []) }
                 if case .restored = event { return (true, []) }
-                return (false, references(of: event).map(\.key))
+                return (false, references(of: event))
             }
             for (stored, found) in zip(events, touched) {
                 if found.restore { shared.append(stored.seq) }
@@ -180,21 +181,25 @@ public enum ObjectHistoryIndex {
     }
 
     /// `old` (sorted) with `added` appended: every added seq is newer than every old one.
-    static func merge(_ old: [ObjectIndexFile.Entry], _ added: [[UInt8]: [UInt64]]) -> [ObjectIndexFile.Entry] {
-        let new = added.keys.sorted { $0.lexicographicallyPrecedes($1) }
+    static func merge(_ old: [ObjectIndexFile.Entry], _ added: [ObjectReference: [UInt64]])
+        -> [ObjectIndexFile.Entry]
+    {
+        let new = added.map { ObjectIndexFile.Entry(key: $0.key.key, seqs: $0.value) }.sorted {
+            $0.key.lexicographicallyPrecedes($1.key)
+        }
         var merged: [ObjectIndexFile.Entry] = []
         merged.reserveCapacity(old.count + new.count)
         var i = 0
         var j = 0
         while i < old.count || j < new.count {
-            if j == new.count || i < old.count && old[i].key.lexicographicallyPrecedes(new[j]) {
+            if j == new.count || i < old.count && old[i].key.lexicographicallyPrecedes(new[j].key) {
                 merged.append(old[i])
                 i += 1
-            } else if i == old.count || new[j].lexicographicallyPrecedes(old[i].key) {
-                merged.append(ObjectIndexFile.Entry(key: new[j], seqs: added[new[j]]!))
+            } else if i == old.count || new[j].key.lexicographicallyPrecedes(old[i].key) {
+                merged.append(new[j])
                 j += 1
             } else {
-                merged.append(ObjectIndexFile.Entry(key: old[i].key, seqs: old[i].seqs + added[new[j]]!))
+                merged.append(ObjectIndexFile.Entry(key: old[i].key, seqs: old[i].seqs + new[j].seqs))
                 i += 1
                 j += 1
             }
