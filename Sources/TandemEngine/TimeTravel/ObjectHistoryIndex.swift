@@ -101,10 +101,10 @@ public enum ObjectHistoryIndex {
         return epoch
     }
 
-    /// Extends the index at `directory` to `lastSeq` (the end of `reader`'s journal if `nil`), scanning only the events
-    /// it does not cover yet (all of them when there is no usable index). Nothing is written when
-    /// the journal no longer starts at seq 1 and there is no index to extend: the index must list
-    /// every event from seq 1.
+    /// Extends the index at `directory` to `lastSeq` (the end of `reader`'s journal if `nil`),
+    /// scanning only the events it does not cover yet (all of them when there is no usable index).
+    /// Nothing is written when the journal no longer starts at seq 1 and there is no index to
+    /// extend: the index must list every event from seq 1.
     ///
     /// - Returns: the number of events scanned.
     @discardableResult
@@ -141,21 +141,37 @@ public enum ObjectHistoryIndex {
         }
         guard existing != nil || reader.firstSeq == 1 else { return 0 }
         let start = (existing?.coveredSeq ?? 0) + 1
-        var added: [[UInt8]: [UInt64]] = [:]
+        // Keyed by reference, not by its bytes: hashing two strings beats hashing a byte array byte by byte.
+        var added: [ObjectReference: [UInt64]] = [:]
         var shared = existing?.sharedSeqs ?? []
         var scanned = 0
         var lastEpoch: UInt64 = 0
         let cursor = try reader.cursor(from: start)
+        // Events are read in order and decoded in batches on every core: decoding is most of the work.
+        var batch: [StoredEvent] = []
+        func index(_ events: [StoredEvent]) throws {
+            let touched = try concurrentMap(events.count) { position -> (restore: Bool, keys: [ObjectReference]) in
+                guard let event = try EngineEventCodec.decode(events[position]) else { return (false, []) }
+                if case .restored = event { return (true, []) }
+                return (false, references(of: event))
+            }
+            for (stored, found) in zip(events, touched) {
+                if found.restore { shared.append(stored.seq) }
+                for key in found.keys where added[key]?.last != stored.seq {
+                    added[key, default: []].append(stored.seq)
+                }
+            }
+        }
         while let stored = try cursor.nextEvent(through: end) {
             scanned += 1
             lastEpoch = stored.epoch
-            guard let event = try EngineEventCodec.decode(stored) else { continue }
-            if case .restored = event { shared.append(stored.seq) }
-            for reference in references(of: event) {
-                let key = reference.key
-                if added[key]?.last != stored.seq { added[key, default: []].append(stored.seq) }
+            batch.append(stored)
+            if batch.count == 64 {
+                try index(batch)
+                batch.removeAll(keepingCapacity: true)
             }
         }
+        try index(batch)
         guard scanned > 0 else { return 0 }
         let merged = merge(old, added)
         try ObjectIndexFile.write(
@@ -165,21 +181,25 @@ public enum ObjectHistoryIndex {
     }
 
     /// `old` (sorted) with `added` appended: every added seq is newer than every old one.
-    static func merge(_ old: [ObjectIndexFile.Entry], _ added: [[UInt8]: [UInt64]]) -> [ObjectIndexFile.Entry] {
-        let new = added.keys.sorted { $0.lexicographicallyPrecedes($1) }
+    static func merge(_ old: [ObjectIndexFile.Entry], _ added: [ObjectReference: [UInt64]])
+        -> [ObjectIndexFile.Entry]
+    {
+        let new = added.map { ObjectIndexFile.Entry(key: $0.key.key, seqs: $0.value) }.sorted {
+            $0.key.lexicographicallyPrecedes($1.key)
+        }
         var merged: [ObjectIndexFile.Entry] = []
         merged.reserveCapacity(old.count + new.count)
         var i = 0
         var j = 0
         while i < old.count || j < new.count {
-            if j == new.count || i < old.count && old[i].key.lexicographicallyPrecedes(new[j]) {
+            if j == new.count || i < old.count && old[i].key.lexicographicallyPrecedes(new[j].key) {
                 merged.append(old[i])
                 i += 1
-            } else if i == old.count || new[j].lexicographicallyPrecedes(old[i].key) {
-                merged.append(ObjectIndexFile.Entry(key: new[j], seqs: added[new[j]]!))
+            } else if i == old.count || new[j].key.lexicographicallyPrecedes(old[i].key) {
+                merged.append(new[j])
                 j += 1
             } else {
-                merged.append(ObjectIndexFile.Entry(key: old[i].key, seqs: old[i].seqs + added[new[j]]!))
+                merged.append(ObjectIndexFile.Entry(key: old[i].key, seqs: old[i].seqs + new[j].seqs))
                 i += 1
                 j += 1
             }
