@@ -7,13 +7,16 @@ extension EngineState {
         space.changedSinceSync.insert(change.anchor)
         switch change {
         case .upsert(let object):
-            var stored = space.objects[object.anchor] ?? ConnectorSpaceObject(object)
-            stored.objectType = object.objectType
-            stored.distinguishedName = object.distinguishedName
-            stored.attributes = object.attributes
-            stored.isPendingAdd = false
-            space.objects[object.anchor] = stored
-            space.unconfirmedExports[object.anchor] = nil
+            // Changed in place: one lookup, and no copy of the object that keeps its old values alive.
+            if let index = space.objects.index(forKey: object.anchor) {
+                space.objects.values[index].objectType = object.objectType
+                space.objects.values[index].distinguishedName = object.distinguishedName
+                space.objects.values[index].attributes = object.attributes
+                space.objects.values[index].isPendingAdd = false
+            } else {
+                space.objects[object.anchor] = ConnectorSpaceObject(object)
+            }
+            space.unconfirmedExports.removeUnlessEmpty(object.anchor)
         case .update(let anchor, let changes):
             guard var stored = space.objects[anchor] else {
                 throw EngineError(
@@ -24,7 +27,7 @@ extension EngineState {
             for change in changes { change.apply(to: &stored.attributes) }
             stored.isPendingAdd = false
             space.objects[anchor] = stored
-            space.unconfirmedExports[anchor] = nil
+            space.unconfirmedExports.removeUnlessEmpty(anchor)
         case .rename(let anchor, let dn):
             guard space.objects[anchor] != nil else {
                 throw EngineError(
@@ -33,18 +36,18 @@ extension EngineState {
                     seq: seq)
             }
             space.objects[anchor]!.distinguishedName = dn
-            space.unconfirmedExports[anchor] = nil
+            space.unconfirmedExports.removeUnlessEmpty(anchor)
         case .delete(let anchor):
             // The link to the metaverse stays on the metaverse side until sync disconnects it.
             space.objects[anchor] = nil
-            space.unconfirmedExports[anchor] = nil
-            space.heldDeletes.remove(anchor)
-            space.approvedDeletes.remove(anchor)
+            space.unconfirmedExports.removeUnlessEmpty(anchor)
+            space.heldDeletes.removeUnlessEmpty(anchor)
+            space.approvedDeletes.removeUnlessEmpty(anchor)
             // Whatever was pending for the object is moot once the system says it is gone; sync
             // decides afresh (for example to provision it again).
-            space.pendingExports[anchor] = nil
-            space.inDoubtExports[anchor] = nil
-            space.errors[anchor] = nil
+            space.pendingExports.removeUnlessEmpty(anchor)
+            space.inDoubtExports.removeUnlessEmpty(anchor)
+            space.errors.removeUnlessEmpty(anchor)
         }
     }
 
@@ -57,14 +60,14 @@ extension EngineState {
                 seq: seq)
         }
         // A result settles the attempt: the outcome is known, whatever it was.
-        space.inDoubtExports[anchor] = nil
+        space.inDoubtExports.removeUnlessEmpty(anchor)
         switch outcome {
         case .failed(let code, let message):
             space.errors[anchor] = SyncErrorRecord(rule: nil, code: "export-\(code)", message: message)
         case .applied(let newAnchor):
             space.pendingExports[anchor] = nil
-            space.errors[anchor] = nil
-            space.approvedDeletes.remove(anchor)
+            space.errors.removeUnlessEmpty(anchor)
+            space.approvedDeletes.removeUnlessEmpty(anchor)
             var operation = pending.operation
             if case .add(let dn, let attributes) = pending.operation, newAnchor != anchor {
                 // The system gave the new object its identity: re-key the provisional object.
@@ -89,9 +92,11 @@ extension EngineState {
             if case .add(let dn, let attributes) = operation {
                 // The object now exists in the connected system, holding what was written: later syncs
                 // diff against it and a deprovisioning deletes it, even before an import confirms the add.
-                space.objects[newAnchor]?.isPendingAdd = false
-                space.objects[newAnchor]?.attributes = attributes
-                if let dn { space.objects[newAnchor]?.distinguishedName = dn }
+                if let index = space.objects.index(forKey: newAnchor) {
+                    space.objects.values[index].isPendingAdd = false
+                    space.objects.values[index].attributes = attributes
+                    if let dn { space.objects.values[index].distinguishedName = dn }
+                }
             }
             space.unconfirmedExports[newAnchor] = operation
         }
@@ -181,5 +186,19 @@ extension EngineState {
         case .markSynchronized(let connector):
             connectorSpaces[connector]?.changedSinceSync = []
         }
+    }
+}
+
+// Most of a space's side tables (errors, held and approved deletes, exports in doubt) are empty, and removing
+// a key from an empty dictionary or set still hashes it: imports and export results remove one per object.
+extension Dictionary {
+    fileprivate mutating func removeUnlessEmpty(_ key: Key) {
+        if !isEmpty { removeValue(forKey: key) }
+    }
+}
+
+extension Set {
+    fileprivate mutating func removeUnlessEmpty(_ member: Element) {
+        if !isEmpty { remove(member) }
     }
 }

@@ -7,10 +7,50 @@ import ConnectorKit
 /// value of a type (most delta runs; every run of a groups connector, for people) does not pay for
 /// indexing the whole metaverse.
 struct MetaverseIndex {
+    /// An entry of one type's index (the type is the outer key, so it is not repeated here).
     private struct Key: Hashable {
-        var type: ObjectType
         var attribute: String
         var value: String
+    }
+
+    /// The objects holding one value. A joined-on or unique value nearly always has one holder, which
+    /// needs no set of its own: two per person at 100,000 people were 200,000 sets.
+    private enum Holders {
+        case one(MetaverseID)
+        case many(Set<MetaverseID>)
+
+        var ids: Set<MetaverseID> {
+            switch self {
+            case .one(let id): [id]
+            case .many(let ids): ids
+            }
+        }
+
+        // Changed in place: `self` lets go of a set before it is changed, so the set is not copied.
+        mutating func insert(_ id: MetaverseID) {
+            switch self {
+            case .one(let existing):
+                if existing != id { self = .many([existing, id]) }
+            case .many(var ids):
+                self = .one(id)
+                ids.insert(id)
+                self = .many(ids)
+            }
+        }
+
+        /// Removes `id`; `false` when no holder remains.
+        mutating func remove(_ id: MetaverseID) -> Bool {
+            switch self {
+            case .one(let existing):
+                return existing != id
+            case .many(var ids):
+                self = .one(id)
+                ids.remove(id)
+                guard let first = ids.first else { return false }
+                self = ids.count == 1 ? .one(first) : .many(ids)
+                return true
+            }
+        }
     }
 
     /// The (type, attribute) pairs indexed.
@@ -20,7 +60,7 @@ struct MetaverseIndex {
     /// The attributes indexed for any type.
     private let attributeNames: Set<String>
     /// The entries of each type indexed so far.
-    private var entries: [ObjectType: [Key: Set<MetaverseID>]] = [:]
+    private var entries: [ObjectType: [Key: Holders]] = [:]
 
     struct AttributePair: Hashable {
         var type: ObjectType
@@ -44,20 +84,28 @@ struct MetaverseIndex {
         type: ObjectType, attribute: String, value: AttributeValue, in metaverse: [MetaverseID: MetaverseObject]
     ) -> Set<MetaverseID> {
         if entries[type] == nil { entries[type] = build(type, metaverse) }
-        return entries[type]![Key(type: type, attribute: attribute, value: Self.normalize(value))] ?? []
+        return entries[type]![Key(attribute: attribute, value: Self.normalize(value))]?.ids ?? []
     }
 
-    private func build(_ type: ObjectType, _ metaverse: [MetaverseID: MetaverseObject]) -> [Key: Set<MetaverseID>] {
-        var entries: [Key: Set<MetaverseID>] = [:]
+    private func build(_ type: ObjectType, _ metaverse: [MetaverseID: MetaverseObject]) -> [Key: Holders] {
+        var entries: [Key: Holders] = [:]
         guard let attributes = attributesByType[type] else { return entries }
         for (id, object) in metaverse where object.objectType == type {
             for name in attributes {
                 for v in object.attributes[name]?.values ?? [] {
-                    entries[Key(type: type, attribute: name, value: Self.normalize(v)), default: []].insert(id)
+                    Self.insert(id, at: Key(attribute: name, value: Self.normalize(v)), into: &entries)
                 }
             }
         }
         return entries
+    }
+
+    private static func insert(_ id: MetaverseID, at key: Key, into entries: inout [Key: Holders]) {
+        if let index = entries.index(forKey: key) {
+            entries.values[index].insert(id)
+        } else {
+            entries[key] = .one(id)
+        }
     }
 
     /// Whether a change of `attribute` on an object of `type` must be passed to ``update(id:type:attribute:old:new:)``.
@@ -69,14 +117,16 @@ struct MetaverseIndex {
     mutating func update(
         id: MetaverseID, type: ObjectType, attribute: String, old: [AttributeValue], new: [AttributeValue]
     ) {
-        guard entries[type] != nil, indexed.contains(AttributePair(type: type, attribute: attribute)) else { return }
+        guard indexed.contains(AttributePair(type: type, attribute: attribute)),
+            var typeEntries = entries.removeValue(forKey: type)  // moved out: changed without a copy
+        else { return }
+        defer { entries[type] = typeEntries }
         for v in old {
-            let key = Key(type: type, attribute: attribute, value: Self.normalize(v))
-            entries[type]![key]?.remove(id)
-            if entries[type]![key]?.isEmpty == true { entries[type]![key] = nil }
+            let key = Key(attribute: attribute, value: Self.normalize(v))
+            if let index = typeEntries.index(forKey: key), !typeEntries.values[index].remove(id) {
+                typeEntries.remove(at: index)
+            }
         }
-        for v in new {
-            entries[type]![Key(type: type, attribute: attribute, value: Self.normalize(v)), default: []].insert(id)
-        }
+        for v in new { Self.insert(id, at: Key(attribute: attribute, value: Self.normalize(v)), into: &typeEntries) }
     }
 }
