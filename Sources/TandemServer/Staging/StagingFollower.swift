@@ -58,6 +58,9 @@ final class StagingFollower: Sendable {
     var state: EngineState { stateBox.withLock { $0 } }
     var progress: StagingProgress { progressBox.withLock { $0 } }
 
+    /// The state and the last seq applied to it; consistent only once the follower has stopped.
+    var appliedState: (state: EngineState, seq: UInt64) { (state, progress.lastSeq) }
+
     /// Follows the primary until the task is cancelled.
     func run() async {
         let applier = ApplyThread(name: "tandem-staging-apply")
