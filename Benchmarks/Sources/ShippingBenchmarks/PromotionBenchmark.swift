@@ -80,6 +80,19 @@ struct PromotionBenchmark {
         async throws
     {
         let clock = ContinuousClock()
+        // Time switchovers, not the staging server's bootstrap: start with it caught up.
+        guard let journal = await servers[0].node.journal else {
+            throw BenchmarkFailure("the active server has no journal")
+        }
+        while applied[1].value.withLock({ $0 }) < journal.lastSeq {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        // What promotion cost before it reused the follower's state: the whole journal, from disk.
+        let replayStart = clock.now
+        let replayed = try EngineReplay.replay(directory: scratch + "/promote-b/journal")
+        figures.replayFromDisk = (clock.now - replayStart).seconds
+        figures.replayedEvents = journal.lastSeq
+        _ = replayed.lastSeq
         var active = 0
         for round in 0..<rounds {
             let staging = 1 - active
@@ -90,14 +103,6 @@ struct PromotionBenchmark {
             let lastSeq = try await oldController.demote(primaryURL: servers[staging].url)
             while applied[staging].value.withLock({ $0 }) < lastSeq {
                 try await Task.sleep(for: .milliseconds(1))
-            }
-            if round == 0 {
-                // What promotion cost before it reused the follower's state: the whole journal, from disk.
-                let replayStart = clock.now
-                let state = try EngineReplay.replay(directory: scratch + "/promote-\(staging == 0 ? "a" : "b")/journal")
-                figures.replayFromDisk = (clock.now - replayStart).seconds
-                figures.replayedEvents = lastSeq
-                _ = state.lastSeq
             }
             let promoting = clock.now
             let outcome = try await newController.promote(force: false, confirmedOldActiveStopped: false)
