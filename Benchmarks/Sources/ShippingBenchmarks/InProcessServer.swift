@@ -12,6 +12,8 @@ import TandemServer
 final class InProcessServer: Sendable {
     let node: TandemNode
     let url: String
+    /// Claims epochs and fences exports, when the server was started with a holder name.
+    let controller: PromotionController?
     private let task: Task<Void, any Error>
     private let journalBox: JournalBox
 
@@ -20,6 +22,7 @@ final class InProcessServer: Sendable {
 
     static func start(
         dataDirectory: String, role: ServerSettings.Role, primaryURL: String? = nil,
+        authority: (any EpochAuthority)? = nil, holder: String? = nil,
         onShippedBatch: (@Sendable (ShippedBatch) -> Void)? = nil
     ) async throws -> InProcessServer {
         let configuration = Configuration(
@@ -31,25 +34,41 @@ final class InProcessServer: Sendable {
         let journalBox = JournalBox()
         let node = TandemNode(
             configuration: configuration, options: options,
-            makeEngine: { configuration, journal in
+            makeEngine: { configuration, journal, applied in
                 journalBox.value.withLock { $0 = journal }
-                return try SyncEngine.open(configuration: configuration, journal: journal, connectors: [:])
+                guard let applied else {
+                    return try SyncEngine.open(configuration: configuration, journal: journal, connectors: [:])
+                }
+                return try SyncEngine.open(
+                    configuration: configuration, journal: journal, connectors: [:], resuming: applied.state,
+                    appliedThrough: applied.seq)
             },
             logger: Logger(label: "tandem.server.\(role.rawValue)"), onShippedCommit: onShippedBatch)
+        var promotionLogger = Logger(label: "tandem.promotion")
+        promotionLogger.logLevel = .warning
+        let controller = holder.map {
+            PromotionController(
+                node: node, promotion: Promotion(authority: authority, holder: $0, logger: promotionLogger),
+                logger: promotionLogger)
+        }
         let (urls, sink) = AsyncStream.makeStream(of: String.self)
         let task = Task {
-            try await TandemServerRunner.run(node: node, logger: Logger(label: "tandem.server.\(role.rawValue)")) {
-                url in sink.yield(url)
-            }
+            try await TandemServerRunner.run(
+                node: node, controller: controller, logger: Logger(label: "tandem.server.\(role.rawValue)")
+            ) { url in sink.yield(url) }
         }
         var iterator = urls.makeAsyncIterator()
         guard let url = await iterator.next() else { throw BenchmarkFailure("the \(role) server did not start") }
-        return InProcessServer(node: node, url: url, task: task, journalBox: journalBox)
+        return InProcessServer(node: node, url: url, controller: controller, task: task, journalBox: journalBox)
     }
 
-    private init(node: TandemNode, url: String, task: Task<Void, any Error>, journalBox: JournalBox) {
+    private init(
+        node: TandemNode, url: String, controller: PromotionController?, task: Task<Void, any Error>,
+        journalBox: JournalBox
+    ) {
         self.node = node
         self.url = url
+        self.controller = controller
         self.task = task
         self.journalBox = journalBox
     }

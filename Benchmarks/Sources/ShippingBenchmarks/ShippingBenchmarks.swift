@@ -28,12 +28,15 @@ struct ShippingBenchmarks: AsyncParsableCommand {
     @Option(help: "Passes of the throughput measurement; the report gives the median.")
     var runs = 3
 
+    @Option(help: "Planned switchovers timed (promote to the first permitted export), alternating between two servers.")
+    var promotions = 4
+
     @Option(help: "Where to create the scratch folder (default: the temporary directory).")
     var dir: String?
 
     func validate() throws {
-        guard events >= 1_000, rate >= 100, seconds >= 1, runs >= 1 else {
-            throw ValidationError("--events ≥ 1000, --rate ≥ 100, --seconds ≥ 1, --runs ≥ 1")
+        guard events >= 1_000, rate >= 100, seconds >= 1, runs >= 1, promotions >= 1 else {
+            throw ValidationError("--events ≥ 1000, --rate ≥ 100, --seconds ≥ 1, --runs ≥ 1, --promotions ≥ 1")
         }
     }
 
@@ -75,6 +78,13 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         let lag = try await measureLag(active: active, stagingData: scratch + "/staging-lag")
         await active.stop()
 
+        let promotion = try await PromotionBenchmark(
+            scratch: scratch, events: events, rounds: promotions,
+            writeJournal: { directory, _ in try await writeSource(into: directory) }
+        ).run()
+        let promote = median(promotion.promoteToPermit)
+        let switchover = median(promotion.switchover)
+
         let copy = median(copySeconds)
         let ship = median(shipSeconds)
         let applied = median(applySeconds)
@@ -99,10 +109,17 @@ struct ShippingBenchmarks: AsyncParsableCommand {
             \(Format.milliseconds(p50)) | | | |
             | Staging lag p99 (max \(Format.milliseconds(lag.samples.max() ?? 0)), \(Format.count(lag.samples.count)) batches) | \
             \(Format.milliseconds(p99)) | | | ≤ 1 s \(p99 <= 1 ? "PASS" : "MISS") |
+            | Planned promotion: `promote` until the first export is permitted (median of \(promotion.promoteToPermit.count)) | \
+            \(Format.milliseconds(promote)) | | | ≤ 1 s \(promote <= 1 ? "PASS" : "MISS") |
+            | …the whole switchover: demote, catch up, promote, permitted | \(Format.milliseconds(switchover)) | | | |
+            | …what promotion replayed before it reused the staging state: the whole journal from disk (\(Format.count(Int(promotion.replayedEvents))) events) | \
+            \(Format.milliseconds(promotion.replayFromDisk)) | | | |
 
             Passes (seconds): shipping \(Format.list(shipSeconds, unit: "s", decimals: 2)); \
             applied \(Format.list(applySeconds, unit: "s", decimals: 2)); \
-            file copy \(Format.list(copySeconds, unit: "s", decimals: 2)).
+            file copy \(Format.list(copySeconds, unit: "s", decimals: 2)). \
+            Promotions: \(Format.list(promotion.promoteToPermit.map { $0 * 1000 }, unit: "ms", decimals: 1)); \
+            epoch authority: \(promotion.authority).
             """)
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TandemEngine
 import TandemJournal
+import TandemServer
 
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,6 +72,8 @@ struct RestoreCommand: AsyncParsableCommand {
             epoch from it. The events after the target stay in the journal under their old epoch,
             readable and replayable ('tandem replay --to-seq'), never deleted. The next cycle fully
             imports every connector before it exports. --dry-run prints the plan and changes nothing.
+            With an epoch authority (server.authority, or --authority), the new epoch is claimed from it
+            by compare-and-swap; the restore is refused while another server holds the lease.
             """)
 
     @OptionGroup var deployment: DeploymentOptions
@@ -79,6 +82,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(help: "Restore to the newest restore point of this name.") var toPoint: String?
     @Flag(help: "Print the plan only.") var dryRun = false
     @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var authority: AuthorityOptions
 
     func validate() throws {
         guard [toSeq != nil, toTime != nil, toPoint != nil].filter({ $0 }).count == 1 else {
@@ -106,11 +110,27 @@ struct RestoreCommand: AsyncParsableCommand {
                 checkpoints: EngineContext.checkpoints(configuration), target: target, current: current)
             Self.print(plan, json: json, dryRun: dryRun)
             if dryRun { return }
-            let restored = try await withInterruptibleEngine(configuration) { engine in
-                let event = try await engine.restore(
-                    to: plan.targetSeq, target: "\(target)", rebuilt: plan.restored)
-                return (event, await engine.state.epoch, await engine.state.lastSeq)
+            var outcome: (Restored, UInt64, UInt64)?
+            do {
+                try await authority.withAuthority(configuration.server.authority) { epochs, resolved in
+                    let promotion = Promotion(
+                        authority: epochs, holder: resolved?.holder ?? "",
+                        leaseDuration: resolved?.leaseDuration ?? .seconds(10))
+                    outcome = try await withInterruptibleEngine(configuration) { engine in
+                        // The new term's epoch comes from the authority (compare-and-swap), never from here.
+                        let epoch = try await promotion.claimRestoreEpoch(
+                            journalEpoch: await engine.state.epoch, lastSeq: await engine.journalLastSeq)
+                        let event = try await engine.restore(
+                            to: plan.targetSeq, target: "\(target)", rebuilt: plan.restored, newEpoch: epoch)
+                        return (event, await engine.state.epoch, await engine.state.lastSeq)
+                    }
+                }
+            } catch let error as PromotionError {
+                throw CLIFailure(
+                    message: "restore refused, nothing was written: \(error.description)",
+                    exitCode: error.code == .invalidConfiguration ? 2 : 1)
             }
+            guard let restored = outcome else { return }
             if !json {
                 Terminal.print(
                     "restored to seq \(restored.0.toSeq) at seq \(restored.2), epoch \(restored.1); "

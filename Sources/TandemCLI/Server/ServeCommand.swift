@@ -43,14 +43,18 @@ struct ServeCommand: AsyncParsableCommand {
             options.faults = ShippingFaults.fromEnvironment(ProcessInfo.processInfo.environment)
             let node = TandemNode(
                 configuration: configuration, options: options,
-                makeEngine: { configuration, journal in
+                makeEngine: { configuration, journal, applied in
                     var connectors: [String: any Connector] = [:]
                     for connector in configuration.connectors {
                         connectors[connector.name] = try EngineContext.registry.makeConnector(connector)
                     }
+                    let wrapped = ExportKillFault.wrap(connectors, environment: ProcessInfo.processInfo.environment)
+                    guard let applied else {
+                        return try SyncEngine.open(configuration: configuration, journal: journal, connectors: wrapped)
+                    }
                     return try SyncEngine.open(
-                        configuration: configuration, journal: journal,
-                        connectors: ExportKillFault.wrap(connectors, environment: ProcessInfo.processInfo.environment))
+                        configuration: configuration, journal: journal, connectors: wrapped, resuming: applied.state,
+                        appliedThrough: applied.seq)
                 },
                 logger: Logger(label: "tandem.server"))
             let role = options.role

@@ -11,6 +11,22 @@ extension SyncEngine {
         return (result.state, newest ?? result.checkpoint?.seq ?? 0)
     }
 
+    /// `state`, the fold of the journal through `seq`, carried on to the journal's end.
+    static func resumeState(
+        _ resumed: EngineState, through seq: UInt64, journal: Journal, checkpointing: CheckpointPolicy?
+    ) throws -> (state: EngineState, lastCheckpointSeq: UInt64) {
+        var state = resumed
+        let reader = try journal.reader()
+        if reader.lastSeq > seq {
+            let replayer = Replayer(reader: reader, checkpoints: checkpointing?.checkpoints)
+            try EngineReplay.replayPipelined(
+                reader, from: seq + 1, through: reader.lastSeq, into: &state,
+                restoring: { try replayer.state(through: $0).state })
+        }
+        let newest = checkpointing?.checkpoints.soundHeaders().last { $0.seq <= reader.lastSeq }?.seq
+        return (state, newest ?? 0)
+    }
+
     /// Writes a checkpoint of the current state now and records it in the journal.
     ///
     /// - Throws: ``EngineError`` `.invalidArgument` if checkpoints are not configured or the

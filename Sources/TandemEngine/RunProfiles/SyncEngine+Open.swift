@@ -22,4 +22,23 @@ extension SyncEngine {
             configuration: configuration, journal: journal, connectors: connectors,
             compile: ExpressionLanguage.flowCompiler, logger: logger, checkpointing: checkpointing)
     }
+
+    /// Opens an engine on a journal whose events are already folded into `state` through `seq` — a
+    /// staging server's, being promoted — replaying only the journal after `seq` instead of all of
+    /// it: a promotion then costs what the follower had not yet applied, not the journal's length.
+    ///
+    /// - Parameters:
+    ///   - state: the fold of `journal`'s events 1…`seq` (a staging follower's state); the caller
+    ///     vouches for it, as it does for the journal.
+    ///   - seq: the last seq folded into `state`, at most the journal's last seq.
+    public static func open(
+        configuration: Configuration, journal: Journal, connectors: [String: any Connector],
+        resuming state: EngineState, appliedThrough seq: UInt64, logger: Logger = Logger(label: "tandem.engine"),
+        checkpointing: CheckpointPolicy? = nil
+    ) throws -> SyncEngine {
+        try SyncEngine(
+            configuration: configuration, journal: journal, connectors: connectors,
+            compile: ExpressionLanguage.flowCompiler, logger: logger, checkpointing: checkpointing,
+            resuming: (state, seq))
+    }
 }

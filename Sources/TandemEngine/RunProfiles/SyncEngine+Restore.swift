@@ -14,11 +14,20 @@ extension SyncEngine {
     ///   the state at `seq` (nothing is written then).
     ///   - rebuilt: the state at `seq` if the caller already rebuilt it (a ``RestorePlan``'s); the fold
     ///     through a seq never changes, so it need not be rebuilt again.
+    ///   - newEpoch: the epoch to go live under, as granted by the deployment's epoch authority;
+    ///     `nil` without one (then the journal's epoch + 1). Never chosen by a server that has an
+    ///     authority: two servers each picking "my epoch + 1" could both export.
     @discardableResult
-    public func restore(to seq: UInt64, target: String, rebuilt: EngineState? = nil) async throws -> Restored {
+    public func restore(
+        to seq: UInt64, target: String, rebuilt: EngineState? = nil, newEpoch: UInt64? = nil
+    ) async throws -> Restored {
         guard seq >= 1, seq <= state.lastSeq else {
             throw EngineError(
                 .invalidArgument, "seq \(seq) is not in the journal (it holds seqs up to \(state.lastSeq))")
+        }
+        if let newEpoch, newEpoch <= state.epoch {
+            throw EngineError(
+                .invalidArgument, "epoch \(newEpoch) is not after the current epoch \(state.epoch); epochs only grow")
         }
         // Rebuilt before anything is written: a target outside the retained journal fails here.
         let restored =
@@ -26,7 +35,7 @@ extension SyncEngine {
             ?? EngineReplay.replay(directory: journal.directory, checkpoints: checkpointing?.checkpoints, through: seq)
             .state
         let event = Restored(toSeq: seq, stateDigest: restored.stateDigest, target: target)
-        let epoch = state.epoch + 1
+        let epoch = newEpoch ?? state.epoch + 1
         try await journal.beginEpoch(epoch)
         let time = JournalClock.nowMicroseconds()
         let seqs = try await journal.append(contentsOf: [

@@ -39,10 +39,12 @@ public actor SyncEngine {
     /// Fences exports: from the next batch on, each one asks `permit` first.
     public func setExportPermit(_ permit: (any ExportPermit)?) { exportPermit = permit }
 
-    /// Opens the engine on a journal, rebuilding its state by replaying it.
+    /// Opens the engine on a journal, rebuilding its state by replaying it (or, given `resumed`, a
+    /// fold of the journal through a seq, by replaying only the events after that seq).
     package init(
         configuration: Configuration, journal: Journal, connectors: [String: any Connector], compile: FlowCompiler,
-        logger: Logger = Logger(label: "tandem.engine"), checkpointing: CheckpointPolicy? = nil
+        logger: Logger = Logger(label: "tandem.engine"), checkpointing: CheckpointPolicy? = nil,
+        resuming resumed: (state: EngineState, seq: UInt64)? = nil
     ) throws {
         self.configuration = configuration
         self.journal = journal
@@ -50,7 +52,11 @@ public actor SyncEngine {
         self.logger = logger
         self.rules = try CompiledRules(configuration, compile: compile)
         self.checkpointing = checkpointing
-        let opened = try Self.openState(journal: journal, checkpointing: checkpointing)
+        let opened =
+            try resumed.map {
+                try Self.resumeState($0.state, through: $0.seq, journal: journal, checkpointing: checkpointing)
+            }
+            ?? Self.openState(journal: journal, checkpointing: checkpointing)
         self.state = opened.state
         self.lastCheckpointSeq = opened.lastCheckpointSeq
     }

@@ -13,7 +13,11 @@ import TandemJournal
 /// authority, fencing) decides *when*, and the node does *how*. One role change runs at a time.
 public actor TandemNode {
     /// Opens an engine on a journal with every configured connector (the composition root knows them).
-    public typealias EngineFactory = @Sendable (Configuration, Journal) throws -> SyncEngine
+    /// On a promotion the third argument is the state the staging server already applied and the
+    /// last seq in it, so that the engine replays only the rest (``SyncEngine/open(configuration:journal:connectors:resuming:appliedThrough:logger:checkpointing:)``);
+    /// `nil` when the engine must replay the journal itself.
+    public typealias EngineFactory =
+        @Sendable (Configuration, Journal, _ applied: (state: EngineState, seq: UInt64)?) throws -> SyncEngine
 
     private struct ActiveRole {
         var engine: SyncEngine
@@ -147,8 +151,11 @@ public actor TandemNode {
         staging.task.cancel()
         await staging.task.value
         let journal = try staging.follower.journal ?? Journal.open(directory: journalDirectory, options: journalOptions)
+        // The follower has applied the journal up to some seq: the engine starts from that state
+        // and replays only what was durable but not yet applied, not the whole journal.
+        let applied = staging.follower.journal == nil ? nil : staging.follower.appliedState
         do {
-            try await startActive(journal: journal)
+            try await startActive(journal: journal, applied: applied)
         } catch {
             logger.error("could not open the engine; staying staging", metadata: ["error": "\(error)"])
             try startStaging(primary: staging.follower.primary.baseURL, journal: journal, state: staging.follower.state)
@@ -210,8 +217,8 @@ public actor TandemNode {
         changingRole = true
     }
 
-    private func startActive(journal: Journal) async throws {
-        let engine = try makeEngine(configuration, journal)
+    private func startActive(journal: Journal, applied: (state: EngineState, seq: UInt64)? = nil) async throws {
+        let engine = try makeEngine(configuration, journal, applied)
         if let activation { try await activation(engine) }
         let scheduler = CycleScheduler(
             engine: engine, configuration: configuration, interval: options.scheduleInterval, logger: logger)

@@ -42,6 +42,11 @@ public actor PromotionController {
         let outcome = try await promotion.promote(
             engine, mode: mode, confirmedOldActiveStopped: confirmedOldActiveStopped,
             onLeaseLoss: { [logger] status in
+                if case .released = status {
+                    // A planned demotion: nothing is wrong, and nothing needs rejoining.
+                    logger.notice("released the lease (demoted); exports stopped", metadata: ["status": "\(status)"])
+                    return
+                }
                 logger.critical(
                     "this server lost its lease and no longer exports; if it was superseded, stop it and run 'tandem rejoin'",
                     metadata: ["status": "\(status)"])

@@ -58,6 +58,9 @@ final class StagingFollower: Sendable {
     var state: EngineState { stateBox.withLock { $0 } }
     var progress: StagingProgress { progressBox.withLock { $0 } }
 
+    /// The state and the last seq applied to it; consistent only once the follower has stopped.
+    var appliedState: (state: EngineState, seq: UInt64) { (state, progress.lastSeq) }
+
     /// Follows the primary until the task is cancelled.
     func run() async {
         let applier = ApplyThread(name: "tandem-staging-apply")
@@ -239,7 +242,7 @@ final class StagingFollower: Sendable {
     /// applying events never holds up the next `fdatasync`.
     ///
     /// Frames are written in pieces of up to 1 MiB as they arrive, and synced once per batch: when
-    /// nothing more has arrived, or after `batchLimit` bytes. So a catch-up's writing overlaps its
+    /// nothing more has arrived within ``syncGrace``, or after `batchLimit` bytes. So a catch-up's writing overlaps its
     /// receiving, and only one `fdatasync` follows the last byte. Nothing is reported durable, and
     /// nothing is applied, before the sync that covers it.
     private func commit(
@@ -273,6 +276,11 @@ final class StagingFollower: Sendable {
                 }
                 written += frames
                 writtenBytes += frames.reduce(0) { $0 + $1.bytes.count }
+                if writtenBytes < batchLimit && handoff.isEmpty {
+                    // During a catch-up the next bytes are usually a moment away: a short grace
+                    // saves an `fdatasync` per moment; a trickle waits at most this long.
+                    try await Task.sleep(for: Self.syncGrace)
+                }
                 if writtenBytes >= batchLimit || handoff.isEmpty { try await sync() }
             }
         } catch {
@@ -312,6 +320,9 @@ final class StagingFollower: Sendable {
             }
         }
     }
+
+    /// How long the commit stage waits for more frames before it syncs what it has written.
+    static let syncGrace: Duration = .milliseconds(2)
 
     private static func batch(_ frames: [Frame], lastSeq: UInt64, stage: ShippedBatch.Stage) -> ShippedBatch? {
         guard let earliest = frames.first(where: { $0.header.count > 0 })?.header.earliestTimeMicroseconds,

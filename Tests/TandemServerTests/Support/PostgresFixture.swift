@@ -11,16 +11,24 @@ import PostgresNIO
 actor PostgresFixture {
     static let shared = PostgresFixture()
 
-    private var port: Int?
+    /// The one start, shared by every test that asks while it runs: an actor is reentrant across
+    /// the `await`, and starting one server per concurrent caller left all but one running.
+    private var starting: Task<Int, any Error>?
 
     /// The repository's root, found from this file's path.
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     func start() async throws -> Int {
-        if let port { return port }
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.startServer() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func startServer() async throws -> Int {
         let directory = FileManager.default.temporaryDirectory.path + "/tandem-pg-\(UUID().uuidString.prefix(8))"
-        let output = try await Self.runScript(["start", directory])
+        let output = try await runScript(["start", directory])
         guard let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw FixtureError(message: "postgres.sh start printed no port: \(output)")
         }
@@ -30,7 +38,6 @@ actor PostgresFixture {
             _ = try? PostgresFixture.script(["stop", directory])
             try? FileManager.default.removeItem(atPath: directory)
         }
-        self.port = port
         return port
     }
 
