@@ -218,10 +218,10 @@ final class LDAPImport: @unchecked Sendable {
     }
 
     private func items(for entries: [MappedEntry]) -> [ImportBatch.Item] {
-        var located: [(anchor: Anchor, dn: String, key: String)] = []
+        var located: [(anchor: Anchor, dn: String)] = []
         located.reserveCapacity(entries.count)
         for entry in entries {
-            if let anchor = entry.anchor { located.append((anchor, entry.dn, entry.key)) }
+            if let anchor = entry.anchor { located.append((anchor, entry.dn)) }
         }
         connector.index.record(located)
         var items: [ImportBatch.Item] = []
@@ -251,12 +251,10 @@ final class LDAPImport: @unchecked Sendable {
 
     /// Records where each entry is, so that references to it resolve.
     private func record(_ entries: [RawEntry]) {
-        var located: [(anchor: Anchor, dn: String, key: String)] = []
+        var located: [(anchor: Anchor, dn: String)] = []
         located.reserveCapacity(entries.count)
         for entry in entries {
-            if let anchor = mapper.anchor(of: entry) {
-                located.append((anchor, entry.dn, DistinguishedName.normalized(entry.dn)))
-            }
+            if let anchor = mapper.anchor(of: entry) { located.append((anchor, entry.dn)) }
         }
         connector.index.record(located)
     }

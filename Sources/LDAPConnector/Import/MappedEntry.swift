@@ -5,8 +5,6 @@ import ConnectorKit
 /// but its references, which wait for the index once the whole page is in.
 struct MappedEntry: Sendable {
     var dn: String
-    /// The DN normalized, the index's key.
-    var key: String
     var anchor: Anchor?
     var objectType: ObjectType?
     var attributes: Attributes
@@ -41,7 +39,6 @@ struct MappedEntry: Sendable {
 
 /// What the mapper knows of one attribute name as the server spells it, looked up once per page.
 struct AttributeDescription {
-    var bytes: [UInt8]
     var name: String
     var kind: AttributeKind
     var hidden: Bool
@@ -53,21 +50,26 @@ struct AttributeDescription {
 extension EntryMapper {
     /// A page's memo of attribute descriptions: a handful of names, compared as bytes without making strings.
     struct PageMemo {
+        /// Each name's bytes, beside its description (so that reading a description copies no byte array).
+        var names: [[UInt8]] = []
         var descriptions: [AttributeDescription] = []
     }
 
     /// Maps an entry message as libldap holds it. Text values are decoded once, straight from the BER (short ones
-    /// need no allocation at all); the DN is normalized here, off the consumer's path.
+    /// need no allocation at all).
     func map(_ message: OpaquePointer, on connection: LDAPConnection, memo: inout PageMemo) throws(ConnectorError)
         -> MappedEntry
     {
-        var attributes: Attributes = [:]
+        var attributes = Attributes(minimumCapacity: memo.descriptions.count)
         var references: [(name: String, dns: [String])] = []
         var anchor: Anchor?
         var objectType: ObjectType?
         var modifyTimestamp: String?
+        var position = 0
         let dn = try connection.readEntry(message) { name, values in
-            let description = describe(name, memo: &memo)
+            let index = describe(name, at: position, memo: &memo)
+            position += 1
+            let description = memo.descriptions[index]
             if description.isAnchor, let first = values.first, first.bv_len > 0 {
                 anchor = Self.anchor(LDAPConnection.bytes(first), binary: description.kind == .binary)
             }
@@ -93,26 +95,30 @@ extension EntryMapper {
             attributes[description.name] = converted
         }
         return MappedEntry(
-            dn: dn, key: DistinguishedName.normalized(dn), anchor: anchor, objectType: objectType,
+            dn: dn, anchor: anchor, objectType: objectType,
             attributes: attributes, references: references, modifyTimestamp: modifyTimestamp)
     }
 
-    private func describe(_ name: berval, memo: inout PageMemo) -> AttributeDescription {
+    /// The index in `memo` of the attribute called `name`, the `position`-th of its entry. Entries of a page
+    /// list their attributes in the same order, so the memo's entry at `position` is tried first.
+    private func describe(_ name: berval, at position: Int, memo: inout PageMemo) -> Int {
         let count = Int(name.bv_len)
-        for description in memo.descriptions where description.bytes.count == count {
-            let same = description.bytes.withUnsafeBytes { known in
-                memcmp(known.baseAddress!, name.bv_val, count) == 0
+        func matches(_ index: Int) -> Bool {
+            memo.names[index].withUnsafeBytes { known in
+                known.count == count && memcmp(known.baseAddress!, name.bv_val, count) == 0
             }
-            if same { return description }
         }
+        if position < memo.descriptions.count, matches(position) { return position }
+        if let index = memo.descriptions.indices.first(where: matches) { return index }
         let text = LDAPConnection.string(name)
         let (kind, hidden) = (kind(of: text), isHidden(text))
         let description = AttributeDescription(
-            bytes: Array(text.utf8), name: text, kind: kind, hidden: hidden,
+            name: text, kind: kind, hidden: hidden,
             isObjectClass: text.caseInsensitiveEquals("objectClass"),
             isAnchor: text.caseInsensitiveEquals(settings.anchorAttribute),
             isModifyTimestamp: text.caseInsensitiveEquals("modifyTimestamp"))
+        memo.names.append(Array(text.utf8))
         memo.descriptions.append(description)
-        return description
+        return memo.descriptions.count - 1
     }
 }
