@@ -53,6 +53,13 @@ extension EntryMapper {
         /// Each name's bytes, beside its description (so that reading a description copies no byte array).
         var names: [[UInt8]] = []
         var descriptions: [AttributeDescription] = []
+        /// Every attribute seen on the page, with no values: an entry's attributes start as a copy, and values go
+        /// in by position (`slots`), without hashing the names again for every entry.
+        var template: Attributes = [:]
+        /// Each description's position in `template`; `nil` for attributes that are not kept as values.
+        var slots: [Dictionary<String, [AttributeValue]>.Index?] = []
+        /// Changes whenever `template` does (its positions with it).
+        var version = 0
     }
 
     /// Maps an entry message as libldap holds it. Text values are decoded once, straight from the BER (short ones
@@ -60,7 +67,10 @@ extension EntryMapper {
     func map(_ message: OpaquePointer, on connection: LDAPConnection, memo: inout PageMemo) throws(ConnectorError)
         -> MappedEntry
     {
-        var attributes = Attributes(minimumCapacity: memo.descriptions.count)
+        var attributes = memo.template
+        let version = memo.version
+        // Positions hold while the entry's dictionary has the template's layout: until a name new to the page.
+        var bySlot = true
         var references: [(name: String, dns: [String])] = []
         var anchor: Anchor?
         var objectType: ObjectType?
@@ -92,7 +102,12 @@ extension EntryMapper {
                 default: converted.append(Self.value(LDAPConnection.bytes(value), kind: description.kind))
                 }
             }
-            attributes[description.name] = converted
+            if bySlot, memo.version == version, let slot = memo.slots[index] {
+                attributes.values[slot] = converted
+            } else {
+                bySlot = false
+                attributes[description.name] = converted
+            }
         }
         return MappedEntry(
             dn: dn, anchor: anchor, objectType: objectType,
@@ -119,6 +134,11 @@ extension EntryMapper {
             isModifyTimestamp: text.caseInsensitiveEquals("modifyTimestamp"))
         memo.names.append(Array(text.utf8))
         memo.descriptions.append(description)
+        if !hidden && kind != .reference {
+            memo.template[text] = []
+            memo.version += 1
+        }
+        memo.slots = memo.descriptions.map { memo.template.index(forKey: $0.name) }
         return memo.descriptions.count - 1
     }
 }
