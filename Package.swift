@@ -135,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LDAPConnectorTests",
-            dependencies: ["LDAPConnector", "ConnectorKit", "ConnectorKitTesting"]
+            dependencies: ["LDAPConnector", "ConnectorKit", "ConnectorKitTesting", "TandemTestSupport"]
         ),
         .testTarget(
             name: "SCIMConnectorTests",

@@ -11,7 +11,9 @@ public struct ConnectorObject: Hashable, Sendable {
         self.anchor = anchor
         self.objectType = objectType
         self.distinguishedName = distinguishedName
-        self.attributes = attributes.filter { !$0.value.isEmpty }
+        // Filtering rebuilds (and rehashes) the dictionary: only when there is something to drop.
+        self.attributes =
+            attributes.values.contains(where: \.isEmpty) ? attributes.filter { !$0.value.isEmpty } : attributes
     }
 
     /// The single value of `name`, or its first value if it has several.

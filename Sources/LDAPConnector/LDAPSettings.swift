@@ -175,7 +175,20 @@ struct LDAPSettings: Sendable {
 }
 
 extension String {
+    /// Equal without regard to case: ASCII byte by byte (attribute and object class names are ASCII), else by
+    /// lower-casing. Called for every attribute of every imported entry, so it allocates nothing on the fast path.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        count == other.count && lowercased() == other.lowercased()
+        var left = utf8.makeIterator()
+        var right = other.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?):
+                if a == b { continue }
+                guard a < 0x80, b < 0x80 else { return lowercased() == other.lowercased() }
+                if a | 0x20 != b | 0x20 || !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) { return false }
+            default: return false
+            }
+        }
     }
 }

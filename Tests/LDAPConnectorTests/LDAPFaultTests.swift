@@ -37,7 +37,8 @@ import Testing
             #expect(error.code == .transient, "\(error)")
             #expect(error.code.isRetryable)
         }
-        #expect(batches == 1)
+        // The import reads one page ahead: that page may still arrive, nothing after it.
+        #expect(batches <= 2, "\(batches) of 6 pages arrived after the server stopped")
         try server.restart()
         let (space, watermark) = try await fullImport(connector)
         #expect(space.objects.count == 300)

@@ -17,6 +17,17 @@ extension LDAPConnection {
     func searchPage(
         base: String, scope: Int32, filter: String, attributes: [String], pageSize: Int, cursor: inout PageCursor
     ) throws(ConnectorError) -> [RawEntry] {
+        try searchPage(
+            base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize, cursor: &cursor,
+            entry: parseEntry)
+    }
+
+    /// Reads the next page of a paged search, each entry made by `entry` from its message as it arrives (`nil`
+    /// leaves it out): an import maps entries straight from the BER, without an intermediate ``RawEntry``.
+    func searchPage<Entry>(
+        base: String, scope: Int32, filter: String, attributes: [String], pageSize: Int, cursor: inout PageCursor,
+        entry: (OpaquePointer) throws(ConnectorError) -> Entry?
+    ) throws(ConnectorError) -> [Entry] {
         var control: UnsafeMutablePointer<LDAPControl>?
         var rc = cursor.cookie.withUnsafeMutableBufferPointer { bytes in
             var cookie = berval(
@@ -30,7 +41,7 @@ extension LDAPConnection {
         var responseControls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
         let entries = try search(
             base: base, scope: scope, filter: filter, attributes: attributes, controls: &controls,
-            responseControls: &responseControls)
+            responseControls: &responseControls, entry: entry)
         defer { ldap_controls_free(responseControls) }
         guard let response = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, responseControls, nil) else {
             // A server without paging returned everything at once.
@@ -56,14 +67,16 @@ extension LDAPConnection {
         defer { ldap_controls_free(responseControls) }
         return try search(
             base: base, scope: scope, filter: filter, attributes: attributes, controls: &controls,
-            responseControls: &responseControls)
+            responseControls: &responseControls
+        ) { message throws(ConnectorError) in try parseEntry(message) }
     }
 
-    private func search(
+    private func search<Entry>(
         base: String, scope: Int32, filter: String, attributes: [String],
         controls: inout [UnsafeMutablePointer<LDAPControl>?],
-        responseControls: inout UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
-    ) throws(ConnectorError) -> [RawEntry] {
+        responseControls: inout UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?,
+        entry: (OpaquePointer) throws(ConnectorError) -> Entry?
+    ) throws(ConnectorError) -> [Entry] {
         var messageID: Int32 = 0
         let attributeList = CStringArray(attributes)
         defer { attributeList.free() }
@@ -73,7 +86,7 @@ extension LDAPConnection {
                 LDAP_NO_LIMIT, &messageID)
         }
         guard rc == LDAP_SUCCESS else { throw failure(rc, "search of \(base) with filter \(filter)") }
-        var entries: [RawEntry] = []
+        var entries: [Entry] = []
         while true {
             var message: OpaquePointer?
             let type = ldap_result(handle, messageID, LDAP_MSG_RECEIVED, nil, &message)
@@ -92,7 +105,7 @@ extension LDAPConnection {
             while let item = current {
                 let tag = ber_tag_t(UInt32(bitPattern: ldap_msgtype(item)))
                 if tag == tandem_ldap_res_search_entry {
-                    entries.append(try parseEntry(item))
+                    if let parsed = try entry(item) { entries.append(parsed) }
                 } else if tag == tandem_ldap_res_search_result {
                     var result: Int32 = 0
                     let parsed = ldap_parse_result(handle, item, &result, nil, nil, nil, &responseControls, 0)
@@ -107,29 +120,37 @@ extension LDAPConnection {
 
     /// Parses one entry message without copying through libldap's string APIs.
     func parseEntry(_ message: OpaquePointer) throws(ConnectorError) -> RawEntry {
+        var attributes: [(name: String, values: [[UInt8]])] = []
+        let dn = try readEntry(message) { name, values in
+            attributes.append((Self.string(name), values.map(Self.bytes)))
+        }
+        return RawEntry(dn: dn, attributes: attributes)
+    }
+
+    /// Reads one entry message: calls `attribute` with each attribute's name and values as libldap holds them
+    /// (valid during the call only), and returns the DN.
+    func readEntry(
+        _ message: OpaquePointer, _ attribute: (berval, UnsafeBufferPointer<berval>) -> Void
+    ) throws(ConnectorError) -> String {
         var ber: OpaquePointer?
         var dnValue = berval()
         let rc = ldap_get_dn_ber(handle, message, &ber, &dnValue)
         guard rc == LDAP_SUCCESS else { throw failure(rc, "reading an entry") }
         defer { ber_free(ber, 0) }
-        var entry = RawEntry(dn: Self.string(dnValue), attributes: [])
+        let dn = Self.string(dnValue)
         while true {
             var name = berval()
             var values: UnsafeMutablePointer<berval>?
             guard ldap_get_attribute_ber(handle, message, ber, &name, &values) == LDAP_SUCCESS, name.bv_val != nil
             else { break }
-            var list: [[UInt8]] = []
+            var count = 0
             if let values {
-                var index = 0
-                while values[index].bv_val != nil {
-                    list.append(Self.bytes(values[index]))
-                    index += 1
-                }
-                ber_memfree(values)
+                while values[count].bv_val != nil { count += 1 }
             }
-            entry.attributes.append((Self.string(name), list))
+            attribute(name, UnsafeBufferPointer(start: values, count: count))
+            ber_memfree(values)
         }
-        return entry
+        return dn
     }
 
     static func bytes(_ value: berval) -> [UInt8] {

@@ -4,34 +4,44 @@ import Synchronization
 /// What the connector knows of where entries are: anchor → DN and normalized DN → anchor, learnt from imports
 /// and exports. References are DNs in the directory and anchors in Tandem; deletes in content sync arrive as
 /// entryUUIDs only. A miss is resolved by a search, so the index is a cache, never the truth.
+///
+/// A full import records every entry but most imports resolve few references, if any: pages are kept as they are
+/// recorded and indexed (their DNs normalized, both maps filled) only when the index is first asked something.
 final class DirectoryIndex: Sendable {
     private struct Maps {
         var dnByAnchor: [Anchor: String] = [:]
         var anchorByDN: [String: Anchor] = [:]
+        /// Pages recorded and not yet indexed, oldest first.
+        var pending: [[(anchor: Anchor, dn: String)]] = []
+
+        mutating func settle() {
+            guard !pending.isEmpty else { return }
+            let pages = pending
+            pending = []
+            for page in pages {
+                for entry in page { record(anchor: entry.anchor, dn: entry.dn) }
+            }
+        }
+
+        mutating func record(anchor: Anchor, dn: String) {
+            if let old = dnByAnchor[anchor], old != dn { anchorByDN[DistinguishedName.normalized(old)] = nil }
+            dnByAnchor[anchor] = dn
+            anchorByDN[DistinguishedName.normalized(dn)] = anchor
+        }
     }
 
     private let maps = Mutex(Maps())
 
     func record(anchor: Anchor, dn: String) {
-        let key = DistinguishedName.normalized(dn)
         maps.withLock { maps in
-            if let old = maps.dnByAnchor[anchor] { maps.anchorByDN[DistinguishedName.normalized(old)] = nil }
-            maps.dnByAnchor[anchor] = dn
-            maps.anchorByDN[key] = anchor
+            maps.settle()
+            maps.record(anchor: anchor, dn: dn)
         }
     }
 
-    /// Records many entries under one lock (a page of an import); DNs already normalized as `key`.
-    func record(_ entries: [(anchor: Anchor, dn: String, key: String)]) {
-        maps.withLock { maps in
-            for entry in entries {
-                if let old = maps.dnByAnchor[entry.anchor], old != entry.dn {
-                    maps.anchorByDN[DistinguishedName.normalized(old)] = nil
-                }
-                maps.dnByAnchor[entry.anchor] = entry.dn
-                maps.anchorByDN[entry.key] = entry.anchor
-            }
-        }
+    /// Records a page of an import; indexed when the index is next asked something.
+    func record(_ entries: [(anchor: Anchor, dn: String)]) {
+        maps.withLock { $0.pending.append(entries) }
     }
 
     /// Records where the connector space last saw an entry, without overriding what the index learnt since: a
@@ -41,6 +51,7 @@ final class DirectoryIndex: Sendable {
     func recordIfUnknown(anchor: Anchor, dn: String) {
         let key = DistinguishedName.normalized(dn)
         maps.withLock { maps in
+            maps.settle()
             if maps.anchorByDN[key] == nil { maps.anchorByDN[key] = anchor }
             if maps.dnByAnchor[anchor] == nil { maps.dnByAnchor[anchor] = dn }
         }
@@ -48,14 +59,25 @@ final class DirectoryIndex: Sendable {
 
     func forget(anchor: Anchor) {
         maps.withLock { maps in
+            maps.settle()
             if let old = maps.dnByAnchor.removeValue(forKey: anchor) {
                 maps.anchorByDN[DistinguishedName.normalized(old)] = nil
             }
         }
     }
 
-    func dn(of anchor: Anchor) -> String? { maps.withLock { $0.dnByAnchor[anchor] } }
+    func dn(of anchor: Anchor) -> String? {
+        maps.withLock { maps in
+            maps.settle()
+            return maps.dnByAnchor[anchor]
+        }
+    }
 
     /// The anchor of a DN given in normalized form.
-    func anchor(ofNormalized key: String) -> Anchor? { maps.withLock { $0.anchorByDN[key] } }
+    func anchor(ofNormalized key: String) -> Anchor? {
+        maps.withLock { maps in
+            maps.settle()
+            return maps.anchorByDN[key]
+        }
+    }
 }

@@ -27,7 +27,7 @@ struct EntryMapper: Sendable {
         cache.entry(attribute) { Self.describe($0, self) }.kind
     }
 
-    private func isHidden(_ attribute: String) -> Bool {
+    func isHidden(_ attribute: String) -> Bool {
         cache.entry(attribute) { Self.describe($0, self) }.hidden
     }
 

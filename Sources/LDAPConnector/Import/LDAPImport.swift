@@ -46,7 +46,7 @@ final class LDAPImport: @unchecked Sendable {
     /// Anchors returned by a sweep, to find the deleted ones.
     private var seen = Set<Anchor>()
     /// Entries whose references name DNs not yet known; mapped once every page is read.
-    private var deferred: [RawEntry] = []
+    private var deferred: [MappedEntry] = []
     private var seededFromSpace = false
 
     init(connector: LDAPConnector, request: ImportRequest) {
@@ -175,57 +175,86 @@ final class LDAPImport: @unchecked Sendable {
     }
 
     private func readPage(base index: Int, cursor: inout LDAPConnection.PageCursor) async throws -> ImportBatch {
+        let page: Page
+        if let prefetched, prefetched.base == index, prefetched.cursor.cookie == cursor.cookie {
+            self.prefetched = nil
+            page = try await prefetched.task.value
+        } else {
+            page = try await fetchPage(base: index, cursor: cursor)
+        }
+        cursor = page.cursor
+        // The next page is read (and mapped, on the connection's queue) while this one is consumed.
+        if !page.cursor.isFinished {
+            let next = page.cursor
+            prefetched = (index, next, Task { try await self.fetchPage(base: index, cursor: next) })
+        }
+        return ImportBatch(items: items(for: page.entries))
+    }
+
+    private typealias Page = (cursor: LDAPConnection.PageCursor, entries: [MappedEntry])
+    /// The page being read ahead: its base, the cursor it starts from, and the read.
+    private var prefetched: (base: Int, cursor: LDAPConnection.PageCursor, task: Task<Page, any Error>)?
+
+    private func fetchPage(base index: Int, cursor start: LDAPConnection.PageCursor) async throws -> Page {
         let base = settings.baseDNs[index]
         var scopeFilter = settings.scopeFilter
         if case .modifiedSince(let since) = scan { scopeFilter = "(&\(scopeFilter)(modifyTimestamp>=\(since)))" }
         let filter = scopeFilter
         let attributes = self.attributes
         let pageSize = settings.pageSize
-        let start = cursor
-        let body: @Sendable (LDAPConnection) throws -> (LDAPConnection.PageCursor, [RawEntry]) = {
-            connection in
+        let mapper = self.mapper!
+        let body: @Sendable (LDAPConnection) throws -> Page = { connection in
             var cursor = start
+            var memo = EntryMapper.PageMemo()
             let entries = try connection.searchPage(
                 base: base, scope: tandem_ldap_scope_subtree, filter: filter, attributes: attributes,
-                pageSize: pageSize, cursor: &cursor)
+                pageSize: pageSize, cursor: &cursor
+            ) { message throws(ConnectorError) in try mapper.map(message, on: connection, memo: &memo) }
             return (cursor, entries)
         }
         // A paged search's cookie belongs to its connection: only its first page may be retried elsewhere.
-        let (next, entries) =
-            start.cookie.isEmpty
+        return start.cookie.isEmpty
             ? try await connector.client.perform("search of \(base)", body) : try await connector.client.once(body)
-        cursor = next
-        return ImportBatch(items: items(for: entries))
     }
 
-    private func items(for entries: [RawEntry]) -> [ImportBatch.Item] {
-        record(entries)
+    private func items(for entries: [MappedEntry]) -> [ImportBatch.Item] {
+        var located: [(anchor: Anchor, dn: String)] = []
+        located.reserveCapacity(entries.count)
+        for entry in entries {
+            if let anchor = entry.anchor { located.append((anchor, entry.dn)) }
+        }
+        connector.index.record(located)
         var items: [ImportBatch.Item] = []
         items.reserveCapacity(entries.count)
+        let isFull = request.mode == .full && { if case .full = scan { true } else { false } }()
+        let isSweep = { if case .sweep = scan { true } else { false } }()
         for entry in entries {
-            if cookies == nil, let stamp = entry.text("modifyTimestamp"), stamp > latestTimestamp {
+            if cookies == nil, let stamp = entry.modifyTimestamp, stamp > latestTimestamp {
                 latestTimestamp = stamp
             }
-            guard let (object, unresolved) = mapper.object(entry, resolve: connector.index.anchor(ofNormalized:))
-            else { continue }
-            seen.insert(object.anchor)
+            guard let (object, unresolved) = entry.object(resolve: connector.index.anchor(ofNormalized:)) else {
+                continue
+            }
+            if isSweep { seen.insert(object.anchor) }
             if !unresolved.isEmpty {
                 deferred.append(entry)
                 continue
             }
-            items += changeItems(object)
+            if isFull {
+                items.append(.object(object))
+            } else {
+                items += changeItems(object)
+            }
         }
         return items
     }
 
     /// Records where each entry is, so that references to it resolve.
     private func record(_ entries: [RawEntry]) {
-        var located: [(anchor: Anchor, dn: String, key: String)] = []
+        var located: [(anchor: Anchor, dn: String)] = []
         located.reserveCapacity(entries.count)
         for entry in entries {
-            if let anchor = mapper.anchor(of: entry) {
-                located.append((anchor, entry.dn, DistinguishedName.normalized(entry.dn)))
-            }
+            if let anchor = mapper.anchor(of: entry) { located.append((anchor, entry.dn)) }
         }
         connector.index.record(located)
     }
@@ -252,10 +281,10 @@ final class LDAPImport: @unchecked Sendable {
     private func finish() async throws -> ImportBatch {
         var items: [ImportBatch.Item] = []
         if !deferred.isEmpty {
-            try await resolveReferences(in: deferred)
+            try await resolveReferences(to: deferred.flatMap { $0.references.flatMap(\.dns) })
             var dropped = 0
             for entry in deferred {
-                guard let (object, unresolved) = mapper.object(entry, resolve: connector.index.anchor(ofNormalized:))
+                guard let (object, unresolved) = entry.object(resolve: connector.index.anchor(ofNormalized:))
                 else { continue }
                 dropped += unresolved.count
                 items += changeItems(object)
@@ -287,16 +316,20 @@ final class LDAPImport: @unchecked Sendable {
     /// Makes every reference DN of `entries` known to the index if it exists: from the connector space first,
     /// then by reading the entry itself (it may be outside the configured bases).
     func resolveReferences(in entries: [RawEntry]) async throws {
-        var missing = Set<String>()
+        var dns: [String] = []
         for entry in entries {
             for (name, values) in entry.attributes where mapper.kind(of: name) == .reference {
-                for value in values {
-                    let dn = String(decoding: value, as: UTF8.self)
-                    if connector.index.anchor(ofNormalized: DistinguishedName.normalized(dn)) == nil {
-                        missing.insert(dn)
-                    }
-                }
+                dns += values.map { String(decoding: $0, as: UTF8.self) }
             }
+        }
+        try await resolveReferences(to: dns)
+    }
+
+    /// Makes each of `dns` known to the index if it names an entry; see ``resolveReferences(in:)``.
+    func resolveReferences(to dns: [String]) async throws {
+        var missing = Set<String>()
+        for dn in dns where connector.index.anchor(ofNormalized: DistinguishedName.normalized(dn)) == nil {
+            missing.insert(dn)
         }
         if missing.isEmpty { return }
         if !seededFromSpace {

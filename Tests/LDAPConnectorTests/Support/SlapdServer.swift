@@ -1,5 +1,6 @@
 import ConnectorKit
 import Foundation
+import TandemTestSupport
 
 /// A throwaway slapd on loopback, started by `Tests/Servers/slapd.sh` on a free port and removed when stopped.
 /// Every test gets its own, so suites can run in parallel.
@@ -115,19 +116,16 @@ final class SlapdServer: Sendable {
         process.standardError = errors
         let stdin = Pipe()
         process.standardInput = stdin
-        // waitUntilExit can hang on Linux when several tests run processes at once; wait for the handler instead.
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        exited.wait()
-        guard process.terminationStatus == 0 else {
+        // Not waitUntilExit: it can miss the child's exit when many tests run processes at once.
+        let (code, _) = process.reap()
+        guard code == 0 else {
             throw ServerError(
-                "\(path) \(arguments.first ?? "") exited with \(process.terminationStatus): "
-                    + String(decoding: errorData, as: UTF8.self))
+                "\(path) \(arguments.first ?? "") exited with \(code): " + String(decoding: errorData, as: UTF8.self))
         }
         return String(decoding: data, as: UTF8.self)
     }
