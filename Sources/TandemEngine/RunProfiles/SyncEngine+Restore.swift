@@ -33,6 +33,7 @@ extension SyncEngine {
             EngineEventCodec.encode(.epochStarted(epoch: epoch), timeMicroseconds: time),
             EngineEventCodec.encode(.restored(event), timeMicroseconds: time),
         ])
+        recordForObjectIndex([.epochStarted(epoch: epoch), .restored(event)], seqs: seqs)
         syncIndexes = nil  // built for the abandoned state
         try state.apply(.epochStarted(epoch: epoch), seq: seqs.lowerBound, timeMicroseconds: time)
         state.adoptRestored(event, from: restored, seq: seqs.upperBound)

@@ -30,6 +30,12 @@ public actor SyncEngine {
     var lastCheckpointSeq: UInt64 = 0
     /// The time of the last event committed, recorded in checkpoint headers.
     var lastCommitTime: Int64 = 0
+    /// The objects the events appended since the object index was last extended touched (`nil`
+    /// without checkpoints: the index lives beside them).
+    var objectIndexAccumulator: ObjectIndexAccumulator?
+    /// How many events extending the object index had to read back from the journal since the
+    /// engine opened: none while the engine recorded every event since the index's coverage.
+    package internal(set) var objectIndexEventsScanned = 0
 
     public func setProgressHandler(_ handler: (@Sendable (RunProgress) -> Void)?) { progressHandler = handler }
 
@@ -53,6 +59,9 @@ public actor SyncEngine {
         let opened = try Self.openState(journal: journal, checkpointing: checkpointing)
         self.state = opened.state
         self.lastCheckpointSeq = opened.lastCheckpointSeq
+        if checkpointing != nil {
+            objectIndexAccumulator = ObjectIndexAccumulator(startingAt: opened.state.lastSeq + 1)
+        }
     }
 
     /// The journal's last durable seq (events appended by others, such as shipped frames, included).
@@ -83,6 +92,7 @@ public actor SyncEngine {
         let time = JournalClock.nowMicroseconds()
         let seqs = try await journal.append(
             contentsOf: events.map { EngineEventCodec.encode($0, timeMicroseconds: time) })
+        recordForObjectIndex(events, seqs: seqs)
         let indexesCurrent = syncIndexes?.validAtSeq == state.lastSeq && events.allSatisfy(\.keepsSyncIndexes)
         if !indexesCurrent { syncIndexes = nil }
         for (event, seq) in zip(events, seqs) { try state.apply(event, seq: seq, timeMicroseconds: time) }
@@ -90,6 +100,16 @@ public actor SyncEngine {
         lastCommitTime = time
         await checkpointIfDue(after: events)
         return seqs
+    }
+
+    /// Notes what appended events touched, for the object index, while they are still in memory.
+    func recordForObjectIndex(_ events: some Sequence<EngineEvent>, seqs: ClosedRange<UInt64>) {
+        guard objectIndexAccumulator != nil else { return }
+        var epoch = state.epoch
+        for (event, seq) in zip(events, seqs) {
+            if case .epochStarted(let started) = event { epoch = started }
+            objectIndexAccumulator!.record(event, seq: seq, epoch: epoch)
+        }
     }
 
     func connector(_ name: String) throws -> any Connector {
