@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TandemJournal
 
@@ -42,9 +43,25 @@ extension SyncEngine {
         do {
             objectIndexEventsScanned += try ObjectHistoryIndex.extend(
                 directory: directory, reader: try journal.reader(), with: accumulated, logger: logger)
+            // The index now covers what the tail listed; a tail left behind no longer continues it.
+            try? FileManager.default.removeItem(atPath: directory + "/" + ObjectHistoryIndex.tailFileName)
         } catch {
             logger.warning(
                 "could not extend the object index; explain will scan more of the journal",
+                metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes the object index's tail from the records since the last checkpoint, so that `explain`
+    /// scans only the events after this point. A failure is logged: `explain` scans more.
+    func writeObjectIndexTail() {
+        guard let checkpointing, let accumulated = objectIndexAccumulator else { return }
+        do {
+            try ObjectHistoryIndex.writeTail(
+                directory: checkpointing.checkpoints.store.directory, reader: try journal.reader(), from: accumulated)
+        } catch {
+            logger.warning(
+                "could not write the object index tail; explain will scan more of the journal",
                 metadata: ["error": "\(error)"])
         }
     }

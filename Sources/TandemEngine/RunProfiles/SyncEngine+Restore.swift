@@ -41,6 +41,7 @@ extension SyncEngine {
         logger.notice(
             "restored", metadata: ["toSeq": "\(seq)", "epoch": "\(epoch)", "stateDigest": "\(event.stateDigest)"])
         await checkpointIfDue(after: [.epochStarted(epoch: epoch)])
+        writeObjectIndexTail()
         return event
     }
 

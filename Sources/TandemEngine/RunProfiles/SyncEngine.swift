@@ -59,8 +59,12 @@ public actor SyncEngine {
         let opened = try Self.openState(journal: journal, checkpointing: checkpointing)
         self.state = opened.state
         self.lastCheckpointSeq = opened.lastCheckpointSeq
-        if checkpointing != nil {
-            objectIndexAccumulator = ObjectIndexAccumulator(startingAt: opened.state.lastSeq + 1)
+        if let checkpointing {
+            let resumed = ObjectHistoryIndex.resume(
+                directory: checkpointing.checkpoints.store.directory, reader: try journal.reader(),
+                through: opened.state.lastSeq, logger: logger)
+            objectIndexAccumulator = resumed.accumulator
+            objectIndexEventsScanned = resumed.scanned
         }
     }
 
@@ -99,6 +103,7 @@ public actor SyncEngine {
         if indexesCurrent { syncIndexes?.validAtSeq = state.lastSeq }
         lastCommitTime = time
         await checkpointIfDue(after: events)
+        if events.contains(where: { if case .runFinished = $0 { true } else { false } }) { writeObjectIndexTail() }
         return seqs
     }
 

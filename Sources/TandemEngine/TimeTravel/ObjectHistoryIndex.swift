@@ -20,6 +20,22 @@ enum ObjectReference: Hashable, Sendable {
         }
     }
 
+    /// The reference an index key names; `nil` for bytes that are no key.
+    init?(key: [UInt8]) {
+        switch key.first {
+        case 0x6D where key.count == 9:
+            self = .metaverse(MetaverseID(key.dropFirst().reduce(0) { $0 << 8 | UInt64($1) }))
+        case 0x63:
+            guard let separator = key.firstIndex(of: 0),
+                let connector = String(validating: key[1..<separator], as: UTF8.self),
+                let anchor = String(validating: key[(separator + 1)...], as: UTF8.self)
+            else { return nil }
+            self = .connectorObject(ConnectorSpaceLink(connector: connector, anchor: Anchor(anchor)))
+        default:
+            return nil
+        }
+    }
+
     /// Bytes that every encoded event touching the object contains (the ID's varint, the anchor's
     /// UTF-8): an event without them is not decoded when scanning the journal past the index.
     var needle: [UInt8] {

@@ -20,7 +20,7 @@ struct ObjectIndexAccumulator: Sendable {
     /// The restores recorded: they concern every object.
     private(set) var sharedSeqs: [UInt64] = []
     private var numbers: [ObjectReference: UInt32] = [:]
-    /// `number << 32 | (seq - firstSeq)`, ascending by seq, one per object per event.
+    /// `number << 32 | (seq - firstSeq)`, one per object per event; each object's ascend by seq.
     private var touches: [UInt64] = []
 
     /// An empty stretch starting at `firstSeq`.
@@ -71,10 +71,37 @@ struct ObjectIndexAccumulator: Sendable {
         }
     }
 
+    /// Records an event that touches nothing this build knows of.
+    mutating func skip(seq: UInt64, epoch: UInt64) {
+        if seq != lastSeq + 1 { self = ObjectIndexAccumulator(startingAt: seq) }
+        lastSeq = seq
+        lastEpoch = epoch
+    }
+
+    /// Takes over a tail written from earlier records: it must start where this stretch does and
+    /// nothing may be recorded yet.
+    mutating func adopt(_ tail: ObjectIndexFile) throws {
+        precondition(isEmpty && tail.baseSeq + 1 == firstSeq, "a tail is adopted by an empty stretch it starts")
+        for entry in try tail.allEntries() {
+            guard let reference = ObjectReference(key: entry.key), numbers[reference] == nil,
+                entry.seqs.allSatisfy({ $0 > tail.baseSeq && $0 <= tail.coveredSeq })
+            else {
+                self = ObjectIndexAccumulator(startingAt: firstSeq)
+                throw EngineError(.inconsistentJournal, "the object index tail lists a key or seq it cannot hold")
+            }
+            let number = UInt32(numbers.count)
+            numbers[reference] = number
+            for seq in entry.seqs { touches.append(UInt64(number) << 32 | (seq - firstSeq)) }
+        }
+        sharedSeqs = tail.sharedSeqs
+        lastSeq = tail.coveredSeq
+        lastEpoch = tail.coveredEpoch
+    }
+
     /// The recorded touches as index entries, in key order.
     func entries() -> [ObjectIndexFile.Entry] {
         var seqs = [[UInt64]](repeating: [], count: numbers.count)
-        // `touches` ascend by seq, so each object's seqs come out ascending.
+        // Each object's touches ascend by seq, so its seqs come out ascending.
         for touch in touches {
             seqs[Int(touch >> 32)].append(firstSeq + (touch & 0xFFFF_FFFF))
         }

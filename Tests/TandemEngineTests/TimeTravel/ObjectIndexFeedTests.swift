@@ -64,6 +64,100 @@ import Testing
         await harness.close()
     }
 
+    static func tailPath(_ workload: TimeTravelWorkload) -> String {
+        workload.harness.checkpoints.store.directory + "/" + ObjectHistoryIndex.tailFileName
+    }
+
+    /// The indexes `explain` would use now: the index and its tail reach `seq`.
+    static func expectIndexedThrough(_ workload: TimeTravelWorkload, _ seq: UInt64) throws {
+        let reader = try JournalReader(directory: workload.journalDirectory)
+        let directory = workload.harness.checkpoints.store.directory
+        let index = try ObjectIndexFile.open(path: directory + "/" + ObjectHistoryIndex.fileName)
+        let tail = try #require(ObjectHistoryIndex.tail(at: directory, continuing: index, reader))
+        #expect(tail.coveredSeq == seq)
+    }
+
+    @Test func explainRightAfterARunNeedsNoScan() async throws {
+        var workload = try await TimeTravelWorkload(seed: 74, checkpointInterval: 40)
+        for _ in 0..<5 { try await workload.step() }
+        let harness = workload.harness
+        let lastSeq = await harness.state.lastSeq
+        let index = try ObjectIndexFile.open(
+            path: harness.checkpoints.store.directory + "/" + ObjectHistoryIndex.fileName)
+        #expect(index.coveredSeq < lastSeq, "runs since the last checkpoint")
+        try Self.expectIndexedThrough(workload, lastSeq)
+        try await ExplainIndexTests.compareEverything(workload, seqs: [lastSeq, index.coveredSeq, lastSeq - 3])
+
+        // A reopened engine takes the tail over: it reads nothing back, before or at its next checkpoint.
+        try await harness.reopen()
+        for _ in 0..<4 { try await workload.step() }
+        try await harness.engine.checkpoint()
+        #expect(await harness.engine.objectIndexEventsScanned == 0)
+        try Self.expectIndexEqualsScan(workload)
+        #expect(!FileManager.default.fileExists(atPath: Self.tailPath(workload)), "the checkpoint merged the tail")
+        await harness.close()
+    }
+
+    @Test func eventsAfterTheTailAreScannedAndReadBackOnOpening() async throws {
+        var workload = try await TimeTravelWorkload(seed: 75, checkpointInterval: 40)
+        for _ in 0..<3 { try await workload.step() }
+        let harness = workload.harness
+        // Not a run: no tail is written, as after a crash between the append and the tail.
+        try await harness.engine.recordRestorePoint("p")
+        try await harness.engine.recordRestorePoint("q")
+        let lastSeq = await harness.state.lastSeq
+        try Self.expectIndexedThrough(workload, lastSeq - 2)
+        try await ExplainIndexTests.compareEverything(workload, seqs: [lastSeq])
+        try await harness.reopen()
+        #expect(await harness.engine.objectIndexEventsScanned == 2)
+        try await workload.step()
+        try Self.expectIndexedThrough(workload, await harness.state.lastSeq)
+        try await harness.engine.checkpoint()
+        try Self.expectIndexEqualsScan(workload)
+        await harness.close()
+    }
+
+    /// A tail that does not continue the index is ignored by `explain` and by an opening engine.
+    @Test(arguments: ["stale", "foreign", "beyond", "damaged"])
+    func aTailThatDoesNotFitIsIgnored(kind: String) async throws {
+        var workload = try await TimeTravelWorkload(seed: 76, checkpointInterval: 40)
+        for _ in 0..<3 { try await workload.step() }
+        let harness = workload.harness
+        let path = Self.tailPath(workload)
+        let sound = try ObjectIndexFile.open(path: path)
+        let entries = try sound.allEntries()
+        let lastSeq = await harness.state.lastSeq
+        switch kind {
+        case "stale":
+            // Left by a crash after a checkpoint extended the index, before the tail was removed.
+            let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+            try await harness.engine.checkpoint()
+            try saved.write(to: URL(fileURLWithPath: path))
+        case "foreign":
+            try ObjectIndexFile.write(
+                path: path, journalID: UUID(), baseSeq: sound.baseSeq, coveredSeq: sound.coveredSeq,
+                coveredEpoch: sound.coveredEpoch, sharedSeqs: sound.sharedSeqs, entries: entries)
+        case "beyond":
+            try ObjectIndexFile.write(
+                path: path, journalID: sound.journalID, baseSeq: sound.baseSeq, coveredSeq: lastSeq + 5,
+                coveredEpoch: sound.coveredEpoch, sharedSeqs: sound.sharedSeqs, entries: entries)
+        default:
+            var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+            bytes[bytes.count - 3] ^= 0x10
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        }
+        let reader = try JournalReader(directory: workload.journalDirectory)
+        let directory = harness.checkpoints.store.directory
+        let index = try ObjectIndexFile.open(path: directory + "/" + ObjectHistoryIndex.fileName)
+        #expect(ObjectHistoryIndex.tail(at: directory, continuing: index, reader) == nil)
+        try await ExplainIndexTests.compareEverything(workload, seqs: [await harness.state.lastSeq])
+        try await harness.reopen()
+        try await workload.step()
+        try await harness.engine.checkpoint()
+        try Self.expectIndexEqualsScan(workload)
+        await harness.close()
+    }
+
     @Test func recordsOnePostingPerObjectPerEvent() {
         var accumulator = ObjectIndexAccumulator(startingAt: 5)
         let id = MetaverseID(7)
