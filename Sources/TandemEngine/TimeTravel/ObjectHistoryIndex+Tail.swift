@@ -29,7 +29,8 @@ extension ObjectHistoryIndex {
     ///
     /// - Returns: whether a tail was written.
     @discardableResult
-    static func writeTail(directory: String, reader: JournalReader, from accumulated: ObjectIndexAccumulator) throws
+    public static func writeTail(directory: String, reader: JournalReader, from accumulated: ObjectIndexAccumulator)
+        throws
         -> Bool
     {
         guard !accumulated.isEmpty, accumulated.firstSeq > 1, let journalID = reader.journalID,

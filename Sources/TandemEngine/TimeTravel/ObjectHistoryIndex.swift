@@ -207,7 +207,7 @@ public enum ObjectHistoryIndex {
     ///
     /// - Returns: the number of events scanned (read and decoded) from the journal.
     @discardableResult
-    static func extend(
+    public static func extend(
         directory: String, reader: JournalReader, with accumulated: ObjectIndexAccumulator, logger: Logger? = nil
     ) throws -> Int {
         guard !accumulated.isEmpty, let journalID = reader.journalID else {

@@ -10,13 +10,13 @@ import TandemJournal
 ///
 /// Compact because an initial sync touches millions of objects: each object is numbered once, and
 /// each touch is one `UInt64` (the object's number and the seq's offset from `firstSeq`).
-struct ObjectIndexAccumulator: Sendable {
+public struct ObjectIndexAccumulator: Sendable {
     /// The first seq of the stretch; the index must cover the seq before it.
-    private(set) var firstSeq: UInt64
+    public private(set) var firstSeq: UInt64
     /// The last seq recorded (`firstSeq - 1` when nothing is).
-    private(set) var lastSeq: UInt64
+    public private(set) var lastSeq: UInt64
     /// The epoch of the event at `lastSeq`.
-    private(set) var lastEpoch: UInt64 = 0
+    public private(set) var lastEpoch: UInt64 = 0
     /// The restores recorded: they concern every object.
     private(set) var sharedSeqs: [UInt64] = []
     private var numbers: [ObjectReference: UInt32] = [:]
@@ -24,19 +24,19 @@ struct ObjectIndexAccumulator: Sendable {
     private var touches: [UInt64] = []
 
     /// An empty stretch starting at `firstSeq`.
-    init(startingAt firstSeq: UInt64) {
+    public init(startingAt firstSeq: UInt64) {
         self.firstSeq = firstSeq
         self.lastSeq = firstSeq - 1
     }
 
     /// Whether nothing is recorded.
-    var isEmpty: Bool { lastSeq < firstSeq }
+    public var isEmpty: Bool { lastSeq < firstSeq }
 
     /// How many objects the stretch touches.
-    var objectCount: Int { numbers.count }
+    public var objectCount: Int { numbers.count }
 
     /// Records the event at `seq`, written under `epoch`.
-    mutating func record(_ event: EngineEvent, seq: UInt64, epoch: UInt64) {
+    public mutating func record(_ event: EngineEvent, seq: UInt64, epoch: UInt64) {
         if seq != lastSeq + 1 || seq - firstSeq >= UInt64(UInt32.max) {
             self = ObjectIndexAccumulator(startingAt: seq)
         }
