@@ -47,6 +47,32 @@ import Testing
         }
     }
 
+    @Test(arguments: [0, 9] as [UInt64])
+    func aTailKeepsItsBaseSeq(base: UInt64) throws {
+        let directory = TemporaryDirectory("object-index-tail")
+        let path = directory.file("objects.tail.idx")
+        let entries = Self.entries(count: 1500, seed: base).map {
+            ObjectIndexFile.Entry(key: $0.key, seqs: $0.seqs.map { $0 + base })
+        }
+        try ObjectIndexFile.write(
+            path: path, journalID: UUID(), baseSeq: base, coveredSeq: 700_000, coveredEpoch: 2, sharedSeqs: [base + 1],
+            entries: entries)
+        let tail = try ObjectIndexFile.open(path: path)
+        #expect(tail.baseSeq == base && tail.coveredSeq == 700_000 && tail.coveredEpoch == 2)
+        #expect(try tail.allEntries() == entries)
+        // A whole index stays in format version 1; a tail, whose header holds the base seq, is version 2.
+        var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        #expect(bytes[8] == (base == 0 ? 1 : 2))
+        // A damaged base seq fails the header checksum.
+        bytes[base == 0 ? 33 : 61] ^= 0x01
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        #expect {
+            try ObjectIndexFile.open(path: path)
+        } throws: {
+            ($0 as? JournalError)?.code == .corruption && "\($0)".contains("the header fails its checksum")
+        }
+    }
+
     @Test func aDamagedBlockIsReportedNotRead() throws {
         let directory = TemporaryDirectory("object-index")
         let path = directory.file("objects.idx")

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TandemJournal
 
@@ -44,17 +45,41 @@ extension SyncEngine {
         lastCheckpointSeq = taken.seq
         try await commit([.checkpointTaken(taken)])
         logger.info("checkpoint written", metadata: ["seq": "\(taken.seq)", "stateDigest": "\(taken.stateDigest)"])
-        // The object index follows the checkpoints, so `explain` scans at most the events since the last one.
+        extendObjectIndex(directory: checkpointing.checkpoints.store.directory)
+        if let retention = checkpointing.retention { applyRetention(retention, checkpoints: checkpointing.checkpoints) }
+        return taken
+    }
+
+    /// Extends the object index through the last event appended, from the references recorded as
+    /// the events were appended, so `explain` scans at most the events since. A failure is logged:
+    /// the recorded references are dropped and the next extension reads those events back instead.
+    func extendObjectIndex(directory: String) {
+        guard let accumulated = objectIndexAccumulator else { return }
+        objectIndexAccumulator = ObjectIndexAccumulator(startingAt: accumulated.lastSeq + 1)
         do {
-            try ObjectHistoryIndex.update(
-                directory: checkpointing.checkpoints.store.directory, reader: try journal.reader(), logger: logger)
+            objectIndexEventsScanned += try ObjectHistoryIndex.extend(
+                directory: directory, reader: try journal.reader(), with: accumulated, logger: logger)
+            // The index now covers what the tail listed; a tail left behind no longer continues it.
+            try? FileManager.default.removeItem(atPath: directory + "/" + ObjectHistoryIndex.tailFileName)
         } catch {
             logger.warning(
                 "could not extend the object index; explain will scan more of the journal",
                 metadata: ["error": "\(error)"])
         }
-        if let retention = checkpointing.retention { applyRetention(retention, checkpoints: checkpointing.checkpoints) }
-        return taken
+    }
+
+    /// Writes the object index's tail from the records since the last checkpoint, so that `explain`
+    /// scans only the events after this point. A failure is logged: `explain` scans more.
+    func writeObjectIndexTail() {
+        guard let checkpointing, let accumulated = objectIndexAccumulator else { return }
+        do {
+            try ObjectHistoryIndex.writeTail(
+                directory: checkpointing.checkpoints.store.directory, reader: try journal.reader(), from: accumulated)
+        } catch {
+            logger.warning(
+                "could not write the object index tail; explain will scan more of the journal",
+                metadata: ["error": "\(error)"])
+        }
     }
 
     /// Removes what retention no longer needs. A failure is logged: the journal keeps more than it must.

@@ -42,6 +42,7 @@ extension SyncEngine {
             EngineEventCodec.encode(.epochStarted(epoch: epoch), timeMicroseconds: time),
             EngineEventCodec.encode(.restored(event), timeMicroseconds: time),
         ])
+        recordForObjectIndex([.epochStarted(epoch: epoch), .restored(event)], seqs: seqs)
         syncIndexes = nil  // built for the abandoned state
         try state.apply(.epochStarted(epoch: epoch), seq: seqs.lowerBound, timeMicroseconds: time)
         state.adoptRestored(event, from: restored, seq: seqs.upperBound)
@@ -49,6 +50,7 @@ extension SyncEngine {
         logger.notice(
             "restored", metadata: ["toSeq": "\(seq)", "epoch": "\(epoch)", "stateDigest": "\(event.stateDigest)"])
         await checkpointIfDue(after: [.epochStarted(epoch: epoch)])
+        writeObjectIndexTail()
         return event
     }
 

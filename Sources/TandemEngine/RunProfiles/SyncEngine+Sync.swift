@@ -60,6 +60,7 @@ extension SyncEngine {
     func appendDecisions(_ decisions: [SyncDecision], runID: UInt64) async throws -> UInt64? {
         var last: UInt64?
         var group: [JournalEvent] = []
+        var groupEvents: [EngineEvent] = []
         var groupBytes = 0
         var start = 0
         while start < decisions.count {
@@ -67,11 +68,15 @@ extension SyncEngine {
             let event = EngineEvent.syncDecisions(SyncDecisions(runID: runID, decisions: Array(decisions[start..<end])))
             let encoded = EngineEventCodec.encode(event, timeMicroseconds: JournalClock.nowMicroseconds())
             group.append(encoded)
+            groupEvents.append(event)
             groupBytes += encoded.payload.count
             start = end
             if groupBytes >= decisionBytesPerAppend || start == decisions.count {
-                last = try await journal.append(contentsOf: group).upperBound
+                let seqs = try await journal.append(contentsOf: group)
+                recordForObjectIndex(groupEvents, seqs: seqs)
+                last = seqs.upperBound
                 group = []
+                groupEvents = []
                 groupBytes = 0
             }
         }

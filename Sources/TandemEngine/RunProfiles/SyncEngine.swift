@@ -30,6 +30,12 @@ public actor SyncEngine {
     var lastCheckpointSeq: UInt64 = 0
     /// The time of the last event committed, recorded in checkpoint headers.
     var lastCommitTime: Int64 = 0
+    /// The objects the events appended since the object index was last extended touched (`nil`
+    /// without checkpoints: the index lives beside them).
+    var objectIndexAccumulator: ObjectIndexAccumulator?
+    /// How many events extending the object index had to read back from the journal since the
+    /// engine opened: none while the engine recorded every event since the index's coverage.
+    package internal(set) var objectIndexEventsScanned = 0
 
     public func setProgressHandler(_ handler: (@Sendable (RunProgress) -> Void)?) { progressHandler = handler }
 
@@ -59,6 +65,13 @@ public actor SyncEngine {
             ?? Self.openState(journal: journal, checkpointing: checkpointing)
         self.state = opened.state
         self.lastCheckpointSeq = opened.lastCheckpointSeq
+        if let checkpointing {
+            let resumed = ObjectHistoryIndex.resume(
+                directory: checkpointing.checkpoints.store.directory, reader: try journal.reader(),
+                through: opened.state.lastSeq, logger: logger)
+            objectIndexAccumulator = resumed.accumulator
+            objectIndexEventsScanned = resumed.scanned
+        }
     }
 
     /// The journal's last durable seq (events appended by others, such as shipped frames, included).
@@ -89,13 +102,25 @@ public actor SyncEngine {
         let time = JournalClock.nowMicroseconds()
         let seqs = try await journal.append(
             contentsOf: events.map { EngineEventCodec.encode($0, timeMicroseconds: time) })
+        recordForObjectIndex(events, seqs: seqs)
         let indexesCurrent = syncIndexes?.validAtSeq == state.lastSeq && events.allSatisfy(\.keepsSyncIndexes)
         if !indexesCurrent { syncIndexes = nil }
         for (event, seq) in zip(events, seqs) { try state.apply(event, seq: seq, timeMicroseconds: time) }
         if indexesCurrent { syncIndexes?.validAtSeq = state.lastSeq }
         lastCommitTime = time
         await checkpointIfDue(after: events)
+        if events.contains(where: { if case .runFinished = $0 { true } else { false } }) { writeObjectIndexTail() }
         return seqs
+    }
+
+    /// Notes what appended events touched, for the object index, while they are still in memory.
+    func recordForObjectIndex(_ events: some Sequence<EngineEvent>, seqs: ClosedRange<UInt64>) {
+        guard objectIndexAccumulator != nil else { return }
+        var epoch = state.epoch
+        for (event, seq) in zip(events, seqs) {
+            if case .epochStarted(let started) = event { epoch = started }
+            objectIndexAccumulator!.record(event, seq: seq, epoch: epoch)
+        }
     }
 
     func connector(_ name: String) throws -> any Connector {

@@ -3,7 +3,8 @@ import TandemJournal
 
 extension Explainer {
     /// Explains `subject` from the object index: folds only the events that touched the object and
-    /// the objects its values come from, reading only their frames. `nil` when the index cannot
+    /// the objects its values come from, reading only their frames. The index's tail beside it
+    /// (``ObjectHistoryIndex/tailFileName``) is used when it continues the index. `nil` when the index cannot
     /// answer (no index, one that does not match the journal, or a journal that no longer starts
     /// at seq 1): the caller replays instead.
     static func explainFromIndex(
@@ -14,7 +15,10 @@ extension Explainer {
             ObjectHistoryIndex.matches(index, reader)
         else { return nil }
         let lastSeq = min(seq ?? reader.lastSeq, reader.lastSeq)
-        let source = IndexedEvents(reader: reader, index: index, lastSeq: lastSeq)
+        let directory = indexPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/")
+        let tail = ObjectHistoryIndex.tail(at: directory.isEmpty ? "." : directory, continuing: index, reader)
+        let source = IndexedEvents(reader: reader, indexes: [index] + (tail.map { [$0] } ?? []), lastSeq: lastSeq)
         var references: Set<ObjectReference> = []
         var expanding: Set<MetaverseID> = []
         /// Adds `new` and what the events link to them, until nothing more is needed.
@@ -62,29 +66,37 @@ extension Explainer {
     }
 }
 
-/// The events that touched a growing set of objects, through `lastSeq`: listed by the index up to
-/// the seq it covers, found by scanning the journal after it.
+/// The events that touched a growing set of objects, through `lastSeq`: listed by the index and its
+/// tail up to the seq they cover, found by scanning the journal after it.
 final class IndexedEvents {
     let reader: JournalReader
-    let index: ObjectIndexFile
+    /// The index and, if any, the tail that continues it: together they list seqs 1 through `coveredSeq`.
+    let indexes: [ObjectIndexFile]
+    let coveredSeq: UInt64
     let lastSeq: UInt64
     /// Ascending by seq, each once.
     private(set) var events: [ObjectFold.Event] = []
     private var loaded: Set<UInt64> = []
 
-    init(reader: JournalReader, index: ObjectIndexFile, lastSeq: UInt64) {
+    init(reader: JournalReader, indexes: [ObjectIndexFile], lastSeq: UInt64) {
+        precondition(
+            zip(indexes, indexes.dropFirst()).allSatisfy { $0.coveredSeq == $1.baseSeq },
+            "each index continues the one before it")
         self.reader = reader
-        self.index = index
+        self.indexes = indexes
+        self.coveredSeq = indexes.last?.coveredSeq ?? 0
         self.lastSeq = lastSeq
     }
 
     /// Reads the events that touched `references` (and the restores), decoding each frame once.
     func load(_ references: Set<ObjectReference>) throws {
         var wanted: Set<UInt64> = []
-        let indexed = min(index.coveredSeq, lastSeq)
-        for seq in index.sharedSeqs where seq <= indexed { wanted.insert(seq) }
-        for reference in references {
-            for seq in try index.seqs(for: reference.key) where seq <= indexed { wanted.insert(seq) }
+        let indexed = min(coveredSeq, lastSeq)
+        for index in indexes where index.baseSeq < indexed {
+            for seq in index.sharedSeqs where seq <= indexed { wanted.insert(seq) }
+            for reference in references {
+                for seq in try index.seqs(for: reference.key) where seq <= indexed { wanted.insert(seq) }
+            }
         }
         var found: [ObjectFold.Event] = []
         var cursor: JournalCursor?
@@ -101,17 +113,17 @@ final class IndexedEvents {
                 found.append(ObjectFold.Event(seq: seq, timeMicroseconds: stored.event.timeMicroseconds, event: event))
             }
         }
-        if lastSeq > index.coveredSeq { found += try scanTail(for: references) }
+        if lastSeq > coveredSeq { found += try scanTail(for: references) }
         loaded.formUnion(found.map(\.seq))
         events = (events + found).sorted { $0.seq < $1.seq }
     }
 
-    /// The events after the index's coverage that touch `references`; a payload without any of
+    /// The events after the indexes' coverage that touch `references`; a payload without any of
     /// their needles cannot mention them and is not decoded.
     private func scanTail(for references: Set<ObjectReference>) throws -> [ObjectFold.Event] {
         let needles = references.map(\.needle)
         var found: [ObjectFold.Event] = []
-        let cursor = try reader.cursor(from: index.coveredSeq + 1)
+        let cursor = try reader.cursor(from: coveredSeq + 1)
         while let stored = try cursor.nextEvent(through: lastSeq) {
             let kind = EngineEvent.Kind(rawValue: stored.event.type)
             guard kind == .restored || needles.contains(where: { Explainer.contains(stored.event.payload, $0) }),

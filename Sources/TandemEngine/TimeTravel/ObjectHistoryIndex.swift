@@ -20,6 +20,22 @@ enum ObjectReference: Hashable, Sendable {
         }
     }
 
+    /// The reference an index key names; `nil` for bytes that are no key.
+    init?(key: [UInt8]) {
+        switch key.first {
+        case 0x6D where key.count == 9:
+            self = .metaverse(MetaverseID(key.dropFirst().reduce(0) { $0 << 8 | UInt64($1) }))
+        case 0x63:
+            guard let separator = key.firstIndex(of: 0),
+                let connector = String(validating: key[1..<separator], as: UTF8.self),
+                let anchor = String(validating: key[(separator + 1)...], as: UTF8.self)
+            else { return nil }
+            self = .connectorObject(ConnectorSpaceLink(connector: connector, anchor: Anchor(anchor)))
+        default:
+            return nil
+        }
+    }
+
     /// Bytes that every encoded event touching the object contains (the ID's varint, the anchor's
     /// UTF-8): an event without them is not decoded when scanning the journal past the index.
     var needle: [UInt8] {
@@ -37,9 +53,10 @@ enum ObjectReference: Hashable, Sendable {
 /// The object index of a deployment: for each metaverse object and connector-space object, the
 /// seqs of the events that touched it, so `explain` reads a few frames instead of the journal.
 ///
-/// It lives beside the checkpoints (`objects.idx`), is extended after each checkpoint by
-/// scanning only the events since it was last extended, and is rebuildable from the journal at
-/// any time: a missing, damaged or stale index only makes `explain` fall back to a full replay.
+/// It lives beside the checkpoints (`objects.idx`) and is extended at each checkpoint from the
+/// references the engine recorded while it appended the events (``ObjectIndexAccumulator``); it is
+/// rebuildable from the journal at any time (``update(directory:reader:through:logger:)``), and a
+/// missing, damaged or stale index only makes `explain` fall back to a full replay.
 public enum ObjectHistoryIndex {
     /// The index file's name in the checkpoint directory.
     public static let fileName = "objects.idx"
@@ -173,20 +190,59 @@ public enum ObjectHistoryIndex {
         }
         try index(batch)
         guard scanned > 0 else { return 0 }
-        let merged = merge(old, added)
+        let new = added.map { ObjectIndexFile.Entry(key: $0.key.key, seqs: $0.value) }.sorted {
+            $0.key.lexicographicallyPrecedes($1.key)
+        }
+        let merged = merge(old, new)
         try ObjectIndexFile.write(
             path: path, journalID: journalID, coveredSeq: start + UInt64(scanned) - 1, coveredEpoch: lastEpoch,
             sharedSeqs: shared, entries: merged)
         return scanned
     }
 
-    /// `old` (sorted) with `added` appended: every added seq is newer than every old one.
-    static func merge(_ old: [ObjectIndexFile.Entry], _ added: [ObjectReference: [UInt64]])
-        -> [ObjectIndexFile.Entry]
-    {
-        let new = added.map { ObjectIndexFile.Entry(key: $0.key.key, seqs: $0.value) }.sorted {
-            $0.key.lexicographicallyPrecedes($1.key)
+    /// Extends the index at `directory` with the events `accumulated` recorded as the engine appended
+    /// them, decoding none of them; only seqs between the index's coverage and the accumulator's
+    /// first seq (a new index, an engine that started after events it did not record) are scanned.
+    /// When the accumulator does not fit the index or the journal, the journal is scanned instead.
+    ///
+    /// - Returns: the number of events scanned (read and decoded) from the journal.
+    @discardableResult
+    public static func extend(
+        directory: String, reader: JournalReader, with accumulated: ObjectIndexAccumulator, logger: Logger? = nil
+    ) throws -> Int {
+        guard !accumulated.isEmpty, let journalID = reader.journalID else {
+            return try update(directory: directory, reader: reader, through: accumulated.lastSeq, logger: logger)
         }
+        var scanned = try update(
+            directory: directory, reader: reader, through: accumulated.firstSeq - 1, logger: logger)
+        let path = directory + "/" + fileName
+        let existing = (try? ObjectIndexFile.open(path: path)).flatMap { matches($0, reader) ? $0 : nil }
+        let old: [ObjectIndexFile.Entry]?
+        if let existing, existing.coveredSeq == accumulated.firstSeq - 1 {
+            old = try? existing.allEntries()
+        } else if existing == nil && accumulated.firstSeq == 1 && reader.firstSeq == 1 {
+            old = []
+        } else {
+            old = nil
+        }
+        guard let old, accumulated.lastSeq <= reader.lastSeq,
+            epoch(at: accumulated.lastSeq, reader) == accumulated.lastEpoch
+        else {
+            logger?.warning(
+                "the recorded object references do not follow the object index; scanning the journal instead",
+                metadata: ["index": "\(path)", "firstSeq": "\(accumulated.firstSeq)"])
+            scanned += try update(directory: directory, reader: reader, through: accumulated.lastSeq, logger: logger)
+            return scanned
+        }
+        try ObjectIndexFile.write(
+            path: path, journalID: journalID, coveredSeq: accumulated.lastSeq, coveredEpoch: accumulated.lastEpoch,
+            sharedSeqs: (existing?.sharedSeqs ?? []) + accumulated.sharedSeqs,
+            entries: merge(old, accumulated.entries()))
+        return scanned
+    }
+
+    /// `old` and `new` (each sorted by key) as one sorted list: every new seq is newer than every old one.
+    static func merge(_ old: [ObjectIndexFile.Entry], _ new: [ObjectIndexFile.Entry]) -> [ObjectIndexFile.Entry] {
         var merged: [ObjectIndexFile.Entry] = []
         merged.reserveCapacity(old.count + new.count)
         var i = 0

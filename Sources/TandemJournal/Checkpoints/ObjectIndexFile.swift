@@ -1,8 +1,9 @@
 import struct Foundation.UUID
 
 /// A sorted, block-compressed map from object keys (opaque bytes the layer above chooses) to the
-/// seqs of the events that touched each object, covering the journal's seqs 1 through `coveredSeq`
-/// (Journal/FORMAT.md, "Object index file").
+/// seqs of the events that touched each object, covering the journal's seqs `baseSeq + 1` through
+/// `coveredSeq` (Journal/FORMAT.md, "Object index file"): from seq 1 for a whole index, from
+/// another index's covered seq for a tail.
 ///
 /// It is a rebuildable side file, like a segment index: a lookup reads the header, the block
 /// directory and one block per key, so its cost does not grow with the journal. Every part is
@@ -10,12 +11,16 @@ import struct Foundation.UUID
 public struct ObjectIndexFile: Sendable {
     static let magic: [UInt8] = Array("TNDMOIX".utf8) + [0]
     static let headerLength = 64
-    static let formatVersion: UInt16 = 1
+    /// The header of a version 2 file, which adds the base seq.
+    static let baseHeaderLength = 72
+    static let formatVersion: UInt16 = 2
     /// Keys per block: small enough that a lookup inflates a few tens of kilobytes.
     static let keysPerBlock = 1024
 
     /// The journal whose events the index lists.
     public let journalID: UUID
+    /// The index lists every event after this seq (0: from the journal's first).
+    public let baseSeq: UInt64
     /// The index lists every event with a seq up to this one.
     public let coveredSeq: UInt64
     /// The epoch of the event at `coveredSeq`: a journal whose tail was replaced (a superseded
@@ -62,17 +67,26 @@ public struct ObjectIndexFile: Sendable {
         defer { file.close() }
         let size = try file.size()
         guard size >= Int64(headerLength) else { throw damaged("the file is shorter than its header") }
-        let header = try file.read(count: headerLength, at: 0)
+        var header = try file.read(count: headerLength, at: 0)
         guard Array(header[0..<8]) == magic else { throw damaged("the file does not start with the index magic") }
-        guard header.readLittleEndian(UInt32.self, at: 60) == journalCRC32(Array(header[0..<60])) else {
-            throw damaged("the header fails its checksum")
-        }
         let version = header.readLittleEndian(UInt16.self, at: 8)
-        guard version == formatVersion else {
+        guard version >= 1 && version <= formatVersion else {
             throw JournalError(
                 .unsupportedVersion,
-                "object index format version \(version) is not supported (this build reads version \(formatVersion))")
+                "object index format version \(version) is not supported (this build reads versions 1 to "
+                    + "\(formatVersion))")
         }
+        // Version 2 appends the base seq to the header; the header checksum moves to its end.
+        let length = version == 1 ? headerLength : baseHeaderLength
+        if version > 1 {
+            guard size >= Int64(length) else { throw damaged("the file is shorter than its header") }
+            header = try file.read(count: length, at: 0)
+        }
+        guard header.readLittleEndian(UInt32.self, at: length - 4) == journalCRC32(Array(header[0..<(length - 4)]))
+        else {
+            throw damaged("the header fails its checksum")
+        }
+        let baseSeq = version == 1 ? 0 : header.readLittleEndian(UInt64.self, at: 60)
         let id = Array(header[16..<32])
         let journalID = UUID(
             uuid: (
@@ -81,7 +95,7 @@ public struct ObjectIndexFile: Sendable {
             ))
         let storedLength = Int(header.readLittleEndian(UInt32.self, at: 48))
         let inflatedLength = Int(header.readLittleEndian(UInt32.self, at: 52))
-        guard Int64(storedLength) <= size - Int64(headerLength) else {
+        guard Int64(storedLength) <= size - Int64(length) else {
             throw damaged("the block directory is longer than the file")
         }
         let stored = try file.read(count: storedLength, at: size - Int64(storedLength))
@@ -110,7 +124,7 @@ public struct ObjectIndexFile: Sendable {
                 guard let keyLength = cursor.readVarint(), let key = cursor.readBytes(Int(clamping: keyLength)),
                     let offset = cursor.readVarint(), let stored = cursor.readVarint(),
                     let inflated = cursor.readVarint(), let checksum = cursor.readVarint(),
-                    offset >= UInt64(headerLength), offset + stored <= UInt64(size) - UInt64(storedLength),
+                    offset >= UInt64(length), offset + stored <= UInt64(size) - UInt64(storedLength),
                     inflated <= UInt64(UInt32.max), checksum <= UInt64(UInt32.max)
                 else { return false }
                 blocks.append(
@@ -122,7 +136,7 @@ public struct ObjectIndexFile: Sendable {
         }
         guard parsed else { throw damaged("the block directory is malformed") }
         return ObjectIndexFile(
-            journalID: journalID, coveredSeq: header.readLittleEndian(UInt64.self, at: 32),
+            journalID: journalID, baseSeq: baseSeq, coveredSeq: header.readLittleEndian(UInt64.self, at: 32),
             coveredEpoch: header.readLittleEndian(UInt64.self, at: 40), sharedSeqs: sharedSeqs, path: path,
             fileSystem: fileSystem, blocks: blocks)
     }
@@ -189,20 +203,23 @@ public struct ObjectIndexFile: Sendable {
     }
 
     /// Writes an index atomically (temporary file, `fsync`, rename, directory `fsync`).
-    /// `entries` must be in ascending key order with distinct keys.
+    /// `entries` must be in ascending key order with distinct keys. An index from seq 1
+    /// (`baseSeq` 0) is written in format version 1, a tail in version 2.
     public static func write(
-        path: String, journalID: UUID, coveredSeq: UInt64, coveredEpoch: UInt64, sharedSeqs: [UInt64],
-        entries: [Entry]
+        path: String, journalID: UUID, baseSeq: UInt64 = 0, coveredSeq: UInt64, coveredEpoch: UInt64,
+        sharedSeqs: [UInt64], entries: [Entry]
     ) throws {
         try write(
-            path: path, journalID: journalID, coveredSeq: coveredSeq, coveredEpoch: coveredEpoch,
+            path: path, journalID: journalID, baseSeq: baseSeq, coveredSeq: coveredSeq, coveredEpoch: coveredEpoch,
             sharedSeqs: sharedSeqs, entries: entries, fileSystem: POSIXFileSystem())
     }
 
     package static func write(
-        path: String, journalID: UUID, coveredSeq: UInt64, coveredEpoch: UInt64, sharedSeqs: [UInt64],
-        entries: [Entry], fileSystem: any JournalFileSystem
+        path: String, journalID: UUID, baseSeq: UInt64 = 0, coveredSeq: UInt64, coveredEpoch: UInt64,
+        sharedSeqs: [UInt64], entries: [Entry], fileSystem: any JournalFileSystem
     ) throws {
+        precondition(baseSeq <= coveredSeq, "an object index covers the seqs after its base")
+        let length = baseSeq == 0 ? headerLength : baseHeaderLength
         precondition(
             zip(entries, entries.dropFirst()).allSatisfy { $0.key.lexicographicallyPrecedes($1.key) },
             "object index entries must be sorted by key, without duplicates")
@@ -226,7 +243,7 @@ public struct ObjectIndexFile: Sendable {
             let stored = try deflater.compress(block)
             directory.appendVarint(UInt64(slice.first!.key.count))
             directory += slice.first!.key
-            directory.appendVarint(UInt64(headerLength + body.count))
+            directory.appendVarint(UInt64(length + body.count))
             directory.appendVarint(UInt64(stored.count))
             directory.appendVarint(UInt64(block.count))
             directory.appendVarint(UInt64(journalCRC32(stored)))
@@ -237,8 +254,8 @@ public struct ObjectIndexFile: Sendable {
             throw JournalError(.limitExceeded, "an object index of \(body.count) bytes exceeds 4 GiB")
         }
         var header = magic
-        header.appendLittleEndian(formatVersion)
-        header.appendLittleEndian(UInt16(headerLength))
+        header.appendLittleEndian(UInt16(baseSeq == 0 ? 1 : 2))
+        header.appendLittleEndian(UInt16(length))
         header.appendLittleEndian(UInt32(0))
         let id = journalID.uuid
         header += [
@@ -249,8 +266,9 @@ public struct ObjectIndexFile: Sendable {
         header.appendLittleEndian(UInt32(storedDirectory.count))
         header.appendLittleEndian(UInt32(directory.count))
         header.appendLittleEndian(journalCRC32(storedDirectory))
+        if baseSeq > 0 { header.appendLittleEndian(baseSeq) }
         header.appendLittleEndian(journalCRC32(header))
-        precondition(header.count == headerLength, "object index header must be \(headerLength) bytes")
+        precondition(header.count == length, "object index header must be \(length) bytes")
 
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let name = String(path.split(separator: "/").last ?? "")
@@ -260,8 +278,8 @@ public struct ObjectIndexFile: Sendable {
         do {
             defer { file.close() }
             try file.writeAll(header, at: 0)
-            try file.writeAll(body, at: Int64(headerLength))
-            try file.writeAll(storedDirectory, at: Int64(headerLength + body.count))
+            try file.writeAll(body, at: Int64(length))
+            try file.writeAll(storedDirectory, at: Int64(length + body.count))
             try file.sync()
         } catch {
             try? fileSystem.removeFile(at: temporary)
