@@ -69,9 +69,12 @@ extension SyncEngine {
     }
 
     /// Writes the object index's tail from the records since the last checkpoint, so that `explain`
-    /// scans only the events after this point. A failure is logged: `explain` scans more.
+    /// scans only the events after this point, unless they touch more objects than
+    /// ``objectIndexTailLimit``. A failure is logged: `explain` scans more.
     func writeObjectIndexTail() {
-        guard let checkpointing, let accumulated = objectIndexAccumulator else { return }
+        guard let checkpointing, let accumulated = objectIndexAccumulator,
+            accumulated.objectCount <= objectIndexTailLimit
+        else { return }
         do {
             try ObjectHistoryIndex.writeTail(
                 directory: checkpointing.checkpoints.store.directory, reader: try journal.reader(), from: accumulated)

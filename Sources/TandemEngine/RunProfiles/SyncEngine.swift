@@ -36,6 +36,13 @@ public actor SyncEngine {
     /// How many events extending the object index had to read back from the journal since the
     /// engine opened: none while the engine recorded every event since the index's coverage.
     package internal(set) var objectIndexEventsScanned = 0
+    /// The most objects a run's end writes to the object index's tail. The tail is rewritten whole
+    /// at the end of every run, so its cost grows with the objects touched since the last
+    /// checkpoint (about 0.3 s per 100,000 measured); past this bound runs stop rewriting it, and
+    /// `explain` scans the events after the last tail written until the next checkpoint merges them.
+    package var objectIndexTailLimit = 100_000
+
+    package func setObjectIndexTailLimit(_ limit: Int) { objectIndexTailLimit = limit }
 
     public func setProgressHandler(_ handler: (@Sendable (RunProgress) -> Void)?) { progressHandler = handler }
 

@@ -77,6 +77,38 @@ import Testing
         #expect(tail.coveredSeq == seq)
     }
 
+    /// Past the tail's bound a run leaves the tail as it was (rewriting it would cost in
+    /// proportion to everything since the checkpoint): `explain` scans the events after it and
+    /// still answers exactly, and the next checkpoint merges every record.
+    @Test func aTailPastItsBoundIsNotRewritten() async throws {
+        var workload = try await TimeTravelWorkload(seed: 76, checkpointInterval: 40)
+        for _ in 0..<5 { try await workload.step() }
+        let harness = workload.harness
+        await harness.engine.setObjectIndexTailLimit(0)
+        let directory = harness.checkpoints.store.directory
+        var lastSeq: UInt64 = 0
+        var index: ObjectIndexFile
+        // Steps until the events since the last checkpoint touch some object: past the bound of 0.
+        var steps = 0
+        var touched = 0
+        repeat {
+            try await workload.step()
+            steps += 1
+            lastSeq = await harness.state.lastSeq
+            index = try ObjectIndexFile.open(path: directory + "/" + ObjectHistoryIndex.fileName)
+            touched = await harness.engine.objectIndexAccumulator?.objectCount ?? 0
+        } while (index.coveredSeq == lastSeq || touched == 0) && steps < 10
+        try #require(index.coveredSeq < lastSeq && touched > 0, "no step touched objects after the last checkpoint")
+        let reader = try JournalReader(directory: workload.journalDirectory)
+        let tail = ObjectHistoryIndex.tail(at: directory, continuing: index, reader)
+        #expect(tail == nil || tail!.coveredSeq < lastSeq, "the runs past the bound left the tail as it was")
+        try await ExplainIndexTests.compareEverything(workload, seqs: [lastSeq])
+        try await harness.engine.checkpoint()
+        try Self.expectIndexEqualsScan(workload)
+        #expect(await harness.engine.objectIndexEventsScanned == 0)
+        await harness.close()
+    }
+
     @Test func explainRightAfterARunNeedsNoScan() async throws {
         var workload = try await TimeTravelWorkload(seed: 74, checkpointInterval: 40)
         for _ in 0..<5 { try await workload.step() }
