@@ -30,10 +30,12 @@ import Testing
             .update(anchor: grace, objectType: "person", changes: [.replace("manager", [.reference(ada)])]),
         ])
         #expect(results.allSatisfy { if case .applied = $0 { true } else { false } }, "\(results)")
-        let groupLDIF = try server.search("(cn=admins)", ["member"])
+        let groupLDIF = try await server.search("(cn=admins)", ["member"])
         #expect(groupLDIF.contains("member: uid=ada,ou=people,dc=example,dc=org"))
         #expect(groupLDIF.contains("member: uid=grace,ou=people,dc=example,dc=org"))
-        #expect(try server.search("(uid=grace)", ["manager"]).contains("manager: uid=ada,ou=people,dc=example,dc=org"))
+        #expect(
+            try await server.search("(uid=grace)", ["manager"]).contains("manager: uid=ada,ou=people,dc=example,dc=org")
+        )
     }
 
     /// The engine orders a batch by anchor, not by dependency: an update naming an entry that the same batch moves
@@ -58,8 +60,10 @@ import Testing
         #expect(results.first == .applied(anchor: grace), "results stay in the order of the changes")
         #expect(results.last == .applied(anchor: ada), "results stay in the order of the changes")
         #expect(
-            try server.search("(uid=grace)", ["manager"]).contains("manager: uid=ada,ou=alumni,dc=example,dc=org"))
-        #expect(try server.search("(cn=admins)", ["member"]).contains("member: uid=ada,ou=alumni,dc=example,dc=org"))
+            try await server.search("(uid=grace)", ["manager"]).contains("manager: uid=ada,ou=alumni,dc=example,dc=org")
+        )
+        #expect(
+            try await server.search("(cn=admins)", ["member"]).contains("member: uid=ada,ou=alumni,dc=example,dc=org"))
     }
 
     @Test func binaryValuesRoundTrip() async throws {
@@ -73,7 +77,7 @@ import Testing
         }
         let (space, _) = try await fullImport(connector)
         #expect(space.objects[anchor]?["jpegPhoto"] == .binary(photo))
-        let ldif = try server.search("(uid=pic)", ["jpegPhoto"])
+        let ldif = try await server.search("(uid=pic)", ["jpegPhoto"])
         #expect(ldif.contains("jpegPhoto:: " + Data(photo).base64EncodedString()))
     }
 
@@ -103,7 +107,7 @@ import Testing
             return
         }
         #expect(missing.code == .notFound)
-        #expect(try server.search("(uid=good)", ["uid"]).contains("uid: good"))
-        #expect(try !server.search("(uid=bad)", ["uid"]).contains("uid: bad"))
+        #expect(try await server.search("(uid=good)", ["uid"]).contains("uid: good"))
+        #expect(try await !server.search("(uid=bad)", ["uid"]).contains("uid: bad"))
     }
 }

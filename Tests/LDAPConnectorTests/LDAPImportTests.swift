@@ -31,7 +31,7 @@ import Testing
         let moved = try #require(space.object(named: "uid=person2,ou=people,dc=example,dc=org"))
         let deleted = try #require(space.object(named: "uid=person3,ou=people,dc=example,dc=org"))
         let modified = try #require(space.object(named: "uid=person4,ou=people,dc=example,dc=org"))
-        try server.modify(
+        try await server.modify(
             """
             dn: uid=new1,ou=people,dc=example,dc=org
             changetype: add
@@ -116,7 +116,7 @@ import Testing
         let person1 = try #require(space.object(named: "uid=person1,ou=people,dc=example,dc=org"))
         let moved = try #require(space.object(named: "uid=person2,ou=people,dc=example,dc=org"))
         let deleted = try #require(space.object(named: "uid=person3,ou=people,dc=example,dc=org"))
-        try server.modify(
+        try await server.modify(
             """
             dn: uid=person0,ou=people,dc=example,dc=org
             changetype: modify
@@ -178,7 +178,7 @@ import Testing
         let person1 = try #require(space.object(named: "uid=person1,ou=people,dc=example,dc=org"))
         let boss = try #require(space.object(named: "uid=boss,ou=people,dc=example,dc=org"))
         #expect(boss["manager"] == .reference(person1.anchor))
-        try server.modify(
+        try await server.modify(
             """
             dn: uid=person1,ou=people,dc=example,dc=org
             changetype: modrdn
@@ -207,7 +207,7 @@ import Testing
         ])
         #expect(results == [.applied(anchor: boss.anchor)])
         #expect(
-            try server.search("(uid=boss)", ["manager"]).contains(
+            try await server.search("(uid=boss)", ["manager"]).contains(
                 "manager: uid=person1-renamed,ou=people,dc=example,dc=org"))
     }
 
@@ -218,7 +218,7 @@ import Testing
         #expect(watermark?.value.hasPrefix("modifyTimestamp;") == true, "the fallback mode shows in the watermark")
         let deleted = try #require(space.object(named: "uid=person3,ou=people,dc=example,dc=org"))
         let modified = try #require(space.object(named: "uid=person4,ou=people,dc=example,dc=org"))
-        try server.modify(
+        try await server.modify(
             """
             dn: uid=person3,ou=people,dc=example,dc=org
             changetype: delete

@@ -65,7 +65,7 @@ import Testing
         defer { Task { await connector.shutDown() } }
         let details = try await connector.testDetails()
         #expect(details.contains("0 people, 0 departments"))
-        try sqlite(
+        try await sqlite(
             directory + "/hr.db",
             """
             INSERT INTO departments (id, name) VALUES ('D1', 'Research');
@@ -85,7 +85,7 @@ import Testing
         #expect(grace.attributes["department"] == [.reference("D1")])
         let watermark = try #require(full.last?.watermark)
 
-        try sqlite(
+        try await sqlite(
             directory + "/hr.db",
             "UPDATE people SET given_name = 'Augusta' WHERE employee_id = 'E1'; DELETE FROM people WHERE employee_id = 'E2';"
         )
@@ -99,7 +99,7 @@ import Testing
             })
     }
 
-    private func sqlite(_ path: String, _ statements: String) throws {
+    private func sqlite(_ path: String, _ statements: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -108,6 +108,6 @@ import Testing
             statements,
         ]
         try process.run()
-        #expect(process.reap().code == 0)
+        #expect(await process.reap().code == 0)
     }
 }

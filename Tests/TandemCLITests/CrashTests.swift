@@ -60,7 +60,7 @@ import Testing
             try #require(ready, "round \(round): the writer did not start")
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...300, using: &random)))
             kill(process.processIdentifier, SIGKILL)
-            #expect(process.reap().signaled)
+            #expect(await process.reap().signaled)
             kills += 1
 
             let acks = acknowledgments(in: output)
@@ -107,10 +107,10 @@ import Testing
         try process.run()
         defer {
             kill(process.processIdentifier, SIGKILL)
-            _ = process.reap()
+            _ = process.reapBlocking()
         }
         try #require(try await waitForReady(output, timeout: .seconds(30)))
-        let second = try TandemProcess.run(["journal", "repair", journal, "--truncate-torn-tail"])
+        let second = try await TandemProcess.run(["journal", "repair", journal, "--truncate-torn-tail"])
         #expect(second.status == 1)
         #expect(
             second.stderr.contains(

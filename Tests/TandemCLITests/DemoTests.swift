@@ -3,9 +3,9 @@ import Testing
 
 /// `tandem demo` and the engine commands on what it leaves, run as a user would.
 @Suite struct DemoTests {
-    @Test func theDemoSyncsEndToEndAndEveryCommandWorksOnIt() throws {
+    @Test func theDemoSyncsEndToEndAndEveryCommandWorksOnIt() async throws {
         let directory = TemporaryDirectory("demo")
-        let demo = try TandemProcess.run(["demo", "--dir", directory.path, "--people", "150"])
+        let demo = try await TandemProcess.run(["demo", "--dir", directory.path, "--people", "150"])
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("✓ identical"))
         #expect(demo.stdout.contains("leavers' accounts: deleted, deleted, deleted"))
@@ -16,10 +16,10 @@ import Testing
             .split(separator: "\n")
         #expect(accounts.count == 150 + 5 - 3)
 
-        let status = try TandemProcess.run(["status", "--json"], directory: directory.path)
+        let status = try await TandemProcess.run(["status", "--json"], directory: directory.path)
         #expect(status.status == 0, "\(status.stderr)")
         let state = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        let replay = try TandemProcess.run(["replay", "--json"], directory: directory.path)
+        let replay = try await TandemProcess.run(["replay", "--json"], directory: directory.path)
         let replayed = try #require(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any])
         #expect(state["stateDigest"] as? String == replayed["stateDigest"] as? String)
         #expect(state["lastSeq"] as? Int == replayed["lastSeq"] as? Int)
@@ -28,39 +28,40 @@ import Testing
         #expect(connectors["hr"]?["objects"] as? Int == 155)
 
         // Replaying only part of the journal gives an earlier state.
-        let early = try TandemProcess.run(["replay", "--to-seq", "5", "--json"], directory: directory.path)
+        let early = try await TandemProcess.run(["replay", "--to-seq", "5", "--json"], directory: directory.path)
         let earlyState = try #require(try JSONSerialization.jsonObject(with: Data(early.stdout.utf8)) as? [String: Any])
         #expect(earlyState["lastSeq"] as? Int == 5)
         #expect(earlyState["stateDigest"] as? String != state["stateDigest"] as? String)
 
-        let pending = try TandemProcess.run(["exports", "pending", "--json"], directory: directory.path)
+        let pending = try await TandemProcess.run(["exports", "pending", "--json"], directory: directory.path)
         #expect(pending.status == 0 && pending.lines.isEmpty)
 
-        let show = try TandemProcess.run(["show", "hr", "E100011"], directory: directory.path)
+        let show = try await TandemProcess.run(["show", "hr", "E100011"], directory: directory.path)
         #expect(show.status == 0)
         #expect(show.stdout.contains("surname: Hamilton-Lovelace"))
-        let runs = try TandemProcess.run(["runs", "--json", "--last", "100"], directory: directory.path)
+        let runs = try await TandemProcess.run(["runs", "--json", "--last", "100"], directory: directory.path)
         #expect(runs.lines.count > 20)
         for line in runs.lines {
             let run = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(run["status"] as? String == "success", "\(line)")
         }
-        let missing = try TandemProcess.run(["show", "hr", "NOPE"], directory: directory.path)
+        let missing = try await TandemProcess.run(["show", "hr", "NOPE"], directory: directory.path)
         #expect(missing.status == 2)
         #expect(missing.stderr == "error: connector hr holds no object with anchor NOPE\n")
 
         // Nothing changed, so a delta cycle stages and exports nothing.
-        let cycle = try TandemProcess.run(["cycle"], directory: directory.path)
+        let cycle = try await TandemProcess.run(["cycle"], directory: directory.path)
         #expect(cycle.status == 0, "\(cycle.stderr)")
         #expect(!cycle.stdout.contains("exports staged"))
-        #expect(try TandemProcess.run(["journal", "verify", "data/journal"], directory: directory.path).status == 0)
+        #expect(
+            try await TandemProcess.run(["journal", "verify", "data/journal"], directory: directory.path).status == 0)
     }
 
-    @Test func aBadConfigurationNamesTheKeyAndLine() throws {
+    @Test func aBadConfigurationNamesTheKeyAndLine() async throws {
         let directory = TemporaryDirectory("config")
         try "connectors:\n  hr:\n    type: file\n    path: ./hr.csv\nrules:\n  - name: x\n    direction: upward\n"
             .write(toFile: directory.file("tandem.yaml"), atomically: true, encoding: .utf8)
-        let result = try TandemProcess.run(["status"], directory: directory.path)
+        let result = try await TandemProcess.run(["status"], directory: directory.path)
         #expect(result.status == 2)
         #expect(
             result.stderr

@@ -41,9 +41,9 @@ import Testing
         return directory
     }
 
-    @Test func pluginsListShowsTheShippedPlugins() throws {
+    @Test func pluginsListShowsTheShippedPlugins() async throws {
         let directory = try deployment()
-        let result = try TandemProcess.run(["plugins", "list", "--json"], directory: directory.path)
+        let result = try await TandemProcess.run(["plugins", "list", "--json"], directory: directory.path)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -58,16 +58,16 @@ import Testing
         #expect(searchPath.first == Self.repositoryPlugins)
         #expect(searchPath.dropFirst().first == directory.path + "/Plugins")
 
-        let text = try TandemProcess.run(["plugins", "list"], directory: directory.path)
+        let text = try await TandemProcess.run(["plugins", "list"], directory: directory.path)
         #expect(text.lines.contains("hr-sqlite 1.0.0 (protocol 1)"))
     }
 
-    @Test func pluginsListReportsAnInvalidManifest() throws {
+    @Test func pluginsListReportsAnInvalidManifest() async throws {
         let directory = TemporaryDirectory("plugins-invalid")
         try FileManager.default.createDirectory(
             atPath: directory.file("Plugins/broken"), withIntermediateDirectories: true)
         try "{".write(toFile: directory.file("Plugins/broken/plugin.json"), atomically: true, encoding: .utf8)
-        let result = try TandemProcess.run(["plugins", "list"], directory: directory.path)
+        let result = try await TandemProcess.run(["plugins", "list"], directory: directory.path)
         #expect(result.status == 1)
         #expect(result.lines.contains("broken invalid"))
         #expect(
@@ -76,9 +76,9 @@ import Testing
             ))
     }
 
-    @Test func connectorTestOfAPlugin() throws {
+    @Test func connectorTestOfAPlugin() async throws {
         let directory = try deployment()
-        let result = try TandemProcess.run(["connector", "test", "hr"], directory: directory.path)
+        let result = try await TandemProcess.run(["connector", "test", "hr"], directory: directory.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.lines.first == "connector hr (plugin)")
         #expect(result.lines.contains("  ok     connect"))
@@ -88,25 +88,25 @@ import Testing
         #expect(result.lines.last == "  supports: full import, delta import, export (add, delete, update)")
     }
 
-    @Test func connectorTestOfAFileConnector() throws {
+    @Test func connectorTestOfAFileConnector() async throws {
         let directory = try deployment()
-        let result = try TandemProcess.run(["connector", "test", "people", "--json"], directory: directory.path)
+        let result = try await TandemProcess.run(["connector", "test", "people", "--json"], directory: directory.path)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["ok"] as? Bool == true)
         #expect(json["type"] as? String == "file")
     }
 
-    @Test func connectorTestOfAMissingPluginFails() throws {
+    @Test func connectorTestOfAMissingPluginFails() async throws {
         let directory = try deployment()
-        let result = try TandemProcess.run(["connector", "test", "ghost"], directory: directory.path)
+        let result = try await TandemProcess.run(["connector", "test", "ghost"], directory: directory.path)
         #expect(result.status == 2)
         #expect(result.stderr.contains("connectors.ghost.plugin (line 16): no plug-in named 'no-such-plugin' in"))
     }
 
-    @Test func connectorSchemaAsJSON() throws {
+    @Test func connectorSchemaAsJSON() async throws {
         let directory = try deployment()
-        let result = try TandemProcess.run(["connector", "schema", "hr", "--json"], directory: directory.path)
+        let result = try await TandemProcess.run(["connector", "schema", "hr", "--json"], directory: directory.path)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let classes = try #require(json["objectClasses"] as? [[String: Any]])
@@ -116,14 +116,14 @@ import Testing
         #expect(manager["kind"] as? String == "reference")
         #expect(manager["referencedTypes"] as? [String] == ["person"])
 
-        let text = try TandemProcess.run(["connector", "schema", "hr"], directory: directory.path)
+        let text = try await TandemProcess.run(["connector", "schema", "hr"], directory: directory.path)
         #expect(text.lines.contains("  phones: string, multi-valued"))
         #expect(text.lines.contains("  manager: reference → person"))
     }
 
-    @Test func unknownConnectorNamesTheConfiguredOnes() throws {
+    @Test func unknownConnectorNamesTheConfiguredOnes() async throws {
         let directory = try deployment()
-        let result = try TandemProcess.run(["connector", "schema", "nope"], directory: directory.path)
+        let result = try await TandemProcess.run(["connector", "schema", "nope"], directory: directory.path)
         #expect(result.status == 2)
         #expect(result.stderr.contains("no connector named 'nope' is configured; configured: hr, people, ghost"))
     }

@@ -26,7 +26,7 @@ enum TandemProcess {
         }
     }
 
-    static func run(_ arguments: [String], directory: String? = nil) throws -> Result {
+    static func run(_ arguments: [String], directory: String? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -38,24 +38,19 @@ enum TandemProcess {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Drain both pipes while the process runs, so a chatty child never blocks.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.wait()
-        let exit = process.reap()
+        // Each on a thread of its own, never the cooperative pool's (see `reap()`).
+        async let outData = Self.readToEnd(out.fileHandleForReading)
+        async let errData = Self.readToEnd(err.fileHandleForReading)
+        let exit = await process.reap()
         return Result(
-            status: exit.code, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: exit.code, stdout: String(decoding: await outData, as: UTF8.self),
+            stderr: String(decoding: await errData, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        }
     }
 }
 

@@ -65,13 +65,13 @@ import Testing
         try await V1.write(to: directory)
     }
 
-    @Test func goldenFilesAreUnchanged() throws {
+    @Test func goldenFilesAreUnchanged() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["sha256sum", "--check", "--strict", "--quiet", "SHA256SUMS"]
         process.currentDirectoryURL = URL(fileURLWithPath: Self.v1)
         try process.run()
-        #expect(process.reap().code == 0, "Journal/golden/v1 was edited: golden files are never changed")
+        #expect(await process.reap().code == 0, "Journal/golden/v1 was edited: golden files are never changed")
     }
 
     @Test func version1ReadsBackExactly() throws {

@@ -25,11 +25,11 @@ import Testing
     }
 
     @Test func theStagingServerReplaysTheActiveExactlyAndNeverExports() async throws {
-        let primary = try Deployment.demo(people: 150)
+        let primary = try await Deployment.demo(people: 150)
         let standby = try primary.stagingCopy()
         let exportedBefore = standby.read("directory/accounts.jsonl")
-        let active = try ServerProcess(config: primary.config, label: "active")
-        let staging = try ServerProcess(
+        let active = try await ServerProcess(config: primary.config, label: "active")
+        let staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url], label: "staging")
 
         // Cycles on the active, with changes in HR between them: a leaver and a rename.
@@ -67,8 +67,8 @@ import Testing
         #expect(primary.read("directory/accounts.jsonl") != exportedBefore)
 
         // `tandem exports pending` works on the staging server's data: what it would export if promoted.
-        let pendingThere = try TandemBinary.run(["exports", "pending", "--json", "--config", standby.config])
-        let pendingHere = try TandemBinary.run(["exports", "pending", "--json", "--config", primary.config])
+        let pendingThere = try await TandemBinary.run(["exports", "pending", "--json", "--config", standby.config])
+        let pendingHere = try await TandemBinary.run(["exports", "pending", "--json", "--config", primary.config])
         #expect(pendingThere.status == 0)
         #expect(pendingThere.output == pendingHere.output)
 
@@ -76,15 +76,15 @@ import Testing
         #expect(metrics.status == 200)
         #expect(metrics.text.contains("tandem_staging_lag_seq 0"))
         #expect(metrics.text.contains("tandem_role{role=\"staging\"} 1"))
-        #expect(staging.stop() == 0)
-        #expect(active.stop() == 0)
+        #expect(await staging.stop() == 0)
+        #expect(await active.stop() == 0)
     }
 
     @Test func cyclesAreRefusedOnAStagingServer() async throws {
-        let primary = try Deployment.demo(people: 40)
+        let primary = try await Deployment.demo(people: 40)
         let standby = try primary.stagingCopy()
-        let active = try ServerProcess(config: primary.config, label: "active")
-        let staging = try ServerProcess(
+        let active = try await ServerProcess(config: primary.config, label: "active")
+        let staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url], label: "staging")
         let reply = try await HTTP.request(staging.url + "/v1/cycle", method: "POST", token: primary.token)
         #expect(reply.status == 409)
@@ -93,30 +93,30 @@ import Testing
     }
 
     @Test func aStagingServerKilledMidShipmentResumesWithoutAGapOrADuplicate() async throws {
-        let primary = try Deployment.demo(people: 1500)
+        let primary = try await Deployment.demo(people: 1500)
         let standby = try primary.stagingCopy()
-        let active = try ServerProcess(config: primary.config, label: "active")
+        let active = try await ServerProcess(config: primary.config, label: "active")
         let target = try primary.frames()
         let lastSeq = try #require(target.last).header.lastSeq
 
         // Slowed down (small batches, a pause after each), so that the kill lands mid-shipment.
-        var staging = try ServerProcess(
+        var staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
             environment: ["TANDEM_TEST_SHIPPING_PAUSE_MS": "300", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "2048"],
             label: "slow")
         try await eventually("some frames arrived") {
             (try await HTTP.status(staging, token: primary.token)["lastSeq"] as? Int ?? 0) > 0
         }
-        staging.stop(SIGKILL)
+        await staging.stop(SIGKILL)
         let durable = try JournalReader(directory: standby.journalDirectory).lastSeq
         #expect(durable > 0 && durable < lastSeq, "the kill should land mid-shipment (\(durable) of \(lastSeq))")
 
-        staging = try ServerProcess(
+        staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url], label: "resumed")
         _ = try await caughtUp(active, staging, token: primary.token)
         // No gap and no duplicate: the same frames, in order, once each, and a sound journal.
         #expect(try standby.frames() == target)
-        let verify = try TandemBinary.run(["journal", "verify", standby.journalDirectory])
+        let verify = try await TandemBinary.run(["journal", "verify", standby.journalDirectory])
         #expect(verify.status == 0, "\(verify.output)")
         let a = try await HTTP.status(active, token: primary.token)
         let s = try await HTTP.status(staging, token: primary.token)
@@ -124,13 +124,13 @@ import Testing
     }
 
     @Test func aCorruptedShippedFrameIsRejectedAndFetchedAgain() async throws {
-        let primary = try Deployment.demo(people: 150)
+        let primary = try await Deployment.demo(people: 150)
         let standby = try primary.stagingCopy()
-        let active = try ServerProcess(config: primary.config, label: "active")
+        let active = try await ServerProcess(config: primary.config, label: "active")
         // One bit flipped in transit, inside the payload of a frame past the first.
         let frames = try primary.frames()
         let offset = frames[0].bytes.count + frames[1].bytes.count / 2 + 64
-        let staging = try ServerProcess(
+        let staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
             environment: ["TANDEM_TEST_FLIP_SHIPPED_BYTE": "\(offset)"], label: "staging")
         _ = try await caughtUp(active, staging, token: primary.token)
@@ -148,11 +148,11 @@ import Testing
     }
 
     @Test func aStagingServerRefusesAPrimaryOfAnotherDeployment() async throws {
-        let primary = try Deployment.demo(people: 40)
-        let other = try Deployment.demo(people: 40, label: "other", token: primary.token)
+        let primary = try await Deployment.demo(people: 40)
+        let other = try await Deployment.demo(people: 40, label: "other", token: primary.token)
         let before = try other.frames()
-        let active = try ServerProcess(config: primary.config, label: "active")
-        let staging = try ServerProcess(
+        let active = try await ServerProcess(config: primary.config, label: "active")
+        let staging = try await ServerProcess(
             config: other.config, arguments: ["--role", "staging", "--primary", active.url], label: "staging")
         try await eventually("the staging server reports the refusal") {
             let shipping = try await HTTP.status(staging, token: primary.token)["shipping"] as? [String: Any]

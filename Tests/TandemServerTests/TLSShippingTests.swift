@@ -5,7 +5,7 @@ import Testing
 /// server trusts it through `server.tls.ca`.
 @Suite(.serialized) struct TLSShippingTests {
     /// A self-signed certificate for 127.0.0.1, made by the openssl command (`.ci/install-deps` installs it).
-    private func makeCertificate(in deployment: Deployment) throws {
+    private func makeCertificate(in deployment: Deployment) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -16,12 +16,12 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        try #require(process.reap().code == 0, "openssl could not make a certificate")
+        try #require(await process.reap().code == 0, "openssl could not make a certificate")
     }
 
     @Test func aStagingServerShipsFromAnHTTPSPrimaryItTrustsThroughItsCA() async throws {
-        let primary = try Deployment.demo(people: 60)
-        try makeCertificate(in: primary)
+        let primary = try await Deployment.demo(people: 60)
+        try await makeCertificate(in: primary)
         let standby = try primary.stagingCopy()
         try FileManager.default.copyItem(atPath: primary.root + "/server.pem", toPath: standby.root + "/ca.pem")
         try primary.write(
@@ -29,9 +29,9 @@ import Testing
         )
         try standby.write(standby.read("tandem.yaml") + "  tls: { ca: ./ca.pem }\n", to: "tandem.yaml")
 
-        let active = try ServerProcess(config: primary.config, label: "tls")
+        let active = try await ServerProcess(config: primary.config, label: "tls")
         #expect(active.url.hasPrefix("https://127.0.0.1:"))
-        let staging = try ServerProcess(
+        let staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url], label: "staging")
         let expectedSeq = try #require(primary.frames().last).header.lastSeq
         try await eventually("the staging server has the journal over TLS") {
@@ -45,7 +45,7 @@ import Testing
         try untrusting.write(
             untrusting.read("tandem.yaml").replacingOccurrences(
                 of: "  tls: { certificate: ./server.pem, key: ./server.key }\n", with: ""), to: "tandem.yaml")
-        let refused = try ServerProcess(
+        let refused = try await ServerProcess(
             config: untrusting.config, arguments: ["--role", "staging", "--primary", active.url], label: "untrusting")
         try await eventually("the untrusting staging server reports the failure") {
             let shipping = try await HTTP.status(refused, token: primary.token)["shipping"] as? [String: Any]

@@ -40,14 +40,14 @@ final class SlapdServer: Sendable {
     func restart() throws { try Self.control(["restart", directory]) }
 
     /// Applies LDIF changes with `ldapmodify` (as another client would).
-    func modify(_ ldif: String) throws {
-        try Self.run(
+    func modify(_ ldif: String) async throws {
+        try await Self.run(
             "/usr/bin/ldapmodify", ["-x", "-H", url, "-D", Self.adminDN, "-w", Self.adminPassword], input: ldif)
     }
 
     /// `ldapsearch` output (LDIF, no line wrapping) of `filter` under the suffix.
-    func search(_ filter: String, _ attributes: [String] = []) throws -> String {
-        try Self.run(
+    func search(_ filter: String, _ attributes: [String] = []) async throws -> String {
+        try await Self.run(
             "/usr/bin/ldapsearch",
             [
                 "-x", "-LLL", "-o", "ldif-wrap=no", "-H", url, "-D", Self.adminDN, "-w", Self.adminPassword, "-b",
@@ -106,7 +106,7 @@ final class SlapdServer: Sendable {
     }
 
     @discardableResult
-    static func run(_ path: String, _ arguments: [String], input: String? = nil) throws -> String {
+    static func run(_ path: String, _ arguments: [String], input: String? = nil) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -122,7 +122,7 @@ final class SlapdServer: Sendable {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         // Not waitUntilExit: it can miss the child's exit when many tests run processes at once.
-        let (code, _) = process.reap()
+        let (code, _) = await process.reap()
         guard code == 0 else {
             throw ServerError(
                 "\(path) \(arguments.first ?? "") exited with \(code): " + String(decoding: errorData, as: UTF8.self))

@@ -38,16 +38,16 @@ import Testing
 
         // Initial provisioning.
         try write(HRScenario.initial, to: work)
-        let initial = try TandemProcess.run(["cycle", "--initial"], directory: work.path)
+        let initial = try await TandemProcess.run(["cycle", "--initial"], directory: work.path)
         #expect(initial.status == 0, "tandem cycle --initial: \(initial.stdout)\(initial.stderr)")
-        try converge(work)
+        try await converge(work)
         let firstDirectory = try await checkDirectory(directory, holds: HRScenario.initial)
         let firstCloud = try await checkCloud(cloud, holds: HRScenario.initial)
-        try expectCloudQuiet(work)
+        try await expectCloudQuiet(work)
 
         // HR changes: hire, rename, move, department and manager changes, a leaver, memberships.
         try write(HRScenario.changed, to: work)
-        try converge(work)
+        try await converge(work)
         let secondDirectory = try await checkDirectory(directory, holds: HRScenario.changed)
         // The renamed and the moved person are the same entries, not deleted and re-created.
         for id in ["E1", "E2", "E3", "E5", "E6"] {
@@ -56,7 +56,7 @@ import Testing
         #expect(secondDirectory["E7"] != nil)
         #expect(secondDirectory["E4"] == nil)
         let secondCloud = try await checkCloud(cloud, holds: HRScenario.changed)
-        try expectCloudQuiet(work)
+        try await expectCloudQuiet(work)
         for id in ["E1", "E2", "E3", "E5", "E6"] {
             #expect(secondCloud[id] == firstCloud[id], "SCIM id of \(id) changed")
         }
@@ -73,19 +73,19 @@ import Testing
     /// `tandem exports pending` empty (an empty list alone is not enough: a rename's attribute updates and
     /// references to new objects are staged only once the re-import confirms them), and a further cycle neither
     /// exports nor reports errors.
-    func converge(_ work: TemporaryDirectory) throws {
+    func converge(_ work: TemporaryDirectory) async throws {
         func exports(_ cycle: TandemProcess.Result) -> [String] {
             cycle.lines.filter { $0.contains(" export: ") && !$0.contains("adds 0, updates 0, deletes 0") }
         }
         var log = ""
         for _ in 0..<8 {
-            let cycle = try TandemProcess.run(["cycle"], directory: work.path)
+            let cycle = try await TandemProcess.run(["cycle"], directory: work.path)
             log += cycle.stdout + cycle.stderr
             try #require(cycle.status == 0, "tandem cycle failed: \(log)")
-            let pending = try TandemProcess.run(["exports", "pending", "--json"], directory: work.path)
+            let pending = try await TandemProcess.run(["exports", "pending", "--json"], directory: work.path)
             try #require(pending.status == 0, "tandem exports pending: \(pending.stderr)")
             if pending.lines.isEmpty && exports(cycle).isEmpty {
-                let last = try TandemProcess.run(["cycle"], directory: work.path)
+                let last = try await TandemProcess.run(["cycle"], directory: work.path)
                 #expect(
                     last.status == 0 && exports(last).isEmpty,
                     "a cycle after convergence still exported: \(last.stdout)")
@@ -102,8 +102,8 @@ import Testing
     /// user and group again (`fullImportInterval: 0s`), hands the engine none of them (not even as unchanged:
     /// the connector compares with the connector space itself), and nothing is exported. Checked strictly,
     /// whatever the directory half does.
-    func expectCloudQuiet(_ work: TemporaryDirectory) throws {
-        let cycle = try TandemProcess.run(["cycle"], directory: work.path)
+    func expectCloudQuiet(_ work: TemporaryDirectory) async throws {
+        let cycle = try await TandemProcess.run(["cycle"], directory: work.path)
         try #require(cycle.status == 0, "tandem cycle failed: \(cycle.stdout)\(cycle.stderr)")
         let cloud = cycle.lines.filter { $0.contains(" cloud ") }
         #expect(cloud.count == 3, "one import, sync and export line for the cloud: \(cycle.stdout)")

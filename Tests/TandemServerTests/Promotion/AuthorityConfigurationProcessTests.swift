@@ -10,13 +10,15 @@ import Testing
         try await PostgresFixture.withClient { client in
             var logger = Logger(label: "tandem.test.epochs")
             logger.logLevel = .error
-            return try await PostgresEpochAuthority(client: client, deployment: deployment, logger: logger).current()
+            return try await PostgresEpochAuthority(
+                client: client, deployment: deployment, operationTimeout: .seconds(60), logger: logger
+            ).current()
         }
     }
 
     @Test func theAuthorityComesFromTheConfigurationAndFlagsOverrideIt() async throws {
         let port = try await PostgresFixture.shared.start()
-        let primary = try Deployment.demo(people: 20)
+        let primary = try await Deployment.demo(people: 20)
         let fromFile = "file-\(UUID().uuidString.prefix(8))"
         let fromFlag = "flag-\(UUID().uuidString.prefix(8))"
         try primary.write(
@@ -32,7 +34,7 @@ import Testing
                 """, to: "tandem.yaml")
 
         // The password is read from the variable the file names; unset, the server refuses to start.
-        let refused = try TandemBinary.runCapturingErrors([
+        let refused = try await TandemBinary.runCapturingErrors([
             "serve", "--config", primary.config, "--listen", "127.0.0.1:0",
         ])
         #expect(refused.status == 2)
@@ -42,23 +44,23 @@ import Testing
             "\(refused.errors)")
 
         let environment = ["TANDEM_TEST_AUTHORITY_PASSWORD": "not-needed-with-trust-authentication"]
-        let configured = try ServerProcess(config: primary.config, environment: environment, label: "a")
+        let configured = try await ServerProcess(config: primary.config, environment: environment, label: "a")
         try await eventually("the server holds epoch 1 of the configured deployment") {
             let lease = try await current(fromFile)
             return lease.epoch == 1 && lease.holder == "tandem-a" && !lease.isLapsed
         }
-        #expect(configured.stop() == 0)
+        #expect(await configured.stop() == 0)
         #expect(!configured.log.contains("not-needed-with-trust-authentication"), "the password never reaches the log")
 
         // Flags win over the file, one setting at a time: the URL and lease still come from the file.
-        let overridden = try ServerProcess(
+        let overridden = try await ServerProcess(
             config: primary.config, arguments: ["--deployment", fromFlag, "--server-id", "tandem-b"],
             environment: environment, label: "b")
         try await eventually("the server holds epoch 1 of the deployment the flag names") {
             let lease = try await current(fromFlag)
             return lease.epoch == 1 && lease.holder == "tandem-b" && !lease.isLapsed
         }
-        #expect(overridden.stop() == 0)
+        #expect(await overridden.stop() == 0)
         let untouched = try await current(fromFile)
         #expect(untouched.epoch == 1 && untouched.holder == "tandem-a")
     }

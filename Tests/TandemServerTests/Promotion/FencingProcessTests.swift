@@ -14,11 +14,11 @@ import Testing
             "--authority", "postgres://postgres@127.0.0.1:\(port)/postgres", "--deployment",
             "fence-\(UUID().uuidString.prefix(8))", "--lease-seconds", "1",
         ]
-        let primary = try Deployment.demo(people: 60)
+        let primary = try await Deployment.demo(people: 60)
         let standby = try primary.stagingCopy()
-        let active = try ServerProcess(
+        let active = try await ServerProcess(
             config: primary.config, arguments: authority + ["--server-id", "a"], label: "a")
-        let staging = try ServerProcess(
+        let staging = try await ServerProcess(
             config: standby.config,
             arguments: authority + ["--server-id", "b", "--role", "staging", "--primary", active.url], label: "b")
         try await eventually("the staging server has caught up") {
@@ -29,7 +29,7 @@ import Testing
 
         // Freeze the active; promote the staging server by force: it waits for the lapsed lease.
         kill(active.process.processIdentifier, SIGSTOP)
-        let promoted = try TandemBinary.run([
+        let promoted = try await TandemBinary.run([
             "promote", "--config", standby.config, "--server", staging.url, "--force",
         ])
         #expect(promoted.status == 0, "\(staging.log)")
@@ -51,11 +51,11 @@ import Testing
         #expect(primary.read("directory/accounts.jsonl") == exportedBefore, "the superseded active exported")
 
         // It stops, moves its divergent tail aside, and follows the new active.
-        #expect(active.stop() == 0)
-        let rejoined = try TandemBinary.run(["rejoin", "--config", primary.config, "--primary", staging.url])
+        #expect(await active.stop() == 0)
+        let rejoined = try await TandemBinary.run(["rejoin", "--config", primary.config, "--primary", staging.url])
         #expect(rejoined.status == 0)
         #expect(rejoined.output.contains("divergent tail: seqs"), "\(rejoined.output)")
-        let follower = try ServerProcess(
+        let follower = try await ServerProcess(
             config: primary.config, arguments: authority + ["--role", "staging", "--primary", staging.url],
             label: "a-staging")
         try await eventually("the old active follows the new one") {
@@ -66,7 +66,7 @@ import Testing
         }
         let diverged = try FileManager.default.contentsOfDirectory(atPath: primary.journalDirectory + "/diverged")
         #expect(diverged.count == 1)
-        #expect(follower.stop() == 0)
-        #expect(staging.stop() == 0)
+        #expect(await follower.stop() == 0)
+        #expect(await staging.stop() == 0)
     }
 }

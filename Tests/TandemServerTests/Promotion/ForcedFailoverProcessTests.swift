@@ -22,12 +22,12 @@ import Testing
     }
 
     @Test func everyChangeReachesTheTargetExactlyOnce() async throws {
-        let primary = try Deployment.demo(people: 40)
+        let primary = try await Deployment.demo(people: 40)
         let standbyRoot = try Self.sharingTargets(with: primary)
         defer { try? FileManager.default.removeItem(atPath: standbyRoot) }
-        let active = try ServerProcess(
+        let active = try await ServerProcess(
             config: primary.config, environment: ["TANDEM_TEST_KILL_AFTER_EXPORT_CALLS": "1"], label: "a")
-        let staging = try ServerProcess(
+        let staging = try await ServerProcess(
             config: standbyRoot + "/tandem.yaml", arguments: ["--role", "staging", "--primary", active.url],
             label: "b")
         try await eventually("the staging server has caught up") {
@@ -48,11 +48,11 @@ import Testing
         }
         try primary.write(hr, to: "hr.csv")
         _ = try? await HTTP.request(active.url + "/v1/cycle", method: "POST", token: primary.token)
-        #expect(active.process.reap().signaled)
+        #expect(await active.process.reap().signaled)
         let afterCrash = primary.read("directory/accounts.jsonl")
         for n in 0..<5 { #expect(afterCrash.contains("\"uid\":\"e9000\(n)\""), "the export reached the file") }
 
-        let promoted = try TandemBinary.run([
+        let promoted = try await TandemBinary.run([
             "promote", "--config", standbyRoot + "/tandem.yaml", "--server", staging.url, "--force",
             "--i-have-stopped-the-old-active",
         ])
@@ -72,6 +72,6 @@ import Testing
         #expect(uids.count == accountsBefore + 5, "every account once: \(uids.count) for \(accountsBefore) + 5")
         let status = try await HTTP.status(staging, token: primary.token)
         #expect((status["pendingExports"] as? [String: Int])?["directory"] == 0, "\(status)")
-        #expect(staging.stop() == 0)
+        #expect(await staging.stop() == 0)
     }
 }

@@ -13,7 +13,9 @@ import Testing
         try await PostgresFixture.withClient { client in
             var logger = Logger(label: "tandem.test.epochs")
             logger.logLevel = .error
-            let authority = PostgresEpochAuthority(client: client, deployment: deployment, logger: logger)
+            // 60 s, not the production 5 s: a test process shares two cores with hundreds of tests.
+            let authority = PostgresEpochAuthority(
+                client: client, deployment: deployment, operationTimeout: .seconds(60), logger: logger)
             try await authority.prepare()
             return try await body(authority)
         }
@@ -22,7 +24,7 @@ import Testing
     /// A demo deployment whose configuration names the authority (deployment `name`, this server `tandem-a`).
     private func deployment(_ name: String) async throws -> Deployment {
         let port = try await PostgresFixture.shared.start()
-        let primary = try Deployment.demo(people: 20)
+        let primary = try await Deployment.demo(people: 20)
         try primary.write(
             primary.read("tandem.yaml")
                 + """
@@ -46,7 +48,7 @@ import Testing
         _ = try await withAuthority(name) {
             try await $0.acquire(after: 0, holder: "tandem-a", switchSeq: 0, leaseDuration: .milliseconds(1))
         }
-        let restored = try TandemBinary.run(["restore", "--config", primary.config, "--to-seq", "5"])
+        let restored = try await TandemBinary.run(["restore", "--config", primary.config, "--to-seq", "5"])
         #expect(restored.status == 0, "\(restored.output)")
         #expect(restored.output.contains("epoch 2"), "\(restored.output)")
         #expect(try epochs(primary) == [1, 2])
@@ -61,7 +63,7 @@ import Testing
             return try await authority.acquire(
                 after: 3, holder: "tandem-b", switchSeq: 0, leaseDuration: .milliseconds(1))
         }
-        let behind = try TandemBinary.runCapturingErrors(["restore", "--config", primary.config, "--to-seq", "5"])
+        let behind = try await TandemBinary.runCapturingErrors(["restore", "--config", primary.config, "--to-seq", "5"])
         #expect(behind.status == 1)
         #expect(
             behind.errors.contains(
@@ -76,7 +78,9 @@ import Testing
         _ = try await withAuthority(name) {
             try await $0.acquire(after: 0, holder: "tandem-b", switchSeq: 0, leaseDuration: .seconds(120))
         }
-        let refused = try TandemBinary.runCapturingErrors(["restore", "--config", primary.config, "--to-seq", "5"])
+        let refused = try await TandemBinary.runCapturingErrors([
+            "restore", "--config", primary.config, "--to-seq", "5",
+        ])
         #expect(refused.status == 1)
         #expect(
             refused.errors.contains("restore refused, nothing was written: 'tandem-b' holds the lease on epoch 1"),
@@ -88,7 +92,7 @@ import Testing
         // A flag names a deployment whose record is new (epoch 0): the authority first records this
         // journal's own term (epoch 1), then grants the restore the next one.
         let fresh = "restore-fresh-\(UUID().uuidString.prefix(8))"
-        let restored = try TandemBinary.run([
+        let restored = try await TandemBinary.run([
             "restore", "--config", primary.config, "--to-seq", "5", "--deployment", fresh,
         ])
         #expect(restored.status == 0, "\(restored.output)")

@@ -23,16 +23,16 @@ import Testing
     }
 
     @Test func aPlannedSwitchoverLosesNothingAndExportsNothingTwice() async throws {
-        let primary = try Deployment.demo(people: 120)
+        let primary = try await Deployment.demo(people: 120)
         let standby = try primary.stagingCopy()
-        let active = try ServerProcess(config: primary.config, label: "a")
-        let staging = try ServerProcess(
+        let active = try await ServerProcess(config: primary.config, label: "a")
+        let staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url], label: "b")
         let cycle = try await HTTP.request(active.url + "/v1/cycle", method: "POST", token: primary.token)
         #expect(cycle.status == 200, "\(cycle.text)")
         let (before, _) = try await waitForSameState(active, staging, token: primary.token)
 
-        let switched = try TandemBinary.run([
+        let switched = try await TandemBinary.run([
             "switchover", "--config", primary.config, "--active", active.url, "--staging", staging.url,
         ])
         #expect(switched.status == 0, "\(switched.output)\n\(active.log)\n\(staging.log)")
@@ -61,25 +61,25 @@ import Testing
         // A demoted server refuses cycles; promoting a server that is already active is harmless.
         let refused = try await HTTP.request(active.url + "/v1/cycle", method: "POST", token: primary.token)
         #expect(refused.status == 409)
-        #expect(active.stop() == 0)
-        #expect(staging.stop() == 0)
+        #expect(await active.stop() == 0)
+        #expect(await staging.stop() == 0)
     }
 
     @Test func aForcedPromotionWithoutAnAuthorityNeedsConfirmation() async throws {
-        let primary = try Deployment.demo(people: 40)
+        let primary = try await Deployment.demo(people: 40)
         let standby = try primary.stagingCopy()
-        let active = try ServerProcess(config: primary.config, label: "a")
-        let staging = try ServerProcess(
+        let active = try await ServerProcess(config: primary.config, label: "a")
+        let staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url], label: "b")
         _ = try await waitForSameState(active, staging, token: primary.token)
-        active.stop(SIGKILL)
+        await active.stop(SIGKILL)
 
-        let refused = try TandemBinary.runCapturingErrors([
+        let refused = try await TandemBinary.runCapturingErrors([
             "promote", "--config", standby.config, "--server", staging.url, "--force",
         ])
         #expect(refused.status != 0)
         #expect(refused.errors.contains("--i-have-stopped-the-old-active"), "\(refused.errors)")
-        let promoted = try TandemBinary.run([
+        let promoted = try await TandemBinary.run([
             "promote", "--config", standby.config, "--server", staging.url, "--force",
             "--i-have-stopped-the-old-active",
         ])
@@ -87,6 +87,6 @@ import Testing
         let status = try await HTTP.status(staging, token: primary.token)
         #expect(status["role"] as? String == "active")
         #expect(status["epoch"] as? Int == 2)
-        #expect(staging.stop() == 0)
+        #expect(await staging.stop() == 0)
     }
 }

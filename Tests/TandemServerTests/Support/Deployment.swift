@@ -27,10 +27,10 @@ final class Deployment {
 
     /// `tandem demo --dir ROOT --people N`, then a `server:` section naming a token file.
     static func demo(people: Int = 200, label: String = "active", token: String = "s3cret-\(UUID().uuidString)")
-        throws -> Deployment
+        async throws -> Deployment
     {
         let root = makeRoot(label)
-        let result = try TandemBinary.run(["demo", "--dir", root, "--people", "\(people)"])
+        let result = try await TandemBinary.run(["demo", "--dir", root, "--people", "\(people)"])
         guard result.status == 0 else { throw ServerTestFailure("tandem demo failed (\(result.status))") }
         let deployment = Deployment(root: root, token: token)
         try deployment.addServerSection()

@@ -23,7 +23,8 @@ enum TandemBinary {
 
     /// Runs a short `tandem` command to completion; returns its status and standard output.
     @discardableResult
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], in directory: String? = nil) async throws -> (status: Int32, output: String)
+    {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -35,7 +36,7 @@ enum TandemBinary {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let exit = process.reap()
+        let exit = await process.reap()
         return (
             exit.code,
             FileManager.default.contents(atPath: output.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -52,7 +53,7 @@ final class ServerProcess {
     private(set) var url = ""
 
     /// Starts `tandem serve --config CONFIG --listen 127.0.0.1:0 ARGUMENTS` and waits until it listens.
-    init(config: String, arguments: [String] = [], environment: [String: String] = [:], label: String) throws {
+    init(config: String, arguments: [String] = [], environment: [String: String] = [:], label: String) async throws {
         let folder = URL(fileURLWithPath: config).deletingLastPathComponent().path
         logPath = "\(folder)/serve-\(label).log"
         outputPath = "\(folder)/serve-\(label).out"
@@ -66,13 +67,13 @@ final class ServerProcess {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        url = try waitForListening()
+        url = try await waitForListening()
     }
 
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            _ = process.reap()
+            _ = process.reapBlocking()
         }
     }
 
@@ -81,7 +82,7 @@ final class ServerProcess {
     }
     var log: String { FileManager.default.contents(atPath: logPath).map { String(decoding: $0, as: UTF8.self) } ?? "" }
 
-    private func waitForListening() throws -> String {
+    private func waitForListening() async throws -> String {
         for _ in 0..<1200 {
             if let line = output.split(separator: "\n").first(where: { $0.contains("listening on ") }) {
                 return String(line[line.range(of: "listening on ")!.upperBound...])
@@ -90,16 +91,16 @@ final class ServerProcess {
                 throw ServerTestFailure(
                     "tandem serve exited with \(process.terminationStatus) before listening:\n\(log)")
             }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw ServerTestFailure("tandem serve did not listen within a minute:\n\(log)")
     }
 
     /// Sends `signal` and waits for the process to exit; returns its status.
     @discardableResult
-    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+    func stop(_ signal: Int32 = SIGTERM) async -> Int32 {
         kill(process.processIdentifier, signal)
-        return process.reap().code
+        return await process.reap().code
     }
 }
 
@@ -158,7 +159,7 @@ func eventually(
 
 extension TandemBinary {
     /// Runs a `tandem` command to completion; returns its status and standard error.
-    static func runCapturingErrors(_ arguments: [String]) throws -> (status: Int32, errors: String) {
+    static func runCapturingErrors(_ arguments: [String]) async throws -> (status: Int32, errors: String) {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -169,7 +170,7 @@ extension TandemBinary {
         process.standardError = try FileHandle(forWritingTo: errors)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let exit = process.reap()
+        let exit = await process.reap()
         return (
             exit.code,
             FileManager.default.contents(atPath: errors.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
