@@ -139,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SCIMConnectorTests",
-            dependencies: ["SCIMConnector", "ConnectorKit", "ConnectorKitTesting"]
+            dependencies: ["SCIMConnector", "ConnectorKit", "ConnectorKitTesting", "TandemTestSupport"]
         ),
         .testTarget(
             name: "PluginConnectorTests",

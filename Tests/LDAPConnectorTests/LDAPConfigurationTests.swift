@@ -60,7 +60,7 @@ import Testing
     /// A base DN that parses but lies outside every naming context (a typo, or one piece of a split DN that happens
     /// to be a DN on its own) is found when the connector first talks to the server.
     @Test func aBaseDNOutsideTheDirectoryIsRefusedOnConnecting() async throws {
-        let server = try SlapdServer()
+        let server = try await SlapdServer()
         let connector = try LDAPConnector(
             configuration: server.configuration([
                 "baseDNs": .list([.string("ou=people,dc=example,dc=org"), .string("ou=people,dc=example,dc=com")])

@@ -30,13 +30,13 @@ import Testing
     }
 
     @Test func conformsWithContentSync() async throws {
-        let server = try SlapdServer()
+        let server = try await SlapdServer()
         let failures = await ConnectorConformance(Self.subject(server, ["deltaMode": .string("contentSync")])).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 
     @Test func conformsWithoutContentSync() async throws {
-        let server = try SlapdServer(contentSync: false)
+        let server = try await SlapdServer(contentSync: false)
         let failures = await ConnectorConformance(Self.subject(server, ["fullSweepHours": .integer(0)])).run()
         #expect(failures.isEmpty, "\(failures)")
     }

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func referencesAreWrittenAsDistinguishedNames() async throws {
-        let server = try SlapdServer()
+        let server = try await SlapdServer()
         let connector = try LDAPConnector(configuration: server.configuration())
         let added = try await connector.export([.add(Self.person("ada")), .add(Self.person("grace"))])
         guard case .applied(let ada) = added[0], case .applied(let grace) = added[1] else {
@@ -41,7 +41,7 @@ import Testing
     /// The engine orders a batch by anchor, not by dependency: an update naming an entry that the same batch moves
     /// must be written with the entry's new DN (slapd keeps a dangling DN without complaint).
     @Test func referencesToAnEntryMovedInTheSameBatchUseItsNewName() async throws {
-        let server = try SlapdServer()
+        let server = try await SlapdServer()
         let connector = try LDAPConnector(configuration: server.configuration())
         let added = try await connector.export([.add(Self.person("ada")), .add(Self.person("grace"))])
         guard case .applied(let ada) = added[0], case .applied(let grace) = added[1] else {
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func binaryValuesRoundTrip() async throws {
-        let server = try SlapdServer()
+        let server = try await SlapdServer()
         let connector = try LDAPConnector(configuration: server.configuration())
         let photo: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x00, 0x80, 0xFE, 0x0A, 0x0D]
         let results = try await connector.export([.add(Self.person("pic", ["jpegPhoto": [.binary(photo)]]))])
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func anObjectClassViolationFailsThatObjectAndTheRestApply() async throws {
-        let server = try SlapdServer()
+        let server = try await SlapdServer()
         let connector = try LDAPConnector(configuration: server.configuration())
         let results = try await connector.export([
             .add(Self.person("bad", ["gidNumber": [.integer(42)]])),  // not allowed by inetOrgPerson

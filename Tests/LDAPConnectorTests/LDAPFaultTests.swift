@@ -6,7 +6,7 @@ import Testing
 /// What the connector does when the directory refuses or goes away.
 @Suite struct LDAPFaultTests {
     @Test func badCredentialsAreAnAuthenticationErrorWithoutThePassword() async throws {
-        let server = try SlapdServer()
+        let server = try await SlapdServer()
         let password = "not-the-password-4711"
         var configuration = server.configuration()
         configuration.environment = { $0 == "TANDEM_TEST_LDAP_PASSWORD" ? password : nil }
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func aServerStoppedMidImportFailsItTransientlyAndTheNextImportSucceeds() async throws {
-        let server = try SlapdServer(ldif: SlapdServer.people(300))
+        let server = try await SlapdServer(ldif: SlapdServer.people(300))
         let connector = try LDAPConnector(configuration: server.configuration(["pageSize": .integer(50)]))
         var batches = 0
         do {
@@ -30,7 +30,7 @@ import Testing
                 ImportRequest(mode: .full, connectorSpace: InMemoryConnectorSpace()))
             {
                 batches += 1
-                if batches == 1 { try server.stop() }
+                if batches == 1 { try await server.stop() }
             }
             Issue.record("the import went on after the server stopped")
         } catch let error as ConnectorError {
@@ -39,14 +39,14 @@ import Testing
         }
         // The import reads one page ahead: that page may still arrive, nothing after it.
         #expect(batches <= 2, "\(batches) of 6 pages arrived after the server stopped")
-        try server.restart()
+        try await server.restart()
         let (space, watermark) = try await fullImport(connector)
         #expect(space.objects.count == 300)
         #expect(watermark != nil)
     }
 
-    @Test func configurationErrorsNameTheSetting() throws {
-        let server = try SlapdServer()
+    @Test func configurationErrorsNameTheSetting() async throws {
+        let server = try await SlapdServer()
         #expect(throws: ConnectorError.self) {
             try LDAPConnector(configuration: server.configuration(["url": .string("http://example.org")]))
         }

@@ -8,7 +8,7 @@ import Testing
 /// modifyTimestamp fallback, and references as anchors.
 @Suite struct LDAPImportTests {
     @Test func fullImportPagesThroughEveryEntry() async throws {
-        let server = try SlapdServer(ldif: SlapdServer.people(2_500))
+        let server = try await SlapdServer(ldif: SlapdServer.people(2_500))
         let connector = try LDAPConnector(configuration: server.configuration(["pageSize": .integer(100)]))
         let batches = try await importBatches(connector, .full, space: InMemoryConnectorSpace())
         #expect(batches.count >= 25, "2500 entries in pages of 100 come in at least 25 batches")
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func contentSyncDeltaReportsAddsModifiesDeletesRenamesAndMoves() async throws {
-        let server = try SlapdServer(ldif: SlapdServer.people(5))
+        let server = try await SlapdServer(ldif: SlapdServer.people(5))
         let connector = try LDAPConnector(configuration: server.configuration())
         var (space, watermark) = try await fullImport(connector)
         let renamed = try #require(space.object(named: "uid=person1,ou=people,dc=example,dc=org"))
@@ -95,7 +95,7 @@ import Testing
     /// base DNs, a modified person must not come back deleted from the groups' base, nor a modified group from
     /// the people's, and a move from one base to another is a rename.
     @Test func contentSyncOverSeveralBasesDeletesOnlyWhatLeftTheBases() async throws {
-        let server = try SlapdServer(
+        let server = try await SlapdServer(
             ldif: SlapdServer.people(5) + """
 
                 dn: cn=staff,ou=groups,dc=example,dc=org
@@ -163,7 +163,7 @@ import Testing
     /// asynchronously): the reference may resolve through the connector space's old DN, but the index must keep
     /// the entry's new DN, or later exports of references to it write the old, dangling DN.
     @Test func exportsAfterADeltaWithARenameWriteTheNewName() async throws {
-        let server = try SlapdServer(
+        let server = try await SlapdServer(
             ldif: SlapdServer.people(2) + """
 
                 dn: uid=boss,ou=people,dc=example,dc=org
@@ -212,7 +212,7 @@ import Testing
     }
 
     @Test func withoutContentSyncDeltasUseModifyTimestampAndSweepsFindDeletes() async throws {
-        let server = try SlapdServer(contentSync: false, ldif: SlapdServer.people(5))
+        let server = try await SlapdServer(contentSync: false, ldif: SlapdServer.people(5))
         let connector = try LDAPConnector(configuration: server.configuration())
         var (space, watermark) = try await fullImport(connector)
         #expect(watermark?.value.hasPrefix("modifyTimestamp;") == true, "the fallback mode shows in the watermark")
@@ -245,7 +245,7 @@ import Testing
     }
 
     @Test func referencesImportAsAnchorsOfTheEntriesTheyName() async throws {
-        let server = try SlapdServer(
+        let server = try await SlapdServer(
             ldif: SlapdServer.people(3) + """
 
                 dn: cn=staff,ou=groups,dc=example,dc=org

@@ -1,6 +1,7 @@
 import ConnectorKit
 import Foundation
 import Logging
+import TandemTestSupport
 
 @testable import SCIMConnector
 
@@ -27,7 +28,7 @@ final class FaultProxy: Sendable {
     {
         var lastOutput = ""
         for _ in 0..<5 {
-            let port = try freePort()
+            let port = try ChildProcess.freePort()
             let log = upstream.directory + "/proxy-\(port).log"
             let pid = try ChildProcess.spawn(
                 [

@@ -2,6 +2,7 @@ import ConnectorKit
 import Foundation
 import Logging
 import Synchronization
+import TandemTestSupport
 import Testing
 
 @testable import SCIMConnector
@@ -30,7 +31,7 @@ final class SCIMTestServer: Sendable {
         let token = "tok-" + UUID().uuidString
         var lastError = ""
         for _ in 0..<5 {
-            let port = try freePort()
+            let port = try ChildProcess.freePort()
             let (status, output) = try await ChildProcess.run([script, "start", directory, String(port), token])
             if status == 0 { return SCIMTestServer(directory: directory, port: port, token: token) }
             lastError = output
@@ -102,25 +103,6 @@ final class SCIMTestServer: Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// A port the kernel just handed out and released; the server script retries on another one if it is taken.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw TestFailure("bind() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Runs `body` with a fresh server and stops it afterwards, whatever happens.

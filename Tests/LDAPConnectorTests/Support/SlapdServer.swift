@@ -17,9 +17,9 @@ final class SlapdServer: Sendable {
 
     /// Starts a server: with content sync (syncprov) unless `contentSync` is false; `ldif` bulk-loaded by slapadd
     /// (it must contain the base entries), or just the base entries.
-    init(contentSync: Bool = true, ldif: String? = nil) throws {
+    init(contentSync: Bool = true, ldif: String? = nil) async throws {
         directory = NSTemporaryDirectory() + "tandem-slapd-" + UUID().uuidString
-        port = try Self.freePort()
+        port = try ChildProcess.freePort()
         var arguments = ["start", directory, String(port)]
         if !contentSync { arguments.append("--no-sync") }
         if let ldif {
@@ -28,16 +28,20 @@ final class SlapdServer: Sendable {
             try (Self.baseLDIF + "\n" + ldif).write(toFile: path, atomically: true, encoding: .utf8)
             arguments += ["--ldif", path]
         }
-        try Self.control(arguments)
+        try await Self.control(arguments)
     }
 
     deinit {
-        try? Self.control(["stop", directory])
+        // A deinit cannot wait asynchronously; stopping takes a moment and only follows a test's end.
+        if let pid = try? ChildProcess.spawn([Self.script, "stop", directory], output: "/dev/null") {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func stop() throws { try Self.control(["stop", directory]) }
-    func restart() throws { try Self.control(["restart", directory]) }
+    func stop() async throws { try await Self.control(["stop", directory]) }
+    func restart() async throws { try await Self.control(["restart", directory]) }
 
     /// Applies LDIF changes with `ldapmodify` (as another client would).
     func modify(_ ldif: String) async throws {
@@ -129,26 +133,6 @@ final class SlapdServer: Sendable {
         }
         return String(decoding: data, as: UTF8.self)
     }
-
-    /// A port nothing listens on now: bound to 0 by the kernel, then released.
-    static func freePort() throws -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw ServerError("socket() failed") }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
-        }
-        guard bound == 0 else { throw ServerError("bind() failed") }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 struct ServerError: Error, CustomStringConvertible {
@@ -157,19 +141,12 @@ struct ServerError: Error, CustomStringConvertible {
 }
 
 extension SlapdServer {
-    /// Runs `slapd.sh` with posix_spawn and waitpid. Not Foundation's Process: slapd daemonizes and inherits the
-    /// descriptor Process watches for the child's exit, so Process would wait for slapd to stop.
-    static func control(_ arguments: [String]) throws {
-        let argv = [script] + arguments
-        var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, script, nil, nil, &pointers, environ)
-        guard spawned == 0 else { throw ServerError("cannot run \(script): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    /// Runs `slapd.sh` to completion (``ChildProcess``: slapd daemonizes and would keep Foundation's
+    /// `Process` waiting until it stops).
+    static func control(_ arguments: [String]) async throws {
+        let (status, output) = try await ChildProcess.run([script] + arguments)
         guard status == 0 else {
-            throw ServerError("\(script) \(arguments.joined(separator: " ")) failed (status \(status))")
+            throw ServerError("\(script) \(arguments.joined(separator: " ")) failed (status \(status)): \(output)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TandemTestSupport
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -10,68 +11,10 @@ struct ScenarioFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a helper program (a server script, `ldapsearch`) and returns its exit status and output.
+/// Where the repository is (helper programs are run with ``ChildProcess``).
 enum Helper {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// Runs a program to completion with `posix_spawn`, output to a file, signals reset; waits on a thread of its
-    /// own. Not Foundation's `Process`: slapd daemonizes and inherits the descriptor `Process` watches for the
-    /// child's exit (so `waitUntilExit` waits for slapd to stop), and servers would inherit blocked signals.
-    @discardableResult
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let output = FileManager.default.temporaryDirectory.path + "/tandem-e2e-helper-\(UUID().uuidString).log"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
-        guard spawned == 0 else { throw ScenarioFailure("cannot start \(arguments[0]): error \(spawned)") }
-        let child = pid
-        let status: Int32 = await withCheckedContinuation { continuation in
-            Thread {
-                var status: Int32 = 0
-                while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-                continuation.resume(returning: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
-            }.start()
-        }
-        return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-    }
-
-    /// A port the kernel just handed out and released; callers retry on another one if it is taken meanwhile.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ScenarioFailure("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw ScenarioFailure("bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// A real slapd on a free loopback port, started by `Tests/Servers/slapd.sh` with the given LDIF, read back with
@@ -98,20 +41,20 @@ final class ScenarioDirectory {
         try ldif.write(toFile: ldifPath, atomically: true, encoding: .utf8)
         var last = ""
         for _ in 0..<5 {
-            let port = try Helper.freePort()
-            let (status, output) = try await Helper.run([
+            let port = try ChildProcess.freePort()
+            let (status, output) = try await ChildProcess.run([
                 script, "start", directory + "/server", String(port), "--ldif", ldifPath,
             ])
             if status == 0 { return ScenarioDirectory(directory: directory, port: port) }
             last = output
-            _ = try? await Helper.run([script, "stop", directory + "/server"])
+            _ = try? await ChildProcess.run([script, "stop", directory + "/server"])
             try? FileManager.default.removeItem(atPath: directory + "/server")
         }
         throw ScenarioFailure("could not start slapd: \(last)")
     }
 
     func stop() async {
-        _ = try? await Helper.run([Self.script, "stop", directory + "/server"])
+        _ = try? await ChildProcess.run([Self.script, "stop", directory + "/server"])
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -131,7 +74,7 @@ final class ScenarioDirectory {
         }
         guard let ldapsearch else { throw ScenarioFailure("ldapsearch is not installed (ldap-utils)") }
         let password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .newlines)
-        let (status, output) = try await Helper.run(
+        let (status, output) = try await ChildProcess.run(
             [
                 ldapsearch, "-x", "-LLL", "-o", "ldif-wrap=no", "-H", url, "-D", Self.adminDN, "-w", password, "-b",
                 base, filter,
@@ -194,17 +137,17 @@ final class ScenarioCloud {
         let token = "e2e-" + UUID().uuidString
         var last = ""
         for _ in 0..<5 {
-            let port = try Helper.freePort()
-            let (status, output) = try await Helper.run([script, "start", directory, String(port), token])
+            let port = try ChildProcess.freePort()
+            let (status, output) = try await ChildProcess.run([script, "start", directory, String(port), token])
             if status == 0 { return ScenarioCloud(directory: directory, port: port, token: token) }
             last = output
-            _ = try? await Helper.run([script, "stop", directory])
+            _ = try? await ChildProcess.run([script, "stop", directory])
         }
         throw ScenarioFailure("could not start scim2-server: \(last)")
     }
 
     func stop() async {
-        _ = try? await Helper.run([Self.script, "stop", directory])
+        _ = try? await ChildProcess.run([Self.script, "stop", directory])
         try? FileManager.default.removeItem(atPath: directory)
     }
 
