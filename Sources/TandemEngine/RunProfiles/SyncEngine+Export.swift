@@ -39,45 +39,98 @@ extension SyncEngine {
         }
         let pageSize = max(1, connector.capabilities.pageSize)
         var progress = ProgressReporter(connector: name, profile: .export, stage: "exporting", handler: progressHandler)
-        var start = 0
-        while start < toExport.count {
-            progress.report(start, total: toExport.count)
-            let page = Array(toExport[start..<min(start + pageSize, toExport.count)])
-            if start > 0, let reason = await exportDenial(connector: name) {
-                return (state.space(name).heldDeletes.count, reason)
-            }
-            start += page.count
-            try await commit([
-                .exportsAttempted(
-                    ExportsAttempted(runID: runID, connector: name, epoch: state.epoch, anchors: page.map(\.anchor)))
-            ])
-            let changes = page.map(Self.change(for:))
-            let results = try await exportWithRetry(connector, changes, name: name)
-            guard results.count == page.count else {
-                throw ConnectorError(
-                    .protocolViolation, "export returned \(results.count) results for \(page.count) changes")
-            }
-            var outcomes: [(anchor: Anchor, outcome: ExportOutcome)] = []
-            for (export, result) in zip(page, results) {
-                switch result {
-                case .applied(let anchor):
-                    outcomes.append((export.anchor, .applied(anchor: anchor.rawValue.isEmpty ? export.anchor : anchor)))
-                    switch export.operation {
-                    case .add: statistics.adds += 1
-                    case .update: statistics.updates += 1
-                    case .rename: statistics.renames += 1
-                    case .delete: statistics.deletes += 1
-                    }
-                case .failed(let error):
-                    if error.code == .authentication || error.code == .invalidConfiguration { throw error }
-                    statistics.errors += 1
-                    outcomes.append((export.anchor, .failed(code: error.code.name, message: error.message)))
+        var order = ExportOrder(toExport)
+        var handedOut = 0
+        while let round = order.next() {
+            var start = 0
+            while start < round.count {
+                progress.report(handedOut, total: toExport.count)
+                let page = Array(round[start..<min(start + pageSize, round.count)])
+                if handedOut > 0, let reason = await exportDenial(connector: name) {
+                    return (state.space(name).heldDeletes.count, reason)
                 }
+                start += page.count
+                handedOut += page.count
+                let followUps = try await export(
+                    page, connector: connector, name: name, runID: runID, statistics: &statistics)
+                for export in page { order.settle(export.anchor) }
+                // A follow-up waits for the adds it references; one whose adds failed waits for the next run.
+                for followUp in followUps where followUp.provisionalReferences.contains(where: order.isUnsettled) {
+                    order.append(followUp)
+                }
+                if isCancelled { return (state.space(name).heldDeletes.count, nil) }
             }
-            try await commit([.exportResults(ExportResults(runID: runID, connector: name, results: outcomes))])
-            if isCancelled { break }
         }
         return (state.space(name).heldDeletes.count, nil)
+    }
+
+    /// Writes one page of exports that do not depend on one another, their references to objects Tandem
+    /// provisioned resolved (``ExportReferences``), and records the outcomes. An export whose written form
+    /// differs from the pending one (references resolved, or left for later) is staged again as written, with
+    /// its result, so that the connector space holds what the system was given; what was left for later is
+    /// staged as a follow-up update, returned so the run can write it once the adds it references took.
+    private func export(
+        _ page: [PendingExport], connector: any Connector, name: String, runID: UInt64,
+        statistics: inout RunStatistics
+    ) async throws -> [PendingExport] {
+        let space = state.space(name)
+        let plans = page.map { ExportReferences($0, in: space, metaverse: state.metaverse) }
+        let writing = zip(page, plans).compactMap { export, plan in plan.written.map { (export, $0, plan) } }
+        guard !writing.isEmpty else { return [] }
+        try await commit([
+            .exportsAttempted(
+                ExportsAttempted(runID: runID, connector: name, epoch: state.epoch, anchors: writing.map(\.0.anchor)))
+        ])
+        let changes = writing.map { Self.change(for: $0.1) }
+        let results = try await exportWithRetry(connector, changes, name: name)
+        guard results.count == changes.count else {
+            throw ConnectorError(
+                .protocolViolation, "export returned \(results.count) results for \(changes.count) changes")
+        }
+        var restaged: [SyncDecision] = []
+        var followUps: [PendingExport] = []
+        var outcomes: [(anchor: Anchor, outcome: ExportOutcome)] = []
+        for ((pending, written, plan), result) in zip(writing, results) {
+            switch result {
+            case .applied(let anchor):
+                let applied = anchor.rawValue.isEmpty ? pending.anchor : anchor
+                outcomes.append((pending.anchor, .applied(anchor: applied)))
+                if written != pending { restaged.append(.stageExport(connector: name, written)) }
+                if case .add = pending.operation, !plan.deferred.isEmpty {
+                    followUps.append(
+                        PendingExport(
+                            anchor: applied, objectType: pending.objectType, operation: .update(plan.deferred),
+                            metaverseID: pending.metaverseID))
+                }
+                switch pending.operation {
+                case .add: statistics.adds += 1
+                case .update: statistics.updates += 1
+                case .rename: statistics.renames += 1
+                case .delete: statistics.deletes += 1
+                }
+            case .failed(let error):
+                if error.code == .authentication || error.code == .invalidConfiguration { throw error }
+                statistics.errors += 1
+                outcomes.append((pending.anchor, .failed(code: error.code.name, message: error.message)))
+            }
+        }
+        // An update that took with attributes left for later keeps them pending.
+        for ((pending, _, plan), result) in zip(writing, results) {
+            guard case .applied = result, case .update = pending.operation, !plan.deferred.isEmpty else { continue }
+            followUps.append(
+                PendingExport(
+                    anchor: pending.anchor, objectType: pending.objectType, operation: .update(plan.deferred),
+                    metaverseID: pending.metaverseID))
+        }
+        var events: [EngineEvent] = []
+        if !restaged.isEmpty { events.append(.syncDecisions(SyncDecisions(runID: runID, decisions: restaged))) }
+        events.append(.exportResults(ExportResults(runID: runID, connector: name, results: outcomes)))
+        if !followUps.isEmpty {
+            let staged = followUps.map { SyncDecision.stageExport(connector: name, $0) }
+            events.append(.syncDecisions(SyncDecisions(runID: runID, decisions: staged)))
+        }
+        try await commit(events)
+        return followUps
     }
 
     /// Why the export permit refuses a batch for `connector` now; `nil` when exporting may go on.
@@ -97,7 +150,7 @@ extension SyncEngine {
         switch export.operation {
         case .add(let dn, let attributes):
             // A provisional anchor is Tandem's own; the connected system gives the real one.
-            let anchor = export.anchor.rawValue.hasPrefix("~provisional:") ? Anchor("") : export.anchor
+            let anchor = export.anchor.isProvisional ? Anchor("") : export.anchor
             return .add(
                 ConnectorObject(
                     anchor: anchor, objectType: export.objectType, distinguishedName: dn, attributes: attributes))

@@ -18,7 +18,9 @@ extension Synchronizer {
             let desired: Attributes
             let dn: String?
             do {
-                desired = try outboundValues(rule, object: object, connector: connector)
+                let awaitsProvisioning: Bool
+                (desired, awaitsProvisioning) = try outboundValues(rule, object: object, connector: connector)
+                if awaitsProvisioning { referrersAwaitingProvisioning.insert(id) }
                 dn = try rule.distinguishedName.flatMap { expression -> String? in
                     if case .values(let v) = try expression.evaluateFlow(values) { return v.first?.text }
                     return nil
@@ -47,7 +49,7 @@ extension Synchronizer {
             }
             if rule.rule.provision {
                 let provisional = ConnectorSpaceLink(
-                    connector: connector, anchor: Anchor("~provisional:\(connector):\(id.rawValue)"))
+                    connector: connector, anchor: .provisional(connector: connector, id: id))
                 try record(
                     .provision(provisional, objectType: rule.rule.targetType, distinguishedName: dn, metaverseID: id))
                 try record(
@@ -62,8 +64,13 @@ extension Synchronizer {
     }
 
     /// The values an outbound rule's flows give; `[]` for an attribute means "remove it".
-    /// References to metaverse objects become the anchors of their objects in `connector`.
-    func outboundValues(_ rule: CompiledOutboundRule, object: MetaverseObject, connector: String) throws -> Attributes {
+    /// References to metaverse objects become the anchors of their objects in `connector`; `awaitsProvisioning`
+    /// tells that some were left out because their object is not in `connector` yet, though a rule may
+    /// provision it there.
+    func outboundValues(_ rule: CompiledOutboundRule, object: MetaverseObject, connector: String) throws
+        -> (values: Attributes, awaitsProvisioning: Bool)
+    {
+        var awaitsProvisioning = false
         let source: (String) -> [AttributeValue] = { name in
             let values = object.values(name)
             guard values.contains(where: { $0.kind == .reference }) else { return values }
@@ -71,7 +78,16 @@ extension Synchronizer {
                 guard case .reference(let anchor) = value, let target = MetaverseReference.id(anchor) else {
                     return value
                 }
-                return exportedReference(to: target, connector: connector)
+                let exported = exportedReference(to: target, connector: connector)
+                if exported == nil, let object = state.metaverse[target],
+                    !object.links.contains(where: { $0.connector == connector }),
+                    rules.outboundRules(for: object.objectType).contains(where: {
+                        $0.rule.connector == connector && $0.rule.provision
+                    })
+                {
+                    awaitsProvisioning = true
+                }
+                return exported
             }
         }
         var result: Attributes = [:]
@@ -82,7 +98,7 @@ extension Synchronizer {
             case .null: break
             }
         }
-        return result
+        return (result, awaitsProvisioning)
     }
 
     /// Stages what differs between the desired values and what the connected system holds.
@@ -163,8 +179,12 @@ extension Synchronizer {
 
     /// The anchor a reference to metaverse object `target` is exported as in `connector`: its
     /// object there or, failing that, its object in the first connector (by name) that an outbound
-    /// rule provisions it to — so a groups file can name the accounts of a directory file. `nil`
-    /// until that object has been exported and confirmed (the reference waits).
+    /// rule provisions it to — so a groups file can name the accounts of a directory file.
+    ///
+    /// An object in `connector` itself that is still to be added is named by its provisional anchor:
+    /// the export writes the reference after that add, with the real anchor (see `ExportOrder`). In
+    /// another connector the object must have been exported and confirmed; until then the reference
+    /// waits (`nil`).
     func exportedReference(to target: MetaverseID, connector: String) -> AttributeValue? {
         guard let object = state.metaverse[target] else { return nil }
         func confirmed(in name: String) -> AttributeValue? {
@@ -173,7 +193,9 @@ extension Synchronizer {
             else { return nil }
             return .reference(link.anchor)
         }
-        if object.links.contains(where: { $0.connector == connector }) { return confirmed(in: connector) }
+        if let link = object.links.sorted().first(where: { $0.connector == connector }) {
+            return state.connectorSpaces[connector]?.objects[link.anchor] == nil ? nil : .reference(link.anchor)
+        }
         let provisioned = Set(rules.outboundRules(for: object.objectType).map(\.rule.connector))
         for name in provisioned.sorted() { if let value = confirmed(in: name) { return value } }
         return nil

@@ -17,6 +17,9 @@ package struct Synchronizer {
     var affected: Set<MetaverseID> = []
     /// Connector-space objects joined or projected in this run (their referrers may now resolve).
     var newlyLinked: Set<ConnectorSpaceLink> = []
+    /// Metaverse objects whose outbound references left out objects not yet provisioned in that connector:
+    /// they flow outbound again at the end of the run, when this run may have provisioned them.
+    var referrersAwaitingProvisioning: Set<MetaverseID> = []
     /// Unjoined objects by attribute value, for outbound joins (stale entries are re-checked on use).
     var outboundIndexes: [String: [String: Set<Anchor>]] = [:]
     /// Metaverse objects by their links to connector-space objects that are gone, found by one scan of
@@ -161,6 +164,13 @@ package struct Synchronizer {
         for id in affected.sorted() {
             if stoppedAtErrorLimit { return }
             try synchronizeMetaverseObject(id)
+        }
+        // Once, not until nothing changes: an object no rule ends up provisioning is not waited for again.
+        let awaiting = referrersAwaitingProvisioning.sorted()
+        referrersAwaitingProvisioning = []
+        for id in awaiting {
+            if stoppedAtErrorLimit { return }
+            try synchronizeOutbound(id)
         }
         try record(.markSynchronized(connector: connector))
     }

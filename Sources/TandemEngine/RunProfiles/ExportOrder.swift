@@ -1,0 +1,99 @@
+import ConnectorKit
+
+/// The order in which one export run writes a connector's pending exports.
+///
+/// An export whose references name objects that are themselves pending adds of the same run (a group and its
+/// new members, a person and a new manager) waits until those adds have an outcome, so the references can be
+/// written with the anchors the system gave them: rounds are handed out in dependency order, each round in
+/// anchor order. When every export left waits on another (a cycle of references), the first by anchor goes
+/// with exports waiting on it goes alone, ahead of the adds it references: those references are then written by a follow-up update, which the
+/// export run appends once the add took.
+///
+/// A pure state machine: the export run asks for the ``next()`` round, writes it, and ``settle(_:)``s each
+/// export once its outcome is known (applied or failed), which frees the exports waiting on it.
+struct ExportOrder {
+    private var exports: [PendingExport] = []
+    /// How many unsettled adds each export still waits on.
+    private var waiting: [Int] = []
+    private var issued: [Bool] = []
+    /// Exports waiting on each unsettled add, by the add's provisional anchor.
+    private var dependents: [Anchor: [Int]] = [:]
+    /// Adds of this run not yet settled.
+    private var unsettled: Set<Anchor> = []
+    private var ready: [Int] = []
+    /// Exports before this index are all issued: where a cycle is looked for.
+    private var firstUnissued = 0
+
+    /// Orders `exports`, sorted by anchor.
+    init(_ exports: [PendingExport]) {
+        for export in exports where export.isProvisionalAdd { unsettled.insert(export.anchor) }
+        for export in exports { append(export) }
+    }
+
+    /// Whether an add of this run has not been settled yet (it is still to be written, or being written).
+    func isUnsettled(_ anchor: Anchor) -> Bool { unsettled.contains(anchor) }
+
+    /// Adds an export to the run, written once the unsettled adds it references are settled.
+    mutating func append(_ export: PendingExport) {
+        let index = exports.count
+        exports.append(export)
+        issued.append(false)
+        var count = 0
+        for anchor in Set(export.provisionalReferences) where anchor != export.anchor && unsettled.contains(anchor) {
+            dependents[anchor, default: []].append(index)
+            count += 1
+        }
+        waiting.append(count)
+        if count == 0 { ready.append(index) }
+    }
+
+    /// The next round: exports that wait on nothing, in anchor order; when all that are left wait (a cycle),
+    /// the first add by anchor that others wait on, alone. `nil` once every export has been handed out.
+    mutating func next() -> [PendingExport]? {
+        var round = ready.filter { !issued[$0] }
+        ready = []
+        if round.isEmpty {
+            while firstUnissued < exports.count && issued[firstUnissued] { firstUnissued += 1 }
+            guard firstUnissued < exports.count else { return nil }
+            // Everything left waits on an unsettled add, so following what waits on what leads to a cycle, whose
+            // adds have exports waiting on them: the first such add breaks it.
+            let breaker = (firstUnissued..<exports.count).first {
+                !issued[$0] && exports[$0].isProvisionalAdd && dependents[exports[$0].anchor] != nil
+            }
+            round = [breaker ?? firstUnissued]
+        }
+        for index in round { issued[index] = true }
+        return round.map { exports[$0] }.sorted { $0.anchor < $1.anchor }
+    }
+
+    /// Records that the export of `anchor` has an outcome: exports waiting only on it become ready.
+    mutating func settle(_ anchor: Anchor) {
+        guard unsettled.remove(anchor) != nil else { return }
+        for index in dependents.removeValue(forKey: anchor) ?? [] {
+            waiting[index] -= 1
+            if waiting[index] == 0 && !issued[index] { ready.append(index) }
+        }
+    }
+}
+
+extension PendingExport {
+    /// An add of an object Tandem provisioned: other exports may reference it by its provisional anchor.
+    var isProvisionalAdd: Bool {
+        if case .add = operation { return anchor.isProvisional }
+        return false
+    }
+
+    /// The provisional anchors the export's values reference.
+    var provisionalReferences: [Anchor] {
+        let attributes: Attributes
+        switch operation {
+        case .add(_, let values), .update(let values): attributes = values
+        case .rename, .delete: return []
+        }
+        var anchors: [Anchor] = []
+        for values in attributes.values {
+            for case .reference(let anchor) in values where anchor.isProvisional { anchors.append(anchor) }
+        }
+        return anchors
+    }
+}
