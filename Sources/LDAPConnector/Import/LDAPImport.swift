@@ -175,42 +175,65 @@ final class LDAPImport: @unchecked Sendable {
     }
 
     private func readPage(base index: Int, cursor: inout LDAPConnection.PageCursor) async throws -> ImportBatch {
-        let page: Page
-        if let prefetched, prefetched.base == index, prefetched.cursor.cookie == cursor.cookie {
-            self.prefetched = nil
-            page = try await prefetched.task.value
-        } else {
-            page = try await fetchPage(base: index, cursor: cursor)
+        if readAhead.first?.base != index || readAhead.first?.start.cookie != cursor.cookie {
+            let pages: [Page]
+            if let prefetched, prefetched.base == index, prefetched.cursor.cookie == cursor.cookie {
+                self.prefetched = nil
+                pages = try await prefetched.task.value
+            } else {
+                prefetched = nil
+                pages = try await fetchPages(base: index, cursor: cursor)
+            }
+            readAhead = []
+            var start = cursor
+            for page in pages {
+                readAhead.append((index, start, page))
+                start = page.cursor
+            }
+            // The next pages are read (and mapped, on the connection's queue) while these are consumed.
+            if let last = pages.last, !last.cursor.isFinished {
+                let next = last.cursor
+                prefetched = (index, next, Task { try await self.fetchPages(base: index, cursor: next) })
+            }
         }
+        let page = readAhead.removeFirst().page
         cursor = page.cursor
-        // The next page is read (and mapped, on the connection's queue) while this one is consumed.
-        if !page.cursor.isFinished {
-            let next = page.cursor
-            prefetched = (index, next, Task { try await self.fetchPage(base: index, cursor: next) })
-        }
         return ImportBatch(items: items(for: page.entries))
     }
 
     private typealias Page = (cursor: LDAPConnection.PageCursor, entries: [MappedEntry])
-    /// The page being read ahead: its base, the cursor it starts from, and the read.
-    private var prefetched: (base: Int, cursor: LDAPConnection.PageCursor, task: Task<Page, any Error>)?
+    /// Pages read and not yet returned: their base, the cursor each starts from, and the page.
+    private var readAhead: [(base: Int, start: LDAPConnection.PageCursor, page: Page)] = []
+    /// The pages being read ahead: their base, the cursor they start from, and the read.
+    private var prefetched: (base: Int, cursor: LDAPConnection.PageCursor, task: Task<[Page], any Error>)?
 
-    private func fetchPage(base index: Int, cursor start: LDAPConnection.PageCursor) async throws -> Page {
+    /// How many pages one trip to the connection's queue reads, back to back: each trip costs two thread
+    /// handoffs, which on a busy machine can take longer than reading a page, and the server would sit idle
+    /// meanwhile. About 4,000 entries, so that what is read ahead stays bounded.
+    private var pagesPerRead: Int { max(1, min(4, 4_000 / max(1, settings.pageSize))) }
+
+    /// Reads up to ``pagesPerRead`` pages from `start`, fewer when the search ends.
+    private func fetchPages(base index: Int, cursor start: LDAPConnection.PageCursor) async throws -> [Page] {
         let base = settings.baseDNs[index]
         var scopeFilter = settings.scopeFilter
         if case .modifiedSince(let since) = scan { scopeFilter = "(&\(scopeFilter)(modifyTimestamp>=\(since)))" }
         let filter = scopeFilter
         let attributes = self.attributes
         let pageSize = settings.pageSize
+        let pagesPerRead = self.pagesPerRead
         let mapper = self.mapper!
-        let body: @Sendable (LDAPConnection) throws -> Page = { connection in
+        let body: @Sendable (LDAPConnection) throws -> [Page] = { connection in
+            var pages: [Page] = []
             var cursor = start
             var memo = EntryMapper.PageMemo()
-            let entries = try connection.searchPage(
-                base: base, scope: tandem_ldap_scope_subtree, filter: filter, attributes: attributes,
-                pageSize: pageSize, cursor: &cursor
-            ) { message throws(ConnectorError) in try mapper.map(message, on: connection, memo: &memo) }
-            return (cursor, entries)
+            repeat {
+                let entries = try connection.searchPage(
+                    base: base, scope: tandem_ldap_scope_subtree, filter: filter, attributes: attributes,
+                    pageSize: pageSize, cursor: &cursor
+                ) { message throws(ConnectorError) in try mapper.map(message, on: connection, memo: &memo) }
+                pages.append((cursor, entries))
+            } while pages.count < pagesPerRead && !cursor.isFinished
+            return pages
         }
         // A paged search's cookie belongs to its connection: only its first page may be retried elsewhere.
         return start.cookie.isEmpty
