@@ -5,9 +5,9 @@ import ConnectorKit
 /// An export whose references name objects that are themselves pending adds of the same run (a group and its
 /// new members, a person and a new manager) waits until those adds have an outcome, so the references can be
 /// written with the anchors the system gave them: rounds are handed out in dependency order, each round in
-/// anchor order. When every export left waits on another (a cycle of references), the first by anchor goes
-/// with exports waiting on it goes alone, ahead of the adds it references: those references are then written by a follow-up update, which the
-/// export run appends once the add took.
+/// anchor order. When every export left waits on another (a cycle of references), the first add by anchor that
+/// others wait on goes alone, ahead of the adds it references: its own references to them are then written by a
+/// follow-up update, which the export run appends once those adds took.
 ///
 /// A pure state machine: the export run asks for the ``next()`` round, writes it, and ``settle(_:)``s each
 /// export once its outcome is known (applied or failed), which frees the exports waiting on it.
