@@ -11,8 +11,9 @@ public enum StagingBootstrapPolicy: Sendable, Hashable, CustomStringConvertible 
     /// Always from seq 1 (a primary whose journal no longer starts there cannot be followed).
     case journal
 
-    /// 100,000 events: replaying that many takes seconds; a checkpoint is faster beyond it.
-    public static let defaultThresholdSeqs: UInt64 = 100_000
+    /// 10,000 events, the engine's default checkpoint interval: a staging server then never replays
+    /// more than an active server would at start-up (events are batches of up to 1,000 changes).
+    public static let defaultThresholdSeqs: UInt64 = 10_000
 
     /// Parses `auto`, `checkpoint` or `journal` (the `--bootstrap` option), with the threshold for `auto`.
     public init?(_ text: String, thresholdSeqs: UInt64 = Self.defaultThresholdSeqs) {
