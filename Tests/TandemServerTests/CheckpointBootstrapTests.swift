@@ -73,6 +73,8 @@ import Testing
         let offered = try manifest.json()
         #expect(offered["seq"] as? Int == Int(base))
         #expect(offered["journalFirstSeq"] as? Int == 1)
+        // `tandem checkpoint` right after opening records the time of the last event it replayed.
+        #expect((offered["timeMicroseconds"] as? Int ?? 0) > 1_700_000_000_000_000)
 
         let arguments = ["--role", "staging", "--primary", active.url, "--bootstrap", "checkpoint"]
         var staging = try await ServerProcess(config: standby.config, arguments: arguments, label: "staging")

@@ -214,7 +214,8 @@ final class StagingFollower: Sendable {
         progressBox.withLock {
             $0.lastSeq = outcome.manifest.seq
             $0.durableSeq = outcome.manifest.seq
-            $0.lastEventTimeMicroseconds = outcome.manifest.timeMicroseconds
+            $0.lastEventTimeMicroseconds =
+                outcome.manifest.timeMicroseconds > 0 ? outcome.manifest.timeMicroseconds : nil
             $0.bootstrapSeq = outcome.manifest.seq
             $0.lastError = nil
         }
