@@ -89,7 +89,9 @@ import Testing
         // frames after it are the active's, byte for byte.
         let reader = try JournalReader(directory: standby.journalDirectory)
         #expect(reader.firstSeq == base + 1)
-        #expect(try frames(standby, from: base + 1) == frames(primary, from: base + 1))
+        let shipped = try frames(primary, from: base + 1)
+        #expect(try frames(standby, from: base + 1) == shipped)
+        #expect(shipping["framesReceived"] as? Int == shipped.count)
         let verify = try await TandemBinary.run(["journal", "verify", standby.journalDirectory])
         #expect(verify.status == 0, "\(verify.output)")
 
