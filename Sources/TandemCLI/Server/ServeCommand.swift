@@ -33,11 +33,16 @@ struct ServeCommand: AsyncParsableCommand {
         help: """
             How a staging server with an empty journal starts: auto (from the primary's newest checkpoint when \
             its journal no longer starts at seq 1 or holds at least --bootstrap-threshold events, else from seq 1), \
-            checkpoint (from a checkpoint whenever one is offered) or journal (always from seq 1). Default: auto.
+            checkpoint (from a checkpoint whenever one is offered) or journal (always from seq 1). \
+            Default: server.bootstrap, else auto.
             """)
-    var bootstrap: String = "auto"
-    @Option(help: "For --bootstrap auto: the primary's journal length (events) from which a checkpoint is preferred.")
-    var bootstrapThreshold: UInt64 = StagingBootstrapPolicy.defaultThresholdSeqs
+    var bootstrap: String?
+    @Option(
+        help: """
+            For --bootstrap auto: the primary's journal length (events) from which a checkpoint is preferred. \
+            Default: server.bootstrapThreshold, else 10000.
+            """)
+    var bootstrapThreshold: UInt64?
     @OptionGroup var authority: AuthorityOptions
 
     func run() async throws {
@@ -50,8 +55,12 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CLIFailure(message: error.message, exitCode: 2)
             }
             options.faults = ShippingFaults.fromEnvironment(ProcessInfo.processInfo.environment)
-            guard let policy = StagingBootstrapPolicy(bootstrap, thresholdSeqs: bootstrapThreshold) else {
-                throw CLIFailure(message: "--bootstrap \(bootstrap): expected auto, checkpoint or journal", exitCode: 2)
+            let mode = bootstrap ?? configuration.server.bootstrap ?? "auto"
+            let threshold =
+                bootstrapThreshold ?? configuration.server.bootstrapThresholdSeqs
+                ?? StagingBootstrapPolicy.defaultThresholdSeqs
+            guard let policy = StagingBootstrapPolicy(mode, thresholdSeqs: threshold) else {
+                throw CLIFailure(message: "--bootstrap \(mode): expected auto, checkpoint or journal", exitCode: 2)
             }
             options.bootstrap = policy
             let node = TandemNode(
