@@ -41,11 +41,13 @@ public final class Journal: Sendable {
             }
             let journalID = existingID ?? options.journalID ?? UUID()
             let tail = inventory.segments.last
-            let nextSeq = (tail?.lastSeq).map { $0 + 1 } ?? 1
+            // A based journal with no segment yet continues its base (Journal/FORMAT.md, "Based journals").
+            let start = tail == nil ? inventory.start : nil
+            let nextSeq = (tail?.lastSeq).map { $0 + 1 } ?? start?.firstSeq ?? 1
             let segments = try SegmentWriter(
                 directory: directory, fileSystem: fileSystem, options: options, journalID: journalID, tail: tail,
-                epoch: tail?.header?.epoch ?? options.initialEpoch, nextSeq: nextSeq,
-                lastChecksum: tail?.lastChecksum ?? 0)
+                epoch: tail?.header?.epoch ?? start?.epoch ?? options.initialEpoch, nextSeq: nextSeq,
+                lastChecksum: tail?.lastChecksum ?? start?.previousChecksum ?? 0)
             let latestTime = inventory.segments.reversed().lazy.compactMap {
                 $0.frames.last(where: \.holdsEvents)?.latestTimeMicroseconds
             }.first

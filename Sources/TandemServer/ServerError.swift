@@ -11,6 +11,7 @@ public struct ServerError: Error, Sendable, Hashable, CustomStringConvertible {
             case primaryRefused
             case mismatchedJournal
             case rejectedFrame
+            case rejectedCheckpoint
             case busy
             case stopped
         }
@@ -29,6 +30,8 @@ public struct ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let mismatchedJournal = Code(base: .mismatchedJournal)
         /// A shipped frame failed its checksum or did not continue our journal; it is fetched again.
         public static let rejectedFrame = Code(base: .rejectedFrame)
+        /// A shipped checkpoint failed its checksum or its state digest; it is fetched again.
+        public static let rejectedCheckpoint = Code(base: .rejectedCheckpoint)
         /// Too many requests are already queued.
         public static let busy = Code(base: .busy)
         /// The server is stopping or changing role.

@@ -22,6 +22,8 @@ public struct ServerOptions: Sendable {
     public var shippingMaxStreamDuration: Duration = .seconds(60)
     /// How often a staging server asks its primary for its journal head (for lag).
     public var headPollInterval: Duration = .seconds(1)
+    /// When a staging server with an empty journal bootstraps from its primary's checkpoint.
+    public var bootstrap: StagingBootstrapPolicy = .automatic()
     /// Test hooks: faults injected into shipping (never set in production).
     public var faults = ShippingFaults()
 
@@ -85,10 +87,15 @@ public struct ShippingFaults: Sendable {
     public var pauseAfterCommit: Duration?
     /// Commit at most this many bytes of frames at once.
     public var maxBatchBytes: Int?
+    /// Flip one bit of the byte at this offset of the first checkpoint file downloaded (staging side).
+    public var flipCheckpointByteAt: Int?
+    /// Announce this journal UUID for offered checkpoints (active side: a foreign checkpoint).
+    public var checkpointJournalID: String?
 
     public init() {}
 
-    /// Reads `TANDEM_TEST_FLIP_SHIPPED_BYTE`, `TANDEM_TEST_SHIPPING_PAUSE_MS` and `TANDEM_TEST_SHIPPING_BATCH_BYTES`.
+    /// Reads `TANDEM_TEST_FLIP_SHIPPED_BYTE`, `TANDEM_TEST_SHIPPING_PAUSE_MS`, `TANDEM_TEST_SHIPPING_BATCH_BYTES`,
+    /// `TANDEM_TEST_FLIP_CHECKPOINT_BYTE` and `TANDEM_TEST_CHECKPOINT_JOURNAL_ID`.
     public static func fromEnvironment(_ environment: [String: String]) -> ShippingFaults {
         var faults = ShippingFaults()
         faults.flipReceivedByteAt = environment["TANDEM_TEST_FLIP_SHIPPED_BYTE"].flatMap { Int($0) }
@@ -96,6 +103,8 @@ public struct ShippingFaults: Sendable {
             .milliseconds($0)
         }
         faults.maxBatchBytes = environment["TANDEM_TEST_SHIPPING_BATCH_BYTES"].flatMap { Int($0) }
+        faults.flipCheckpointByteAt = environment["TANDEM_TEST_FLIP_CHECKPOINT_BYTE"].flatMap { Int($0) }
+        faults.checkpointJournalID = environment["TANDEM_TEST_CHECKPOINT_JOURNAL_ID"]
         return faults
     }
 }

@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract:
             "Run the server: the active one runs cycles on a schedule; a staging one follows its primary's journal.",
         discussion: """
-            Serves GET /v1/journal?from=SEQ (journal shipping), GET /v1/status, GET /metrics and GET /healthz, \
+            Serves GET /v1/journal?from=SEQ (journal shipping), GET /v1/checkpoint (bootstrapping staging servers), GET /v1/status, GET /metrics and GET /healthz, \
             and POST /v1/cycle (run a cycle now, on the active server). Every endpoint but /healthz needs the \
             bearer token named by server.tokenFile or server.tokenEnv in the configuration. SIGTERM or SIGINT \
             stops it gracefully. Prints 'listening on URL' once it accepts connections.
@@ -29,6 +29,20 @@ struct ServeCommand: AsyncParsableCommand {
     var primary: String?
     @Option(help: "HOST:PORT to listen on; port 0 picks a free one. Default: server.listen, else 127.0.0.1:8420.")
     var listen: String?
+    @Option(
+        help: """
+            How a staging server with an empty journal starts: auto (from the primary's newest checkpoint when \
+            its journal no longer starts at seq 1 or holds at least --bootstrap-threshold events, else from seq 1), \
+            checkpoint (from a checkpoint whenever one is offered) or journal (always from seq 1). \
+            Default: server.bootstrap, else auto.
+            """)
+    var bootstrap: String?
+    @Option(
+        help: """
+            For --bootstrap auto: the primary's journal length (events) from which a checkpoint is preferred. \
+            Default: server.bootstrapThreshold, else 10000.
+            """)
+    var bootstrapThreshold: UInt64?
     @OptionGroup var authority: AuthorityOptions
 
     func run() async throws {
@@ -41,6 +55,14 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CLIFailure(message: error.message, exitCode: 2)
             }
             options.faults = ShippingFaults.fromEnvironment(ProcessInfo.processInfo.environment)
+            let mode = bootstrap ?? configuration.server.bootstrap ?? "auto"
+            let threshold =
+                bootstrapThreshold ?? configuration.server.bootstrapThresholdSeqs
+                ?? StagingBootstrapPolicy.defaultThresholdSeqs
+            guard let policy = StagingBootstrapPolicy(mode, thresholdSeqs: threshold) else {
+                throw CLIFailure(message: "--bootstrap \(mode): expected auto, checkpoint or journal", exitCode: 2)
+            }
+            options.bootstrap = policy
             let node = TandemNode(
                 configuration: configuration, options: options,
                 makeEngine: { configuration, journal, applied in
@@ -49,12 +71,19 @@ struct ServeCommand: AsyncParsableCommand {
                         connectors[connector.name] = try EngineContext.registry.makeConnector(connector)
                     }
                     let wrapped = ExportKillFault.wrap(connectors, environment: ProcessInfo.processInfo.environment)
+                    // Checkpoints as for every other command: they start the engine quickly and are
+                    // what a new staging server bootstraps from (GET /v1/checkpoint).
+                    let checkpointing = CheckpointPolicy(
+                        checkpoints: EngineContext.checkpoints(configuration),
+                        interval: configuration.checkpointInterval, retention: configuration.retention)
                     guard let applied else {
-                        return try SyncEngine.open(configuration: configuration, journal: journal, connectors: wrapped)
+                        return try SyncEngine.open(
+                            configuration: configuration, journal: journal, connectors: wrapped,
+                            checkpointing: checkpointing)
                     }
                     return try SyncEngine.open(
                         configuration: configuration, journal: journal, connectors: wrapped, resuming: applied.state,
-                        appliedThrough: applied.seq)
+                        appliedThrough: applied.seq, checkpointing: checkpointing)
                 },
                 logger: Logger(label: "tandem.server"))
             let role = options.role

@@ -222,7 +222,10 @@ private struct Reader {
             guard !file.isEmpty else { throw fail(key, value, "expected a path") }
             return file.hasPrefix("/") ? file : baseDirectory + "/" + file
         }
-        let keys: Set = ["listen", "role", "primary", "tokenFile", "tokenEnv", "token", "tls", "authority"]
+        let keys: Set = [
+            "listen", "role", "primary", "tokenFile", "tokenEnv", "token", "tls", "authority", "bootstrap",
+            "bootstrapThreshold",
+        ]
         for (key, keyNode, value) in try entries(node, path, allowed: keys) {
             let here = "\(path).\(key)"
             switch key {
@@ -251,6 +254,16 @@ private struct Reader {
                 throw fail(here, keyNode, "secrets are never written in the configuration; use tokenFile or tokenEnv")
             case "authority":
                 server.authority = try authoritySettings(value, here)
+            case "bootstrap":
+                let text = try string(value, here)
+                guard ["auto", "checkpoint", "journal"].contains(text) else {
+                    throw fail(here, value, "unknown bootstrap '\(text)'; expected auto, checkpoint or journal")
+                }
+                server.bootstrap = text
+            case "bootstrapThreshold":
+                let events = try integer(value, here)
+                guard events >= 0 else { throw fail(here, value, "expected a number of events, at least 0") }
+                server.bootstrapThresholdSeqs = UInt64(events)
             default:
                 for (field, _, setting) in try entries(value, here, allowed: ["certificate", "key", "ca"]) {
                     let file = try resolved(setting, "\(here).\(field)")

@@ -8,6 +8,8 @@
 ///   tokenFile: ./secrets/server-token   # or tokenEnv: TANDEM_SERVER_TOKEN
 ///   tls: { certificate: ./tls/server.pem, key: ./tls/server.key, ca: ./tls/ca.pem }
 ///   authority: { url: postgres://tandem@db:5432/tandem, passwordEnv: TANDEM_AUTHORITY_PASSWORD }
+///   bootstrap: auto                     # or checkpoint, journal: how an empty staging server starts
+///   bootstrapThreshold: 10000           # for auto: from a checkpoint once the primary holds this many events
 /// ```
 ///
 /// The bearer token is named, never written here: one token guards every endpoint but `/healthz`,
@@ -39,6 +41,11 @@ public struct ServerSettings: Hashable, Sendable {
     public var tlsCAPath: String?
     /// The epoch authority (``AuthoritySettings``); `nil`: promotion is manual.
     public var authority: AuthoritySettings?
+    /// How a staging server with an empty journal starts: `auto`, `checkpoint` or `journal`
+    /// (`tandem serve --bootstrap`); `nil`: auto.
+    public var bootstrap: String?
+    /// For `auto`: the primary's journal length (events) from which a checkpoint is preferred; `nil`: the default.
+    public var bootstrapThresholdSeqs: UInt64?
 
     public init(
         listenHost: String = "127.0.0.1", listenPort: Int = 8420, role: Role = .active, primaryURL: String? = nil,

@@ -40,8 +40,10 @@ extension SyncEngine {
         guard state.lastSeq >= 1 else {
             throw EngineError(.invalidArgument, "the journal is empty: there is no state to checkpoint")
         }
-        let taken = try checkpointing.checkpoints.save(
-            state, journalID: journal.journalID, timeMicroseconds: lastCommitTime)
+        // The time of the last event applied: this engine's last commit, or, if it has made none
+        // since it opened (`tandem checkpoint`), the journal's newest event, which it replayed.
+        let time = lastCommitTime != 0 ? lastCommitTime : journal.lastEventTimeMicroseconds ?? 0
+        let taken = try checkpointing.checkpoints.save(state, journalID: journal.journalID, timeMicroseconds: time)
         lastCheckpointSeq = taken.seq
         try await commit([.checkpointTaken(taken)])
         logger.info("checkpoint written", metadata: ["seq": "\(taken.seq)", "stateDigest": "\(taken.stateDigest)"])

@@ -111,9 +111,18 @@ struct Replayer {
             throw EngineError(
                 .notFound,
                 "the state at seq \(target) cannot be rebuilt: the journal holds seqs \(firstSeq)–\(reader.lastSeq) "
-                    + "(older events were removed by retention) and no usable checkpoint lies between seq "
+                    + "(\(reader.startReason)) and no usable checkpoint lies between seq "
                     + "\(firstSeq - 1) and seq \(target)")
         }
         return nil
+    }
+}
+
+extension JournalReader {
+    /// Why the journal does not start at seq 1, for messages.
+    var startReason: String {
+        start?.epoch != nil
+            ? "it was bootstrapped from a checkpoint at seq \((start?.firstSeq ?? 1) - 1)"
+            : "older events were removed by retention"
     }
 }

@@ -70,14 +70,16 @@ public struct RestorePlan: Sendable {
             throw EngineError(
                 .notFound,
                 "\(target) (seq \(seq)) cannot be restored: the journal starts at seq \(reader.firstSeq ?? 1) "
-                    + "(older events were removed by retention) and no usable checkpoint bridges the gap")
+                    + "(\(reader.startReason)) and no usable checkpoint bridges the gap")
         }
         guard seq >= oldest else {
             throw EngineError(
                 .notFound,
                 "\(target) (seq \(seq)) is outside the restore window: the retained journal and checkpoints reach "
                     + "back to seq \(oldest)\(window.oldestTime.map { " (\(RestoreWindow.format($0)))" } ?? ""); "
-                    + "retention removed what came before")
+                    + (reader.start?.epoch != nil
+                        ? "this journal was bootstrapped from a checkpoint and holds nothing before it"
+                        : "retention removed what came before"))
         }
         let result = try EngineReplay.replay(directory: directory, checkpoints: checkpoints, through: seq)
         let restored = result.state

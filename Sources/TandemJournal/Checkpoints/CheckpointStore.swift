@@ -9,7 +9,7 @@ import struct Foundation.UUID
 /// returned.
 public struct CheckpointStore: Sendable {
     public let directory: String
-    private let fileSystem: any JournalFileSystem
+    let fileSystem: any JournalFileSystem
     /// zlib level for payloads; level 1 is several times faster than 6 on state and nearly as small.
     public var compressionLevel: Int32 = 1
     /// Inflated bytes per zlib part: parts compress and inflate on every core.

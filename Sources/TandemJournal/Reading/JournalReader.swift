@@ -20,21 +20,35 @@ public final class JournalReader: Sendable {
     }
 
     public var journalID: UUID? { inventory.journalID }
-    /// The oldest seq the journal holds (1 unless retention removed segments); `nil` if empty.
+    /// The oldest seq the journal holds (1 unless retention removed segments or the journal was
+    /// based on a checkpoint); `nil` if empty. An empty based journal answers its base seq + 1.
     public var firstSeq: UInt64? {
         inventory.segments.first(where: { $0.eventCount > 0 })?.frames.first(where: \.holdsEvents)?.firstSeq
+            ?? inventory.start?.firstSeq
     }
-    /// The newest seq on disk when the reader was opened; 0 if empty.
-    public var lastSeq: UInt64 { inventory.segments.reversed().lazy.compactMap(\.lastSeq).first ?? 0 }
+    /// The newest seq on disk when the reader was opened; 0 if empty (the base seq for an empty based journal).
+    public var lastSeq: UInt64 {
+        inventory.segments.reversed().lazy.compactMap(\.lastSeq).first ?? inventory.start.map { $0.firstSeq - 1 } ?? 0
+    }
+    /// Where the journal starts when not at seq 1 (retention's record or a based journal's base).
+    public var start: JournalStart? { inventory.start.map(JournalStart.init) }
 
     /// A cursor positioned at `seq`. `seq` may be one past the last seq, to wait for the next event.
     public func cursor(from seq: UInt64) throws -> JournalCursor {
         guard seq >= 1 else { throw JournalError(.invalidArgument, "sequence numbers start at 1, not \(seq)") }
         let segments = inventory.segments.filter { $0.header != nil }
+        if let start = inventory.start, seq < start.firstSeq {
+            throw Self.beforeStart(seq, start: start)
+        }
         guard !segments.isEmpty else {
-            guard seq == 1 else { throw JournalError(.notFound, "the journal is empty; seq \(seq) does not exist") }
+            let first = inventory.start?.firstSeq ?? 1
+            guard seq == first else {
+                throw JournalError(
+                    .notFound, "the journal is empty; seq \(seq) does not exist (the next seq is \(first))")
+            }
             return JournalCursor(
-                directory: directory, fileSystem: fileSystem, start: nil, seq: seq, previousChecksum: nil)
+                directory: directory, fileSystem: fileSystem, start: nil, seq: seq,
+                previousChecksum: inventory.start?.previousChecksum)
         }
         if let first = segments.first?.header?.firstSeq, seq < first {
             throw JournalError(
@@ -72,6 +86,18 @@ public final class JournalReader: Sendable {
         return JournalCursor(
             directory: directory, fileSystem: fileSystem, start: (segment.name, offset), seq: seq,
             previousChecksum: previous)
+    }
+
+    /// The error for a seq before the journal's recorded start: it names the start and why.
+    static func beforeStart(_ seq: UInt64, start: RetainedStart) -> JournalError {
+        let why =
+            start.epoch != nil
+            ? "the journal is based on a checkpoint at seq \(start.firstSeq - 1) (it was bootstrapped from it)"
+            : "older events were removed by retention"
+        return JournalError(
+            .notFound,
+            "seq \(seq) is before the start of the journal, which holds seqs \(start.firstSeq) onward: \(why); "
+                + "the state at seq \(start.firstSeq - 1) or later can be rebuilt from a checkpoint")
     }
 
     /// The events with seqs in `range` that are on disk now.

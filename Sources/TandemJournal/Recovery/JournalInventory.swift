@@ -5,8 +5,11 @@ struct JournalInventory: Sendable {
     var directory: String
     var segments: [SegmentScanner.Result]
     var findings: [JournalFinding]
+    /// Where the journal starts, if not at seq 1: retention's record, or a based journal's base.
+    var start: RetainedStart? = nil
 
-    var journalID: UUID? { segments.lazy.compactMap(\.header).first?.journalID }
+    /// The journal's UUID: its segments', or for a based journal that holds no segment yet, its base's.
+    var journalID: UUID? { segments.lazy.compactMap(\.header).first?.journalID ?? start?.journalID }
     var corruption: [JournalFinding] { findings.filter { $0.severity == .corruption } }
     var tornTail: JournalFinding? { findings.first { $0.severity == .tornTail } }
 
@@ -104,30 +107,39 @@ struct JournalInventory: Sendable {
                     ))
             }
         }
-        findings += retainedStartFindings(directory: directory, fileSystem: fileSystem, segments: segments)
-        return JournalInventory(directory: directory, segments: segments, findings: findings)
-    }
-
-    /// Retention's record of where the journal starts: the oldest segment must not start later.
-    private static func retainedStartFindings(
-        directory: String, fileSystem: any JournalFileSystem, segments: [SegmentScanner.Result]
-    ) -> [JournalFinding] {
-        let record: RetainedStart?
+        var start: RetainedStart?
         do {
-            record = try RetainedStart.load(directory: directory, fileSystem: fileSystem)
+            start = try RetainedStart.load(directory: directory, fileSystem: fileSystem)
+            findings += retainedStartFindings(start, segments: segments)
         } catch {
-            return [
+            findings.append(
                 JournalFinding(
                     severity: .corruption, segment: RetainedStart.fileName, offset: 0, seq: nil,
-                    message: "the retained-start record is damaged")
-            ]
+                    message: "the retained-start record is damaged"))
         }
+        return JournalInventory(directory: directory, segments: segments, findings: findings, start: start)
+    }
+
+    /// The record of where the journal starts (retention's or a based journal's): the oldest
+    /// segment must not start later, and one that starts exactly there must link to its chain checksum.
+    private static func retainedStartFindings(
+        _ record: RetainedStart?, segments: [SegmentScanner.Result]
+    ) -> [JournalFinding] {
         guard let record, let first = segments.first, let header = first.header else { return [] }
         if header.journalID != record.journalID {
             return [
                 JournalFinding(
                     severity: .corruption, segment: RetainedStart.fileName, offset: 0, seq: nil,
                     message: "the retained-start record belongs to journal \(record.journalID), not \(header.journalID)"
+                )
+            ]
+        }
+        if header.firstSeq == record.firstSeq && header.previousChecksum != record.previousChecksum {
+            return [
+                JournalFinding(
+                    severity: .corruption, segment: first.name.fileName, offset: 0, seq: header.firstSeq,
+                    message:
+                        "the segment's chain link \(hex(header.previousChecksum)) does not match the journal's recorded start (\(hex(record.previousChecksum)) at seq \(record.firstSeq - 1)): it continues another history"
                 )
             ]
         }

@@ -1,22 +1,30 @@
 import struct Foundation.UUID
 
-/// The record retention leaves when it removes a journal's oldest segments: where the journal
-/// now starts, so that a first segment that goes missing later is still detected
-/// (Journal/FORMAT.md, "Retention").
+/// Where a journal starts when it does not start at seq 1: written by retention when it removes
+/// the oldest segments, and by a staging server that bootstraps its journal from a checkpoint
+/// (its *base*). A first segment that goes missing later is still detected, and an empty based
+/// journal knows the seq, chain checksum and epoch its first frame continues
+/// (Journal/FORMAT.md, "Retention" and "Based journals").
 struct RetainedStart: Hashable, Sendable {
     static let fileName = "RETAINED"
     static let magic: [UInt8] = Array("TNDMRET".utf8) + [0]
-    static let length = 48
+    /// Version 1: no epoch (written by retention before based journals existed).
+    static let lengthV1 = 48
+    /// Version 2: with the epoch of the first seq.
+    static let lengthV2 = 60
 
     var journalID: UUID
-    /// The first seq of the oldest segment retention kept.
+    /// The first seq of the oldest segment retention kept (or, in a based journal, base seq + 1).
     var firstSeq: UInt64
-    /// That segment's `previous chain checksum`.
+    /// That segment's `previous chain checksum`: the checksum of the frame ending at `firstSeq − 1`.
     var previousChecksum: UInt32
+    /// The epoch of the event at `firstSeq − 1`, which an empty based journal's first frames
+    /// continue; `nil` in a version 1 record (retention's, which always keeps a segment).
+    var epoch: UInt64?
 
     func serialized() -> [UInt8] {
         var bytes = Self.magic
-        bytes.appendLittleEndian(UInt16(1))
+        bytes.appendLittleEndian(UInt16(epoch == nil ? 1 : 2))
         bytes.appendLittleEndian(UInt16(0))
         bytes.appendLittleEndian(UInt32(0))
         let id = journalID.uuid
@@ -25,24 +33,38 @@ struct RetainedStart: Hashable, Sendable {
         ]
         bytes.appendLittleEndian(firstSeq)
         bytes.appendLittleEndian(previousChecksum)
+        if let epoch {
+            bytes.appendLittleEndian(UInt32(0))
+            bytes.appendLittleEndian(epoch)
+        }
         bytes.appendLittleEndian(journalCRC32(bytes))
         return bytes
     }
 
     static func parse(_ bytes: [UInt8]) -> RetainedStart? {
-        guard bytes.count == length, Array(bytes[0..<8]) == magic,
-            bytes.readLittleEndian(UInt32.self, at: 44) == journalCRC32(Array(bytes[0..<44])),
-            bytes.readLittleEndian(UInt16.self, at: 8) == 1
+        guard bytes.count >= lengthV1, Array(bytes[0..<8]) == magic else { return nil }
+        let version = bytes.readLittleEndian(UInt16.self, at: 8)
+        let length = version == 1 ? lengthV1 : lengthV2
+        guard version == 1 || version == 2, bytes.count == length,
+            bytes.readLittleEndian(UInt32.self, at: length - 4) == journalCRC32(Array(bytes[0..<(length - 4)])),
+            bytes.readLittleEndian(UInt16.self, at: 10) == 0, bytes.readLittleEndian(UInt32.self, at: 12) == 0
         else { return nil }
+        if version == 2 {
+            guard bytes.readLittleEndian(UInt32.self, at: 44) == 0, bytes.readLittleEndian(UInt64.self, at: 48) >= 1
+            else { return nil }
+        }
         let id = Array(bytes[16..<32])
+        let firstSeq = bytes.readLittleEndian(UInt64.self, at: 32)
+        guard firstSeq >= 1 else { return nil }
         return RetainedStart(
             journalID: UUID(
                 uuid: (
                     id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12],
                     id[13], id[14], id[15]
                 )),
-            firstSeq: bytes.readLittleEndian(UInt64.self, at: 32),
-            previousChecksum: bytes.readLittleEndian(UInt32.self, at: 40))
+            firstSeq: firstSeq,
+            previousChecksum: bytes.readLittleEndian(UInt32.self, at: 40),
+            epoch: version == 2 ? bytes.readLittleEndian(UInt64.self, at: 48) : nil)
     }
 
     /// Writes the record atomically (temporary file, sync, rename, directory sync).

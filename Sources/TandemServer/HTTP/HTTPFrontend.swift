@@ -63,6 +63,7 @@ enum HTTPFrontend {
                 ])
             }
         }
+        CheckpointRoutes.add(to: router, node: node)
         if let controller { PromotionRoutes.add(to: router, controller: controller) }
 
         let responder = AuthenticatingResponder(

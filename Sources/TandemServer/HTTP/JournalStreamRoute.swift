@@ -22,7 +22,12 @@ enum JournalStreamRoute {
         do {
             follower = try journal.frameFollower(from: from)
         } catch let error as JournalError where error.code == .notFound {
-            return HTTPFrontend.error(.rangeNotSatisfiable, error.message)
+            // Before the oldest seq held (retention, or a based journal): only a checkpoint can start there.
+            let advice =
+                from <= journal.lastSeq
+                ? "a staging server with an empty journal must bootstrap from a checkpoint instead (GET /v1/checkpoint; 'tandem serve --bootstrap auto' does): "
+                : ""
+            return HTTPFrontend.error(.rangeNotSatisfiable, advice + error.message)
         }
         // Read what is there now before answering, so that a SEQ inside a frame gets a clear 400.
         let first: [Frame]

@@ -55,6 +55,8 @@ struct NodeSnapshot: Sendable {
                     "framesReceived": shipping.framesReceived, "bytesReceived": shipping.bytesReceived,
                     "framesRejected": shipping.framesRejected, "connections": shipping.connections,
                     "failed": shipping.failed, "lastError": shipping.lastError ?? NSNull(),
+                    "bootstrapSeq": shipping.bootstrapSeq ?? NSNull(),
+                    "checkpointsRejected": shipping.checkpointsRejected,
                 ] as [String: Any]
         }
         return object

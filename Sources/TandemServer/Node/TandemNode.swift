@@ -72,6 +72,8 @@ public actor TandemNode {
 
     /// Where the journal lives: `DATADIR/journal`, as for every other command.
     public nonisolated var journalDirectory: String { configuration.dataDirectory + "/journal" }
+    /// Where checkpoints live: `DATADIR/checkpoints`, as for every other command.
+    public nonisolated var checkpointDirectory: String { configuration.dataDirectory + "/checkpoints" }
 
     /// Whether the node is shutting down (journal streams end early).
     nonisolated var isStopping: Bool { stoppingFlag.withLock { $0 } }
@@ -129,7 +131,10 @@ public actor TandemNode {
                 let opened = try Journal.open(directory: journalDirectory, options: journalOptions)
                 journal = opened
                 do {
-                    state = try EngineReplay.replay(directory: journalDirectory)
+                    // From the newest checkpoint: a journal based on one (bootstrapped) starts after it.
+                    state = try EngineReplay.replay(
+                        directory: journalDirectory, checkpoints: EngineCheckpoints(directory: checkpointDirectory)
+                    ).state
                 } catch {
                     await opened.close()
                     throw error
@@ -231,7 +236,11 @@ public actor TandemNode {
         let follower = StagingFollower(
             directory: journalDirectory, primary: client, journal: journal, state: state,
             journalOptions: journalOptions, faults: options.faults, headPollInterval: options.headPollInterval,
-            logger: logger, onCommit: onShippedCommit)
+            logger: logger, onCommit: onShippedCommit,
+            bootstrap: StagingBootstrap(
+                policy: options.bootstrap, journalDirectory: journalDirectory,
+                checkpointDirectory: checkpointDirectory, logger: logger,
+                flipByteAt: options.faults.flipCheckpointByteAt))
         let task = Task { await follower.run() }
         phase = .staging(StagingRole(follower: follower, task: task))
     }

@@ -7,8 +7,8 @@ import NIOSSL
 /// Talks to the primary: its journal head and its journal stream, with the bearer token.
 final class PrimaryClient: Sendable {
     let baseURL: String
-    private let token: BearerToken
-    private let client: HTTPClient
+    let token: BearerToken
+    let client: HTTPClient
 
     init(baseURL: String, token: BearerToken, caPath: String?) throws {
         self.baseURL = baseURL
@@ -55,7 +55,7 @@ final class PrimaryClient: Sendable {
         return response
     }
 
-    private func send(path: String, timeout: TimeAmount) async throws -> HTTPClientResponse {
+    func send(path: String, timeout: TimeAmount) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.headers.add(name: "Authorization", value: token.authorizationValue)
         let response: HTTPClientResponse

@@ -14,7 +14,8 @@ import TandemJournal
 /// It resumes from its last durable seq on every (re)connection, backs off while the primary is
 /// unreachable, refuses a primary whose journal UUID differs from its own, and drops the
 /// connection on a damaged frame so that the frame is fetched again. An empty journal adopts
-/// the primary's UUID and bootstraps from seq 1.
+/// the primary's UUID and ships from seq 1, or starts from the primary's checkpoint when the
+/// bootstrap policy says so (``StagingBootstrap``).
 final class StagingFollower: Sendable {
     let directory: String
     let primary: PrimaryClient
@@ -27,6 +28,8 @@ final class StagingFollower: Sendable {
     private let progressBox: Mutex<StagingProgress>
     /// Called after each batch is durable, and again once it is applied.
     let onCommit: (@Sendable (ShippedBatch) -> Void)?
+    /// Starts an empty journal from the primary's checkpoint, when the policy says so.
+    private let bootstrap: StagingBootstrap?
 
     /// - Parameters:
     ///   - journal: the open journal, or `nil` for an empty one to be created with the primary's UUID.
@@ -34,8 +37,9 @@ final class StagingFollower: Sendable {
     init(
         directory: String, primary: PrimaryClient, journal: Journal?, state: EngineState,
         journalOptions: JournalOptions, faults: ShippingFaults, headPollInterval: Duration, logger: Logger,
-        onCommit: (@Sendable (ShippedBatch) -> Void)? = nil
+        onCommit: (@Sendable (ShippedBatch) -> Void)? = nil, bootstrap: StagingBootstrap? = nil
     ) {
+        self.bootstrap = bootstrap
         self.directory = directory
         self.primary = primary
         self.journalOptions = journalOptions
@@ -179,6 +183,7 @@ final class StagingFollower: Sendable {
             journalBox.withLock { $0 = nil }
             await journal.close()
         }
+        if let outcome = try await bootstrapJournal(primaryID: primaryID, head: head) { return outcome }
         var options = journalOptions
         options.journalID = primaryID
         let journal: Journal
@@ -190,6 +195,32 @@ final class StagingFollower: Sendable {
         journalBox.withLock { $0 = journal }
         logger.notice("staging journal follows the primary's", metadata: ["journal": "\(primaryID)"])
         return journal
+    }
+
+    /// The journal based on the primary's checkpoint, with the state at its base adopted; `nil` to
+    /// ship from seq 1 (see ``StagingBootstrap``).
+    private func bootstrapJournal(primaryID: UUID, head: JournalHead) async throws -> Journal? {
+        guard let bootstrap else { return nil }
+        let outcome: StagingBootstrap.Outcome?
+        do {
+            outcome = try await bootstrap.run(
+                primary: primary, primaryID: primaryID, head: head, journalOptions: journalOptions)
+        } catch let error as ServerError where error.code == .rejectedCheckpoint {
+            progressBox.withLock { $0.checkpointsRejected += 1 }
+            throw error
+        }
+        guard let outcome else { return nil }
+        stateBox.withLock { $0 = outcome.state }
+        progressBox.withLock {
+            $0.lastSeq = outcome.manifest.seq
+            $0.durableSeq = outcome.manifest.seq
+            $0.lastEventTimeMicroseconds =
+                outcome.manifest.timeMicroseconds > 0 ? outcome.manifest.timeMicroseconds : nil
+            $0.bootstrapSeq = outcome.manifest.seq
+            $0.lastError = nil
+        }
+        journalBox.withLock { $0 = outcome.journal }
+        return outcome.journal
     }
 
     /// Splits the stream into frames (checking each frame's checksum as it completes) and hands them on.
@@ -312,10 +343,11 @@ final class StagingFollower: Sendable {
         // A restore event names an earlier seq; the state through it comes from this server's own
         // journal, which already holds every frame applied here (they are durable before they apply).
         let directory = self.directory
+        let checkpoints = bootstrap.map { EngineCheckpoints(directory: $0.checkpointDirectory) }
         try stateBox.withLock { state in
             for event in events {
                 try EngineReplay.apply(event, to: &state) { seq in
-                    try EngineReplay.replay(directory: directory, through: seq)
+                    try EngineReplay.replay(directory: directory, checkpoints: checkpoints, through: seq).state
                 }
             }
         }

@@ -18,6 +18,10 @@ struct StagingProgress: Sendable {
     var bytesReceived: UInt64 = 0
     var framesRejected: UInt64 = 0
     var connections: UInt64 = 0
+    /// The seq of the primary's checkpoint this server bootstrapped from, in this run; `nil` if it did not.
+    var bootstrapSeq: UInt64?
+    /// Checkpoint downloads thrown away for failing a check (each is fetched again).
+    var checkpointsRejected: UInt64 = 0
 
     /// Events the primary has that we do not (as of its last head).
     var lagSeq: UInt64 {

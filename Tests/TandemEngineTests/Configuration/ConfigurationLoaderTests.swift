@@ -122,7 +122,7 @@ import Testing
         ),
         (
             "server: { listn: localhost }",
-            "tandem.yaml: server.listn (line 1): unknown key; expected one of authority, listen, primary, role, tls, token, tokenEnv, tokenFile"
+            "tandem.yaml: server.listn (line 1): unknown key; expected one of authority, bootstrap, bootstrapThreshold, listen, primary, role, tls, token, tokenEnv, tokenFile"
         ),
         (
             """
@@ -213,6 +213,23 @@ import Testing
         #expect(defaults.token == .environment("TANDEM_TOKEN"))
         #expect(defaults.role == .active)
         #expect(defaults.listenHost == "127.0.0.1" && defaults.listenPort == 8420)
+    }
+
+    @Test func howAnEmptyStagingServerStartsIsConfigurable() throws {
+        let server = try ConfigurationLoader.parse(
+            "server: { bootstrap: checkpoint, bootstrapThreshold: 500 }", baseDirectory: "/tmp"
+        ).server
+        #expect(server.bootstrap == "checkpoint")
+        #expect(server.bootstrapThresholdSeqs == 500)
+        let defaults = try ConfigurationLoader.parse("server: { tokenEnv: T }", baseDirectory: "/tmp").server
+        #expect(defaults.bootstrap == nil && defaults.bootstrapThresholdSeqs == nil)
+        let error = try #require(throws: EngineError.self) {
+            try ConfigurationLoader.parse("server: { bootstrap: sometimes }", baseDirectory: "/tmp")
+        }
+        #expect(
+            error.message
+                == "tandem.yaml: server.bootstrap (line 1): unknown bootstrap 'sometimes'; expected auto, checkpoint or journal"
+        )
     }
 
     @Test func theEpochAuthorityIsConfiguredWithItsPasswordByReference() throws {
