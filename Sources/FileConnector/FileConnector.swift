@@ -26,10 +26,14 @@ import ConnectorKit
 /// - Delta import compares the file with the engine's connector space (``ImportRequest/connectorSpace``): rows
 ///   that are new or differ come back as whole objects, objects the file no longer has as deletes. The watermark
 ///   is a hash of the file's bytes (and of the settings that shape reading): while the file is unchanged, a delta
-///   import returns nothing without comparing.
+///   import returns nothing without comparing. A connector remembers the rows of its last import by a hash of
+///   each row's bytes, so its next delta import hashes the file and decodes only the rows that changed, and
+///   does not read a file at all while it keeps the version (inode, size, modification time) it had long after
+///   its last write.
 /// - Export applies the changes to the file's current contents and replaces the file atomically (a temporary
 ///   file in the same directory, written, synced and renamed, then the directory synced), keeping unchanged rows
-///   byte for byte. An add's anchor is its anchor, or if empty the value of the anchor attribute; an add with
+///   byte for byte: they are copied from the file as last read or written, in long ranges, and only changed rows
+///   are formatted. An add's anchor is its anchor, or if empty the value of the anchor attribute; an add with
 ///   neither fails with `schema`. Values a file could not read back unchanged (a kind it does not declare, a
 ///   CSV value holding its separator, an empty string in CSV) fail with `schema`; unknown anchors with `notFound`;
 ///   an existing anchor with `conflict`. Renames are unsupported: files have no distinguished names.
@@ -109,10 +113,9 @@ public struct FileConnector: Connector {
             }
             let results = changes.map { file.table.apply($0, settings: settings, format: format) }
             if results.contains(where: { if case .applied = $0 { true } else { false } }) {
-                let written = format.write(file.table)
+                format.write(&file.table)
                 file.contents.version = try FileStorage.replace(
-                    settings.path, with: written.source, expected: file.contents)
-                file.table = written
+                    settings.path, with: file.table.source, expected: file.contents)
             }
             cache.store(file)
             return results

@@ -81,7 +81,7 @@ struct CSVFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: FileTable) -> FileTable {
+    func write(_ table: inout FileTable) {
         var columns = table.columns
         if columns.isEmpty {
             columns = [settings.anchorAttribute] + settings.attributes.filter { $0 != settings.anchorAttribute }
@@ -97,7 +97,6 @@ struct CSVFormat: FileFormat {
         var output: [UInt8] = []
         output.reserveCapacity(table.source.count + 4096)
         if table.hasByteOrderMark { output += [0xEF, 0xBB, 0xBF] }
-        var written = table
         let headerStart = output.count
         if let header = table.headerRaw {
             output += table.source[header]
@@ -111,28 +110,18 @@ struct CSVFormat: FileFormat {
                 appendField(name, to: &output)
             }
         }
-        written.headerRaw = headerStart..<output.count
-        written.columns = columns
+        table.headerRaw = headerStart..<output.count
+        table.columns = columns
         output += table.lineEnding
-        for position in table.rows.indices {
-            guard let row = table.rows[position] else { continue }
-            let start = output.count
-            if let raw = row.raw {
-                output += table.source[raw]
-                output += padding
-            } else {
-                for (index, name) in columns.enumerated() {
-                    if index > 0 { output.append(settings.delimiter) }
-                    guard let values = row.object.attributes[name] else { continue }
-                    let separator = settings.multiValued[name] ?? ""
-                    appendField(values.map(AttributeCodec.encode).joined(separator: separator), to: &output)
-                }
+        table.writeRows(into: &output, padding: padding) { object, output in
+            for (index, name) in columns.enumerated() {
+                if index > 0 { output.append(settings.delimiter) }
+                guard let values = object.attributes[name] else { continue }
+                let separator = settings.multiValued[name] ?? ""
+                appendField(values.map(AttributeCodec.encode).joined(separator: separator), to: &output)
             }
-            written.rows[position]!.raw = start..<output.count
-            output += table.lineEnding
         }
-        written.source = output
-        return written
+        table.source = output
     }
 
     /// Appends `text` as one field, quoted if it holds the delimiter, a quote or a line break.

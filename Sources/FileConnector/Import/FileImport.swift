@@ -9,94 +9,117 @@ struct FileImport {
 
     /// The batches of the import, the last one carrying the watermark. The whole file is read and checked
     /// before the first batch, so a bad row fails the import before anything is imported.
+    ///
+    /// A delta from the watermark of this connector's last import reads only what changed: nothing if the file
+    /// still has the version it had then (see ``ImportedRows/stableVersion``); otherwise the file is hashed
+    /// row by row on one core while its watermark is computed on the other, and only the rows whose bytes
+    /// changed are decoded.
     func batches(for request: ImportRequest) throws -> [ImportBatch] {
+        var remembered: ImportedRows?
+        if case .delta(let previous) = request.mode {
+            remembered = cache.take(for: previous)
+            if let rows = remembered, let stable = rows.stableVersion, try FileStorage.version(settings.path) == stable
+            {
+                cache.store(rows)
+                cache.deltasWithoutReading.add(1, ordering: .relaxed)
+                return [ImportBatch(items: [], watermark: previous)]
+            }
+        }
+        let readStarted = FileStorage.now()
         let contents = try FileStorage.load(settings.path)
-        let watermark = Watermark(self.watermark(of: contents.bytes))
+        // Only a file last modified well before it was read can be trusted to change its version on any later
+        // write (timestamps are coarse: a write in the same tick as the read could keep the version).
+        let stableVersion = contents.version.modifiedSeconds < readStarted - 2 ? contents.version : nil
+        let bytes = contents.bytes
+        let settings = self.settings
+        let (watermarkText, match) = Parallel.both(
+            { Self.watermark(of: bytes, settings: settings) },
+            { [remembered] () -> ImportedRows.Match? in
+                guard let remembered else { return nil }
+                return bytes.withUnsafeBufferPointer { buffer in
+                    guard let split = settings.fileFormat.rowRanges(buffer) else { return nil }
+                    return remembered.match(buffer, header: split.header, rows: split.rows)
+                }
+            })
+        let watermark = Watermark(watermarkText)
         if case .delta(let previous) = request.mode, previous == watermark {
+            if var rows = remembered.take() {
+                rows.stableVersion = stableVersion
+                cache.store(rows)
+            }
             return [ImportBatch(items: [], watermark: watermark)]
         }
         var pager = Pager(pageSize: settings.pageSize)
-        if case .delta(let previous) = request.mode, let imported = cache.rows(for: previous),
-            let delta = changedRows(
-                contents.bytes, since: imported, watermark: watermark, space: request.connectorSpace)
+        if let match, var imported = remembered.take(),
+            let items = changedRows(bytes, match, &imported, watermark: watermark, space: request.connectorSpace)
         {
-            for item in delta.items { pager.append(item) }
-            cache.store(delta.rows)
+            for item in items { pager.append(item) }
+            imported.stableVersion = stableVersion
+            cache.store(imported)
             cache.deltasFromRememberedRows.add(1, ordering: .relaxed)
             return pager.finish(watermark: watermark, isComplete: false)
         }
-        cache.store(nil)
-        let table = try settings.fileFormat.read(contents.bytes, decodingValues: true)
+        let table = try settings.fileFormat.read(bytes, decodingValues: true)
         switch request.mode {
         case .full:
             for case let row? in table.rows { pager.append(.object(row.object)) }
         case .delta:
             difference(table, request.connectorSpace) { pager.append($0) }
         }
-        cache.store(ImportedRows(table: table, watermark: watermark))
+        var rows = ImportedRows(table: table, watermark: watermark)
+        rows?.stableVersion = stableVersion
+        cache.store(rows)
         return pager.finish(watermark: watermark, isComplete: request.mode == .full)
     }
 
-    /// The delta from the last import, reading only the rows whose bytes changed: the same items as
-    /// ``difference(_:_:_:)`` would give, and the rows to remember for the next delta. `nil` when the rows
-    /// cannot be matched cheaply (a changed header, a row or anchor twice, a row that does not read): then the
-    /// whole file is read, which reports any problem with its line.
+    /// The delta from the last import, decoding only the rows whose bytes changed (`match`): the same items
+    /// as ``difference(_:_:_:)`` would give. `imported` becomes the rows to remember for the next delta.
+    /// `nil` when the rows cannot be matched cheaply (a row or anchor twice, a row that does not read): then
+    /// the whole file is read, which reports any problem with its line.
     func changedRows(
-        _ source: [UInt8], since imported: ImportedRows, watermark: Watermark, space: any ConnectorSpaceView
-    ) -> (items: [ImportBatch.Item], rows: ImportedRows)? {
+        _ source: [UInt8], _ match: ImportedRows.Match, _ imported: inout ImportedRows, watermark: Watermark,
+        space: any ConnectorSpaceView
+    ) -> [ImportBatch.Item]? {
         let format = settings.fileFormat
-        return source.withUnsafeBufferPointer { bytes -> (items: [ImportBatch.Item], rows: ImportedRows)? in
-            guard let split = format.rowRanges(bytes) else { return nil }
-            let header = split.header.map { Array(bytes[$0]) } ?? []
-            guard header == imported.header else { return nil }
-            var next = ImportedRows(watermark: watermark, header: header)
-            next.rows.reserveCapacity(split.rows.count)
-            next.anchors.reserveCapacity(split.rows.count)
-            var unchanged = [Bool](repeating: false, count: imported.anchors.count)
-            var changed: [(range: Range<Int>, key: ImportedRows.Key)] = []
-            for range in split.rows {
-                let key = ImportedRows.key(UnsafeBufferPointer(rebasing: bytes[range]))
-                if let position = imported.rows[key] {
-                    guard !unchanged[position], next.add(key, imported.anchors[position]) else { return nil }
-                    unchanged[position] = true
-                } else {
-                    changed.append((range, key))
-                }
-            }
-            // The changed rows, after the header, read as a file of their own.
-            var partial: [UInt8] = []
-            if let range = split.header {
-                partial += bytes[range]
+        // The changed rows, after the header, read as a file of their own.
+        var partial: [UInt8] = []
+        source.withUnsafeBufferPointer { bytes in
+            if !imported.header.isEmpty {
+                partial += imported.header
                 partial.append(0x0A)
             }
-            for row in changed {
-                partial += bytes[row.range]
+            for row in match.changed {
+                partial += UnsafeBufferPointer(rebasing: bytes[row.range])
                 partial.append(0x0A)
             }
-            guard let table = try? format.read(partial, decodingValues: true), table.rows.count == changed.count
-            else { return nil }
-            var items: [ImportBatch.Item] = []
-            var changedAnchors = Set<Anchor>()
-            for (row, changedRow) in zip(table.rows, changed) {
-                guard let object = row?.object, next.add(changedRow.key, object.anchor) else { return nil }
-                changedAnchors.insert(object.anchor)
-                if let held = space.object(object.anchor), Self.same(held, object) { continue }
-                items.append(.object(object))
-            }
-            var deleted: [Anchor] = []
-            for (position, anchor) in imported.anchors.enumerated() {
-                if unchanged[position] {
-                    if changedAnchors.contains(anchor) { return nil }  // an anchor on two rows
-                } else if !changedAnchors.contains(anchor) {
-                    deleted.append(anchor)
-                }
-            }
-            for anchor in deleted.sorted() {
-                let type = space.object(anchor)?.objectType ?? settings.objectType
-                items.append(.change(.delete(anchor: anchor, objectType: type)))
-            }
-            return (items, next)
         }
+        guard let table = try? format.read(partial, decodingValues: true), table.rows.count == match.changed.count
+        else { return nil }
+        var items: [ImportBatch.Item] = []
+        var changedAnchors: [Anchor] = []
+        changedAnchors.reserveCapacity(table.rows.count)
+        for row in table.rows {
+            guard let object = row?.object else { return nil }
+            // An anchor moved to a changed row while an unchanged row still holds it: the file has it twice.
+            if let position = imported.position(of: object.anchor), match.unchanged[position] { return nil }
+            changedAnchors.append(object.anchor)
+            if let held = space.object(object.anchor), Self.same(held, object) { continue }
+            items.append(.object(object))
+        }
+        let changedSet = Set(changedAnchors)
+        let missing = imported.missing(match)
+        var deleted: [Anchor] = []
+        for position in missing {
+            if let anchor = imported.anchors[position], !changedSet.contains(anchor) { deleted.append(anchor) }
+        }
+        for anchor in deleted.sorted() {
+            let type = space.object(anchor)?.objectType ?? settings.objectType
+            items.append(.change(.delete(anchor: anchor, objectType: type)))
+        }
+        if !imported.update(match, missing: missing, changedAnchors: changedAnchors, watermark: watermark) {
+            return nil
+        }
+        return items
     }
 
     /// Collects items into batches of a page each.
@@ -156,16 +179,15 @@ struct FileImport {
     }
 
     /// `file:v1:` and a 64-bit FNV-1a hash of the settings that shape reading and of the file's bytes, and
-    /// its size: a delta from this watermark is empty while neither changes.
-    func watermark(of bytes: [UInt8]) -> String {
+    /// its size: a delta from this watermark is empty while neither changes. FNV-1a goes byte by byte (its
+    /// value is in every journal, so it stays): on a large file it runs beside the row hashing.
+    static func watermark(of bytes: [UInt8], settings: FileConnectorSettings) -> String {
+        let prime: UInt64 = 0x0000_0100_0000_01b3
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ byte: UInt8) {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        for byte in settings.fingerprint.utf8 { mix(byte) }
-        mix(0)
+        for byte in settings.fingerprint.utf8 { hash = (hash ^ UInt64(byte)) &* prime }
+        hash = (hash ^ 0) &* prime
         bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer { mix(byte) }
+            for byte in buffer { hash = (hash ^ UInt64(byte)) &* prime }
         }
         let hex = String(hash, radix: 16)
         return "file:v1:\(bytes.count):" + String(repeating: "0", count: 16 - hex.count) + hex

@@ -171,24 +171,12 @@ struct JSONLinesFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: FileTable) -> FileTable {
+    func write(_ table: inout FileTable) {
         var output: [UInt8] = []
         output.reserveCapacity(table.source.count + 4096)
         if table.hasByteOrderMark { output += [0xEF, 0xBB, 0xBF] }
-        var written = table
-        for position in table.rows.indices {
-            guard let row = table.rows[position] else { continue }
-            let start = output.count
-            if let raw = row.raw {
-                output += table.source[raw]
-            } else {
-                append(row.object, to: &output)
-            }
-            written.rows[position]!.raw = start..<output.count
-            output += table.lineEnding
-        }
-        written.source = output
-        return written
+        table.writeRows(into: &output, padding: []) { object, output in append(object, to: &output) }
+        table.source = output
     }
 
     /// Writes the anchor attribute first, then the others in name order.

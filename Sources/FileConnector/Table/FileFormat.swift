@@ -12,10 +12,10 @@ protocol FileFormat {
     /// The object of a row read without decoding values.
     func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject
 
-    /// The file holding `table`'s rows: its ``FileTable/source`` is the bytes to write, in which every row
-    /// (unchanged rows keep their original bytes) and the header have their ranges, so that the table can be
-    /// used again for the file as written.
-    func write(_ table: FileTable) -> FileTable
+    /// Makes `table` the file holding its rows: its ``FileTable/source`` becomes the bytes to write, in which
+    /// every row (unchanged rows keep their original bytes) and the header have their ranges, so that the
+    /// table can be used again for the file as written. Works in place: a large file's table is not copied.
+    func write(_ table: inout FileTable)
 
     /// The header's bytes (CSV) and each row's bytes, without line endings, split exactly as ``read(_:decodingValues:)``
     /// splits them but without decoding anything; `nil` if the bytes do not split cleanly (then read them whole,

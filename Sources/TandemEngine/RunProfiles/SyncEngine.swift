@@ -112,7 +112,12 @@ public actor SyncEngine {
         recordForObjectIndex(events, seqs: seqs)
         let indexesCurrent = syncIndexes?.validAtSeq == state.lastSeq && events.allSatisfy(\.keepsSyncIndexes)
         if !indexesCurrent { syncIndexes = nil }
-        for (event, seq) in zip(events, seqs) { try state.apply(event, seq: seq, timeMicroseconds: time) }
+        for (event, seq) in zip(events, seqs) {
+            if indexesCurrent, case .objectsImported(let imported) = event {
+                syncIndexes!.indexes.noteDeletes(imported, in: state)
+            }
+            try state.apply(event, seq: seq, timeMicroseconds: time)
+        }
         if indexesCurrent { syncIndexes?.validAtSeq = state.lastSeq }
         lastCommitTime = time
         await checkpointIfDue(after: events)

@@ -16,6 +16,18 @@ package struct SyncIndexes {
     /// For each connector indexed so far, its objects by the anchors their reference values name (same
     /// caveat: stale entries, none missing).
     var spaceReferrers: [String: [Anchor: Set<Anchor>]] = [:]
+    /// Connectors whose links from the metaverse are all known without a scan: a metaverse object links
+    /// one of their objects only if the object names it as its metaverse object, or ``deletedHolders`` says
+    /// so. A completed full sync of the connector settles it (its scan of the metaverse disconnects links to
+    /// gone objects and notes the other links its objects do not name); from then on every delete an import
+    /// applies is noted. A delta sync of a settled connector finds the holders of a deleted object here
+    /// instead of scanning the whole metaverse.
+    var settledConnectors: Set<String> = []
+    /// Links of settled connectors' objects that the objects themselves do not name: the metaverse objects
+    /// an object was joined to when an import deleted it, and links a full sync found to objects that name
+    /// another metaverse object or none (after a delete and an add of the same anchor). Entries may be
+    /// stale (check before use); they are dropped once no longer held.
+    var deletedHolders: [ConnectorSpaceLink: Set<MetaverseID>] = [:]
 
     init(metaverse: MetaverseIndex) {
         self.metaverse = metaverse
@@ -44,6 +56,39 @@ package struct SyncIndexes {
         }
         metaverseReferrers = referrers
         return referrers
+    }
+
+    /// Notes the metaverse objects that the objects `imported` deletes are joined to, before it is applied to
+    /// `state`, for the connector's next sync (see ``deletedHolders``).
+    mutating func noteDeletes(_ imported: ObjectsImported, in state: EngineState) {
+        guard settledConnectors.contains(imported.connector) else { return }
+        let objects = state.connectorSpaces[imported.connector]?.objects
+        for case .delete(let anchor) in imported.changes {
+            guard let id = objects?[anchor]?.metaverseID else { continue }
+            deletedHolders[ConnectorSpaceLink(connector: imported.connector, anchor: anchor), default: []].insert(id)
+        }
+    }
+
+    /// Records the end of a sync of `connector`: noted links no longer held are dropped; a completed full
+    /// sync settles it, a run stopped at the error limit unsettles it.
+    mutating func synchronized(
+        _ connector: String, full: Bool, stopped: Bool, metaverse: [MetaverseID: MetaverseObject]
+    ) {
+        if !deletedHolders.isEmpty {
+            var kept: [ConnectorSpaceLink: Set<MetaverseID>] = [:]
+            for (link, holders) in deletedHolders {
+                let held =
+                    link.connector == connector
+                    ? holders.filter { metaverse[$0]?.links.contains(link) == true } : holders
+                if !held.isEmpty { kept[link] = held }
+            }
+            deletedHolders = kept
+        }
+        if stopped {
+            settledConnectors.remove(connector)
+        } else if full {
+            settledConnectors.insert(connector)
+        }
     }
 
     /// Brings a connector's referrers (if indexed) up to date with the objects imports changed since its last

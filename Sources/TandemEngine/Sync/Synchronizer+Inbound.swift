@@ -57,6 +57,12 @@ extension Synchronizer {
     /// scan of the metaverse finds the links to every deleted object of the run (a delta run meets
     /// them one by one); sync adds no such link, and the cache is dropped when it deletes an object.
     mutating func holders(ofDeleted link: ConnectorSpaceLink) -> [MetaverseID] {
+        if indexes.settledConnectors.contains(link.connector) {
+            // The holders were noted when the import deleted the object: no scan.
+            return (indexes.deletedHolders[link] ?? []).sorted().filter {
+                state.metaverse[$0]?.links.contains(link) == true
+            }
+        }
         if linksToDeletedObjects == nil {
             let objects = state.connectorSpaces.mapValues(\.objects)
             var found: [ConnectorSpaceLink: [MetaverseID]] = [:]

@@ -139,20 +139,29 @@ package struct Synchronizer {
             anchors = full ? Set(space.objects.keys).union(space.changedSinceSync) : space.changedSinceSync
         }
         for (done, anchor) in anchors.sorted().enumerated() {
-            if stoppedAtErrorLimit { return }
+            if stoppedAtErrorLimit {
+                indexes.synchronized(connector, full: full, stopped: true, metaverse: state.metaverse)
+                return
+            }
             if done % 1024 == 0 { progress(done, anchors.count) }
             try synchronizeInbound(ConnectorSpaceLink(connector: connector, anchor: anchor))
         }
         if full {
             // Links whose connector-space object is gone (deleted by an import some earlier run missed).
+            // Also links to objects that name another metaverse object or none: noted, so that a later delete
+            // of such an object finds this holder without a scan (see ``SyncIndexes/settledConnectors``).
             var gone: [(MetaverseID, ConnectorSpaceLink)] = []
             for (id, object) in state.metaverse {
-                for link in object.links
-                where link.connector == connector
-                    && state.connectorSpaces[connector]?.objects.index(forKey: link.anchor) == nil
-                    && !anchors.contains(link.anchor)
-                {
-                    gone.append((id, link))
+                for link in object.links where link.connector == connector {
+                    if let objects = state.connectorSpaces[connector]?.objects,
+                        let index = objects.index(forKey: link.anchor)
+                    {
+                        if objects[index].value.metaverseID != id {
+                            indexes.deletedHolders[link, default: []].insert(id)
+                        }
+                    } else if !anchors.contains(link.anchor) {
+                        gone.append((id, link))
+                    }
                 }
             }
             for (id, link) in gone.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
@@ -162,7 +171,10 @@ package struct Synchronizer {
         }
         try resolveWaitingReferences()
         for id in affected.sorted() {
-            if stoppedAtErrorLimit { return }
+            if stoppedAtErrorLimit {
+                indexes.synchronized(connector, full: full, stopped: true, metaverse: state.metaverse)
+                return
+            }
             try synchronizeMetaverseObject(id)
         }
         // Once, not until nothing changes: an object no rule ends up provisioning is not waited for again.
@@ -173,5 +185,6 @@ package struct Synchronizer {
             try synchronizeOutbound(id)
         }
         try record(.markSynchronized(connector: connector))
+        indexes.synchronized(connector, full: full, stopped: stoppedAtErrorLimit, metaverse: state.metaverse)
     }
 }
