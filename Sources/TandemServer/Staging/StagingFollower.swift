@@ -267,7 +267,7 @@ final class StagingFollower: Sendable {
     }
 
     /// The size of the runs a catch-up is received and written in.
-    static let catchUpRunBytes = 4 << 20
+    static let catchUpRunBytes = 1 << 20
 
     /// Makes frames durable in batches and hands them on to be applied, so that inflating and
     /// applying events never holds up the next `fdatasync`.
