@@ -34,6 +34,17 @@ extension Journal {
         return try await writer.appendShipped(frames, sync: syncing)
     }
 
+    /// ``appendShipped(decodedFrames:syncing:)`` for runs of frames that a ``ShippedRunDecoder``
+    /// checked (checksums and fields): each run is written from its own buffer, as received. The
+    /// chain, seqs and epoch are checked here, for every frame, before anything is written.
+    @discardableResult
+    package func appendShipped(runs: [ShippedRun], syncing: Bool = true) async throws -> UInt64 {
+        guard runs.contains(where: { !$0.headers.isEmpty }) else {
+            return syncing ? try await syncShipped() : lastSeq
+        }
+        return try await writer.appendShipped(runs: runs, sync: syncing)
+    }
+
     /// Makes every shipped frame written so far durable; returns the last seq, now durable.
     @discardableResult
     package func syncShipped() async throws -> UInt64 {

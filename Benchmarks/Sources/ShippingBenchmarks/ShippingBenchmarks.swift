@@ -55,24 +55,32 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         let journalBytes = try await writeSource(into: activeData + "/journal")
         progress("journal: \(Format.megabytes(journalBytes)) in segments")
 
-        var copySeconds: [Double] = []
-        for pass in 0..<runs {
-            copySeconds.append(
-                try FileCopyBaseline.copy(segmentsIn: activeData + "/journal", to: scratch + "/copy-\(pass)"))
-        }
-
         let active = try await InProcessServer.start(dataDirectory: activeData, role: .active)
         progress("active server at \(active.url)")
+        // The baseline and shipping alternate pass by pass (in turn first), so that both see the
+        // same load on a shared machine; each pass's ratio compares neighbours.
+        var copySeconds: [Double] = []
         var shipSeconds: [Double] = []
         var applySeconds: [Double] = []
         for pass in 0..<runs {
-            let (durable, applied) = try await bootstrap(from: active, into: scratch + "/staging-\(pass)")
+            func copy() throws {
+                copySeconds.append(
+                    try FileCopyBaseline.copy(segmentsIn: activeData + "/journal", to: scratch + "/copy-\(pass)"))
+            }
+            if pass % 2 == 0 { try copy() }
+            let stagingData = scratch + "/staging-\(pass)"
+            let (durable, applied) = try await bootstrap(from: active, into: stagingData)
+            if pass % 2 == 1 { try copy() }
+            // Outside the timing: the staging journal must hold the active's segments byte for byte.
+            try requireIdenticalSegments(activeData + "/journal", stagingData + "/journal")
             progress(
-                "pass \(pass + 1): \(Format.megabytes(journalBytes)) durable in \(Format.seconds(durable)), applied in \(Format.seconds(applied))"
+                "pass \(pass + 1): \(Format.megabytes(journalBytes)) durable in \(Format.seconds(durable)), applied in \(Format.seconds(applied)); file copy \(Format.seconds(copySeconds[pass])); identical segments"
             )
             shipSeconds.append(durable)
             applySeconds.append(applied)
+            try? FileManager.default.removeItem(atPath: scratch + "/copy-\(pass)")
         }
+        let passRatios = zip(copySeconds, shipSeconds).map { $0 / $1 }
 
         progress("lag: \(Format.count(rate)) events/s for \(seconds) s")
         let lag = try await measureLag(active: active, stagingData: scratch + "/staging-lag")
@@ -115,6 +123,8 @@ struct ShippingBenchmarks: AsyncParsableCommand {
             | …what promotion replayed before it reused the staging state: the whole journal from disk (\(Format.count(Int(promotion.replayedEvents))) events) | \
             \(Format.milliseconds(promotion.replayFromDisk)) | | | |
 
+            Ratio of each pass to its neighbouring file copy: \(Format.list(passRatios, unit: "×", decimals: 2)) \
+            (median \(Format.ratio(median(passRatios)))).
             Passes (seconds): shipping \(Format.list(shipSeconds, unit: "s", decimals: 2)); \
             applied \(Format.list(applySeconds, unit: "s", decimals: 2)); \
             file copy \(Format.list(copySeconds, unit: "s", decimals: 2)). \
@@ -139,6 +149,21 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         }
         await journal.close()
         return try segmentBytes(directory)
+    }
+
+    /// Throws unless both journals hold the same segment files with the same bytes.
+    private func requireIdenticalSegments(_ source: String, _ copy: String) throws {
+        let manager = FileManager.default
+        let names = try manager.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".seg") }.sorted()
+        let copied = try manager.contentsOfDirectory(atPath: copy).filter { $0.hasSuffix(".seg") }.sorted()
+        guard names == copied else {
+            throw BenchmarkFailure("the staging journal's segments \(copied) are not the active's \(names)")
+        }
+        for name in names {
+            guard manager.contents(atPath: source + "/" + name) == manager.contents(atPath: copy + "/" + name) else {
+                throw BenchmarkFailure("segment \(name) of the staging journal differs from the active's")
+            }
+        }
     }
 
     private func segmentBytes(_ directory: String) throws -> Int {

@@ -64,9 +64,10 @@ public struct FrameDecoder: Sendable {
         let available = buffer.count - start
         if available == 0 { return nil }
         // Reject a wrong magic as soon as its bytes arrive.
-        for i in 0..<min(available, 4) where buffer[start + i] != Self.magicBytes[i] {
-            throw DecodingError(offset: offset, problem: .badMagic)
+        let magicMatches = buffer.withUnsafeBytes { raw in
+            Self.magicMatches(UnsafeRawBufferPointer(rebasing: raw[start..<start + min(available, 4)]))
         }
+        if !magicMatches { throw DecodingError(offset: offset, problem: .badMagic) }
         guard available >= FormatV1.frameHeaderLength else { return nil }
         let header = buffer.withUnsafeBytes { raw in
             FrameHeader.parse(UnsafeRawBufferPointer(rebasing: raw[start..<start + FormatV1.frameHeaderLength]))!
@@ -76,24 +77,35 @@ public struct FrameDecoder: Sendable {
         }
         guard available >= header.frameLength else { return nil }
         let frameRange = start..<start + header.frameLength
-        let computed = buffer.withUnsafeBytes { raw in
-            FrameHeader.computeChecksum(
-                header: UnsafeRawBufferPointer(rebasing: raw[start..<start + FormatV1.frameHeaderLength]),
+        let problem = buffer.withUnsafeBytes { raw in
+            Self.problem(
+                header, headerBytes: UnsafeRawBufferPointer(rebasing: raw[start..<start + FormatV1.frameHeaderLength]),
                 payload: UnsafeRawBufferPointer(
                     rebasing: raw[start + FormatV1.frameHeaderLength..<frameRange.upperBound]))
         }
-        guard computed == header.checksum else {
-            throw DecodingError(
-                offset: offset, problem: .checksumMismatch(stored: header.checksum, computed: computed),
-                claimedSeq: header.firstSeq)
-        }
-        if let problem = Self.fieldProblem(header) {
-            throw DecodingError(offset: offset, problem: problem, claimedSeq: header.firstSeq)
-        }
+        if let problem { throw DecodingError(offset: offset, problem: problem, claimedSeq: header.firstSeq) }
         let frame = Frame(header: header, bytes: Array(buffer[frameRange]))
         start = frameRange.upperBound
         offset += Int64(header.frameLength)
         return frame
+    }
+
+    /// Whether `bytes` (up to 4) are the start of the frame magic.
+    static func magicMatches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for i in 0..<min(bytes.count, 4) where bytes[i] != magicBytes[i] { return false }
+        return true
+    }
+
+    /// Problems of a complete frame whose header parsed and passed ``lengthProblem(_:)``: its
+    /// checksum (zlib's CRC-32 over header and payload), then its fields.
+    static func problem(
+        _ header: FrameHeader, headerBytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer
+    ) -> Problem? {
+        let computed = FrameHeader.computeChecksum(header: headerBytes, payload: payload)
+        guard computed == header.checksum else {
+            return .checksumMismatch(stored: header.checksum, computed: computed)
+        }
+        return fieldProblem(header)
     }
 
     /// Problems visible before the payload arrives: sizes beyond the format's caps.

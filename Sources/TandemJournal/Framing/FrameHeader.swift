@@ -70,7 +70,7 @@ public struct FrameHeader: Sendable, Hashable {
     /// The checksum of a frame: CRC-32 of the header with its checksum field zeroed, then of the payload.
     static func computeChecksum(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> UInt32 {
         var crc = journalCRC32(UnsafeRawBufferPointer(rebasing: header[0..<8]))
-        crc = [UInt8](repeating: 0, count: 4).withUnsafeBytes { journalCRC32($0, seed: crc) }
+        crc = withUnsafeBytes(of: UInt32(0)) { journalCRC32($0, seed: crc) }
         crc = journalCRC32(UnsafeRawBufferPointer(rebasing: header[12..<FormatV1.frameHeaderLength]), seed: crc)
         return journalCRC32(payload, seed: crc)
     }

@@ -43,13 +43,16 @@ package protocol JournalLock: AnyObject, Sendable {
 extension JournalFile {
     /// Writes all of `bytes`, looping over short writes.
     package func writeAll(_ bytes: [UInt8], at offset: Int64) throws {
-        try bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = try write(UnsafeRawBufferPointer(rebasing: raw[done...]), at: offset + Int64(done))
-                precondition(n > 0 && n <= raw.count - done, "JournalFile.write returned \(n)")
-                done += n
-            }
+        try bytes.withUnsafeBytes { raw in try writeAll(raw, at: offset) }
+    }
+
+    /// Writes all of `raw`, looping over short writes.
+    package func writeAll(_ raw: UnsafeRawBufferPointer, at offset: Int64) throws {
+        var done = 0
+        while done < raw.count {
+            let n = try write(UnsafeRawBufferPointer(rebasing: raw[done...]), at: offset + Int64(done))
+            precondition(n > 0 && n <= raw.count - done, "JournalFile.write returned \(n)")
+            done += n
         }
     }
 

@@ -18,6 +18,8 @@ public final class JournalCursor {
     private var pendingIndex = 0
     private let inflater = Inflater()
     private let chunkBytes = 1 << 20
+    /// A header problem found after the good frames of a run, thrown by the next ``readStoredFrames(into:through:)``.
+    private var deferredFailure: (any Error)?
 
     init(
         directory: String, fileSystem: any JournalFileSystem, start: (SegmentName, Int64)?, seq: UInt64,
@@ -90,7 +92,10 @@ public final class JournalCursor {
     }
 
     private func check(_ frame: Frame, at offset: Int64) throws {
-        let header = frame.header
+        try check(frame.header, at: offset)
+    }
+
+    private func check(_ header: FrameHeader, at offset: Int64) throws {
         let location = JournalError.Location(segment: segment?.fileName, offset: offset, seq: header.firstSeq)
         if let expected = expectedPrevious, header.previousChecksum != expected {
             throw JournalError(
@@ -125,8 +130,92 @@ public final class JournalCursor {
         return true
     }
 
+    /// Copies the next whole frames with every event's seq ≤ `limit` into `buffer`, exactly as stored
+    /// and back to back, from the current segment: what the active server ships. Each frame's header
+    /// is checked as ``nextFrame(through:)`` checks it (magic, length caps, chain link, seq), but its
+    /// checksum is not computed: the receiver verifies every byte anyway (Journal/FORMAT.md,
+    /// "Shipping"), and `tandem journal verify` and replays check it on this side.
+    ///
+    /// A cursor reads either this way or frame by frame, never both. When the next frame is larger
+    /// than `buffer`, nothing is copied and the run's ``StoredFrameRun/neededBytes`` says how large
+    /// a buffer it needs. A header problem after some good frames ends the run before it, and is
+    /// thrown by the next call.
+    func readStoredFrames(into buffer: UnsafeMutableRawBufferPointer, through limit: UInt64) throws
+        -> StoredFrameRun
+    {
+        precondition(heldFrame == nil && decoder.bufferedByteCount == 0, "a cursor reads frame by frame or in runs")
+        if let failure = deferredFailure {
+            deferredFailure = nil
+            throw failure
+        }
+        var run = StoredFrameRun()
+        while true {
+            guard segment != nil else {
+                if try advanceSegment(readingRuns: true) { continue }
+                return run
+            }
+            if file == nil {
+                file = try fileSystem.openFile(at: joinPath(directory, segment!.fileName), writable: false)
+            }
+            let available = try file!.size() - readOffset
+            if available <= 0 {
+                if try advanceSegment(readingRuns: true) { continue }
+                return run
+            }
+            let count = try fill(buffer, upTo: Int(min(Int64(buffer.count), available)))
+            var position = 0
+            let header = FormatV1.frameHeaderLength
+            while position + header <= count {
+                let offset = readOffset + Int64(position)
+                let raw = UnsafeRawBufferPointer(rebasing: buffer[position..<position + header])
+                do {
+                    guard let parsed = FrameHeader.parse(raw) else {
+                        throw JournalError(
+                            .corruption, "no frame starts here (bad magic); run 'tandem journal verify \(directory)'",
+                            location: .init(segment: segment?.fileName, offset: offset, seq: expectedSeq))
+                    }
+                    if let reason = FrameDecoder.lengthProblem(parsed) {
+                        throw JournalError(
+                            .corruption, "invalid frame header: \(reason); run 'tandem journal verify \(directory)'",
+                            location: .init(segment: segment?.fileName, offset: offset, seq: expectedSeq))
+                    }
+                    if parsed.count > 0 && parsed.lastSeq > limit { break }
+                    guard position + parsed.frameLength <= count else {
+                        if position == 0 && parsed.frameLength > buffer.count { run.neededBytes = parsed.frameLength }
+                        break
+                    }
+                    try check(parsed, at: offset)
+                    if run.firstHeader == nil { run.firstHeader = parsed }
+                    run.lastHeader = parsed
+                    run.frameCount += 1
+                    position += parsed.frameLength
+                } catch {
+                    guard position > 0 else { throw error }
+                    deferredFailure = error
+                    break
+                }
+            }
+            readOffset += Int64(position)
+            decoderBase = readOffset
+            run.byteCount = position
+            return run
+        }
+    }
+
+    /// Reads up to `count` bytes of the current segment at the read offset into `buffer`; returns how many.
+    private func fill(_ buffer: UnsafeMutableRawBufferPointer, upTo count: Int) throws -> Int {
+        var filled = 0
+        while filled < count {
+            let n = try file!.read(
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<count]), at: readOffset + Int64(filled))
+            if n == 0 { break }
+            filled += n
+        }
+        return filled
+    }
+
     /// Moves to the segment that follows the current one, if the writer has started it.
-    private func advanceSegment() throws -> Bool {
+    private func advanceSegment(readingRuns: Bool = false) throws -> Bool {
         let names = try fileSystem.contentsOfDirectory(at: directory).compactMap(SegmentName.init(fileName:)).sorted()
         let next: SegmentName?
         if let segment {
@@ -136,7 +225,11 @@ public final class JournalCursor {
         }
         guard let next else { return false }
         // The current segment was sealed before the next was created; make sure we read all of it.
-        if try readMore() { return true }
+        if readingRuns {
+            if let file, try file.size() > readOffset { return true }
+        } else if try readMore() {
+            return true
+        }
         let file = try fileSystem.openFile(at: joinPath(directory, next.fileName), writable: false)
         let headerBytes = try file.read(count: FormatV1.segmentHeaderLength, at: 0)
         let location = JournalError.Location(segment: next.fileName, offset: 0, seq: expectedSeq)

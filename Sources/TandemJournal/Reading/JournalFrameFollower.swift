@@ -5,6 +5,8 @@ public final class JournalFrameFollower {
     private let watch: CommitWatch
     private var expectedSeq: UInt64
     private var checkedStart = false
+    /// The committed seq that bounded the last ``readStoredFrames(into:)``.
+    private var readThrough: UInt64 = 0
 
     init(cursor: JournalCursor, watch: CommitWatch, startSeq: UInt64) {
         self.cursor = cursor
@@ -37,6 +39,50 @@ public final class JournalFrameFollower {
         frames = try available(maxBytes: maxBytes)
         if frames.isEmpty && closed { throw JournalError(.writerClosed, "the journal is closed") }
         return frames
+    }
+
+    /// Copies the durable frames available now into `buffer`, whole and exactly as stored, back to back
+    /// (as many as fit), without waiting: what the active server writes to a journal stream. Frame headers
+    /// are checked (magic, lengths, chain, seqs) but not checksums, which the receiver verifies (Journal/FORMAT.md,
+    /// "Shipping"). A follower is read either this way or with ``nextFrames(maxBytes:waitingAtMost:)``, never both.
+    ///
+    /// - Throws: ``JournalError`` `.invalidArgument` if the start seq falls inside a frame; `.corruption`
+    ///   if a header on disk is damaged.
+    public func readStoredFrames(into buffer: UnsafeMutableRawBufferPointer) throws -> StoredFrameRun {
+        let limit = watch.committedSeq
+        readThrough = limit
+        let run = try cursor.readStoredFrames(into: buffer, through: limit)
+        if !checkedStart, let first = run.firstHeader {
+            checkedStart = true
+            if first.count > 0 && first.firstSeq != expectedSeq {
+                throw JournalError(
+                    .invalidArgument,
+                    "seq \(expectedSeq) is inside the frame that starts at seq \(first.firstSeq); ship from a frame's first seq"
+                )
+            }
+        }
+        return run
+    }
+
+    /// Waits up to `timeout` for frames to become durable after those the last
+    /// ``readStoredFrames(into:)`` could see; returns at once if some already have. Returns `false`
+    /// if the journal is closed (no more frames will come), `true` otherwise.
+    public func waitForFrames(waitingAtMost timeout: Duration) async -> Bool {
+        let seen = readThrough
+        if watch.committedSeq > seen { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [watch] in
+                let committed = await watch.wait(after: seen)
+                return committed > seen || Task.isCancelled
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return true
+            }
+            let open = await group.next() ?? true
+            group.cancelAll()
+            return open
+        }
     }
 
     private func available(maxBytes: Int) throws -> [Frame] {

@@ -7,7 +7,7 @@ struct GroupCommitQueue<Waiter> {
         case rollSegment(Waiter)
         /// Frames shipped from another server, appended byte for byte; synced (with every frame
         /// written ahead before them) only if `sync`.
-        case frames([Frame], bytes: Int, sync: Bool, Waiter)
+        case frames([ShippedRun], bytes: Int, sync: Bool, Waiter)
     }
 
     enum Status {
@@ -67,7 +67,7 @@ struct GroupCommitQueue<Waiter> {
         case write([(events: [JournalEvent], waiter: Waiter)])
         case beginEpoch(UInt64, Waiter)
         case rollSegment(Waiter)
-        case frames([Frame], bytes: Int, sync: Bool, Waiter)
+        case frames([ShippedRun], bytes: Int, sync: Bool, Waiter)
     }
 
     /// The next unit of work: a run of consecutive appends up to the frame bounds, or one epoch change.

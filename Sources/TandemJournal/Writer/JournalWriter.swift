@@ -57,8 +57,14 @@ final class JournalWriter: @unchecked Sendable {
     /// Appends frames shipped from another server byte for byte; returns the last seq once they are
     /// durable — or, with `sync: false`, once they are written (durable only after a later sync).
     func appendShipped(_ frames: [Frame], sync: Bool = true) async throws -> UInt64 {
-        let size = frames.reduce(0) { $0 + $1.bytes.count }
-        return try await submit(bytes: size) { waiter in .frames(frames, bytes: size, sync: sync, waiter) }
+        // One run per frame shares each frame's bytes: nothing is copied.
+        try await appendShipped(runs: frames.map { ShippedRun(bytes: $0.bytes, headers: [$0.header]) }, sync: sync)
+    }
+
+    /// ``appendShipped(_:sync:)`` for runs of frames, each written as it lies in its buffer.
+    func appendShipped(runs: [ShippedRun], sync: Bool = true) async throws -> UInt64 {
+        let size = runs.reduce(0) { $0 + $1.bytes.count }
+        return try await submit(bytes: size) { waiter in .frames(runs, bytes: size, sync: sync, waiter) }
     }
 
     /// Writes later frames under `epoch`, in a new segment.

@@ -28,8 +28,6 @@ final class SegmentWriter {
     /// Whether frames were written to the current segment since its last `fdatasync`
     /// (shipped frames may be written ahead and synced once for several batches).
     private var unsynced = false
-    /// The bytes buffer ``commitShipped(_:sync:)`` reuses from call to call.
-    private var shippedBuffer: [UInt8] = []
 
     /// Positions the writer after the last frame of a recovered journal.
     init(
@@ -140,12 +138,11 @@ final class SegmentWriter {
     /// acknowledged before.
     ///
     /// - Throws: ``JournalError`` `.rejectedFrame`, with nothing written, if a frame does not continue the journal.
-    func commitShipped(_ frames: [Frame], sync: Bool = true) throws -> UInt64 {
+    func commitShipped(_ runs: [ShippedRun], sync: Bool = true) throws -> UInt64 {
         var seq = nextSeq
         var previous = lastChecksum
         var frameEpoch = epoch
-        for frame in frames {
-            let header = frame.header
+        for header in runs.lazy.flatMap(\.headers) {
             let location = JournalError.Location(seq: header.firstSeq)
             guard header.previousChecksum == previous else {
                 throw JournalError(
@@ -168,32 +165,89 @@ final class SegmentWriter {
             previous = header.checksum
             frameEpoch = header.epoch
         }
-        // The buffer of the previous call, kept: a fresh megabyte per call costs a page fault per 4 KiB.
-        var pending = shippedBuffer
-        shippedBuffer = []
-        defer {
-            pending.removeAll(keepingCapacity: true)
-            shippedBuffer = pending
-        }
-        var summaries: [FrameSummary] = []
-        var raw: Int64 = 0
-        for frame in frames {
-            if frame.header.epoch != epoch {
-                try flush(&pending, &summaries, &raw)
-                epoch = frame.header.epoch
+        // Written from the runs' own buffers: one write per run and segment, no copy into a buffer here.
+        var pending = ShippedWrite()
+        for (index, run) in runs.enumerated() {
+            var start = 0
+            for header in run.headers {
+                if header.epoch != epoch {
+                    try flush(&pending, runs)
+                    epoch = header.epoch
+                }
+                let needsNewSegment: Bool
+                if let current = segment {
+                    let used = current.size + Int64(pending.byteCount)
+                    needsNewSegment =
+                        (rollRequested && !current.frames.isEmpty) || current.name.epoch != epoch
+                        || (used > Int64(FormatV1.segmentHeaderLength)
+                            && used + Int64(header.frameLength) > Int64(options.segmentSizeBytes))
+                } else {
+                    needsNewSegment = true
+                }
+                if needsNewSegment {
+                    try flush(&pending, runs)
+                    try roll(firstSeq: nextSeq)
+                    rollRequested = false
+                }
+                pending.summaries.append(
+                    FrameSummary(offset: segment!.size + Int64(pending.byteCount), header: header))
+                pending.add(run: index, range: start..<start + header.frameLength)
+                pending.rawEventBytes += Int64(header.inflatedLength)
+                nextSeq += UInt64(header.count)
+                lastChecksum = header.checksum
+                if header.count > 0 { latestTimeMicroseconds = header.latestTimeMicroseconds }
+                start += header.frameLength
             }
-            try place(frame, &pending, &summaries, &raw)
         }
-        try flush(&pending, &summaries, &raw, sync: sync)
+        try flush(&pending, runs, sync: sync)
         return nextSeq - 1
+    }
+
+    /// Shipped frames placed in the current segment but not yet written: byte ranges of runs.
+    private struct ShippedWrite {
+        var pieces: [(run: Int, range: Range<Int>)] = []
+        var byteCount = 0
+        var summaries: [FrameSummary] = []
+        var rawEventBytes: Int64 = 0
+
+        mutating func add(run: Int, range: Range<Int>) {
+            if let last = pieces.last, last.run == run, last.range.upperBound == range.lowerBound {
+                pieces[pieces.count - 1].range = last.range.lowerBound..<range.upperBound
+            } else {
+                pieces.append((run, range))
+            }
+            byteCount += range.count
+        }
+    }
+
+    /// Writes shipped frames placed in the current segment and, unless told not to, syncs everything written to it.
+    private func flush(_ pending: inout ShippedWrite, _ runs: [ShippedRun], sync: Bool = true) throws {
+        guard var current = segment else { return }
+        if pending.byteCount > 0 {
+            var offset = current.size
+            for piece in pending.pieces {
+                try runs[piece.run].bytes.withUnsafeBytes { raw in
+                    try current.file.writeAll(UnsafeRawBufferPointer(rebasing: raw[piece.range]), at: offset)
+                }
+                offset += Int64(piece.range.count)
+            }
+            unsynced = true
+            current.size = offset
+            current.frames.append(contentsOf: pending.summaries)
+            current.rawEventBytes += pending.rawEventBytes
+            segment = current
+            pending = ShippedWrite()
+        }
+        if sync && unsynced {
+            try current.file.sync()
+            unsynced = false
+        }
     }
 
     /// Syncs shipped frames written ahead (``commitShipped(_:sync:)``); returns the last seq, now durable.
     func syncShipped() throws -> UInt64 {
-        var pending: [UInt8] = []
-        var summaries: [FrameSummary] = []
-        var raw: Int64 = 0
-        try flush(&pending, &summaries, &raw)
+        var pending = ShippedWrite()
+        try flush(&pending, [])
         return nextSeq - 1
     }
 

@@ -30,13 +30,13 @@ enum JournalStreamRoute {
             return HTTPFrontend.error(.rangeNotSatisfiable, advice + error.message)
         }
         // Read what is there now before answering, so that a SEQ inside a frame gets a clear 400.
-        let first: [Frame]
+        let handle = FollowerHandle(follower)
+        let first: ByteBuffer
         do {
-            first = try await follower.nextFrames(maxBytes: chunkBytes, waitingAtMost: .zero)
+            first = try handle.read()
         } catch let error as JournalError where error.code == .invalidArgument {
             return HTTPFrontend.error(.badRequest, error.message)
         }
-        let handle = FollowerHandle(follower)
         let metrics = node.metrics
         let headers: HTTPFields = [
             .contentType: ShippingProtocol.frameStreamType,
@@ -56,30 +56,27 @@ enum JournalStreamRoute {
                 let deadline = clock.now + options.shippingMaxStreamDuration
                 var lastSent = clock.now
                 var pending = first
+                var open = true
                 while !node.isStopping && clock.now < deadline {
-                    var frames: [Frame] = []
-                    if !pending.isEmpty {
-                        swap(&frames, &pending)
+                    var buffer = ByteBuffer()
+                    if pending.readableBytes > 0 {
+                        swap(&buffer, &pending)
                     } else {
-                        do {
-                            frames = try await handle.follower.nextFrames(
-                                maxBytes: chunkBytes, waitingAtMost: min(.seconds(1), options.shippingIdleTimeout))
-                        } catch let error as JournalError where error.code == .writerClosed {
-                            break  // the journal closed (shutdown or role change): end the stream cleanly
-                        }
+                        buffer = try handle.read()
                     }
-                    if frames.isEmpty {
-                        if clock.now - lastSent >= options.shippingIdleTimeout { break }
+                    if buffer.readableBytes == 0 {
+                        // Read once more after the journal closed, then end the stream cleanly.
+                        if !open || clock.now - lastSent >= options.shippingIdleTimeout { break }
+                        open = await handle.follower.waitForFrames(
+                            waitingAtMost: min(.seconds(1), options.shippingIdleTimeout))
                         continue
                     }
                     lastSent = clock.now
-                    var buffer = ByteBuffer()
-                    buffer.reserveCapacity(frames.reduce(0) { $0 + $1.bytes.count })
-                    for frame in frames { buffer.writeBytes(frame.bytes) }
                     let size = buffer.readableBytes
+                    let frames = handle.framesRead
                     try await writer.write(buffer)
                     metrics.update {
-                        $0.shippedFrames += UInt64(frames.count)
+                        $0.shippedFrames += UInt64(frames)
                         $0.shippedBytes += UInt64(size)
                     }
                 }
@@ -88,9 +85,36 @@ enum JournalStreamRoute {
     }
 }
 
-/// Carries a frame follower into the response body's writer task. Audited: the follower is made
-/// before the response and used only by that one task afterwards, never concurrently.
+/// Carries a frame follower into the response body's writer task, and reads its frames into
+/// buffers for the socket. Audited: the follower is made before the response and used only by one
+/// task at a time afterwards, never concurrently.
 private final class FollowerHandle: @unchecked Sendable {
     let follower: JournalFrameFollower
+    /// Frames in the buffer the last ``read()`` returned.
+    private(set) var framesRead = 0
+    private var capacity = JournalStreamRoute.chunkBytes
+
     init(_ follower: JournalFrameFollower) { self.follower = follower }
+
+    /// The durable frames available now, whole and exactly as stored, read straight from the segment
+    /// file into one buffer of up to ``JournalStreamRoute/chunkBytes`` (more for a larger frame);
+    /// empty if none is available.
+    func read() throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        while true {
+            var run = StoredFrameRun()
+            try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { raw in
+                run = try follower.readStoredFrames(into: UnsafeMutableRawBufferPointer(rebasing: raw[..<capacity]))
+                return run.byteCount
+            }
+            if let needed = run.neededBytes, run.byteCount == 0 {
+                capacity = needed
+                buffer.reserveCapacity(needed)
+                continue
+            }
+            capacity = JournalStreamRoute.chunkBytes
+            framesRead = run.frameCount
+            return buffer
+        }
+    }
 }

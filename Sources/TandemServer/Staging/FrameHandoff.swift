@@ -2,11 +2,12 @@ import Synchronization
 import TandemJournal
 
 /// The bounded hand-off between the task that receives and checks shipped frames and the task
-/// that makes them durable: while one batch is being synced, the next accumulates, so a catch-up
-/// is written in large batches (group commit) and a trickle is written at once.
+/// that makes them durable (and between that one and the applier): runs of whole frames, as
+/// received. While one batch is being synced, the next accumulates, so a catch-up is written in
+/// large batches (group commit) and a trickle is written at once.
 final class FrameHandoff: Sendable {
     private struct State {
-        var frames: [Frame] = []
+        var runs: [ShippedRun] = []
         var bytes = 0
         var finished = false
         var taker: CheckedContinuation<Void, Never>?
@@ -18,15 +19,20 @@ final class FrameHandoff: Sendable {
 
     init(maxBytes: Int) { self.maxBytes = maxBytes }
 
-    /// Adds frames; waits while more than `maxBytes` are waiting to be taken.
-    func put(_ frames: [Frame]) async {
-        guard !frames.isEmpty else { return }
-        let size = frames.reduce(0) { $0 + $1.bytes.count }
+    /// Adds a run; waits while more than `maxBytes` are waiting to be taken.
+    func put(_ run: ShippedRun) async {
+        await put([run])
+    }
+
+    /// Adds runs; waits while more than `maxBytes` are waiting to be taken.
+    func put(_ runs: [ShippedRun]) async {
+        let size = runs.reduce(0) { $0 + $1.bytes.count }
+        guard size > 0 else { return }
         while true {
             let (admitted, wake) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 if state.finished { return (true, nil) }
                 guard state.bytes == 0 || state.bytes + size <= maxBytes else { return (false, nil) }
-                state.frames += frames
+                state.runs += runs
                 state.bytes += size
                 defer { state.taker = nil }
                 return (true, state.taker)
@@ -45,30 +51,30 @@ final class FrameHandoff: Sendable {
         }
     }
 
-    /// Everything waiting (up to about `limit` bytes), waiting for some if none is; `nil` once
-    /// finished and drained.
-    func take(limit: Int) async -> [Frame]? {
+    /// Everything waiting (up to about `limit` bytes, at least one run), waiting for some if none is;
+    /// `nil` once finished and drained.
+    func take(limit: Int) async -> [ShippedRun]? {
         while true {
-            let result = state.withLock { state -> (frames: [Frame]?, wake: [CheckedContinuation<Void, Never>]) in
-                if state.frames.isEmpty { return (state.finished ? nil : [], []) }
+            let result = state.withLock { state -> (runs: [ShippedRun]?, wake: [CheckedContinuation<Void, Never>]) in
+                if state.runs.isEmpty { return (state.finished ? nil : [], []) }
                 var count = 0
                 var bytes = 0
-                while count < state.frames.count && (count == 0 || bytes + state.frames[count].bytes.count <= limit) {
-                    bytes += state.frames[count].bytes.count
+                while count < state.runs.count && (count == 0 || bytes + state.runs[count].bytes.count <= limit) {
+                    bytes += state.runs[count].bytes.count
                     count += 1
                 }
-                let taken = Array(state.frames.prefix(count))
-                state.frames.removeFirst(count)
+                let taken = Array(state.runs.prefix(count))
+                state.runs.removeFirst(count)
                 state.bytes -= bytes
                 defer { state.givers = [] }
                 return (taken, state.givers)
             }
             for giver in result.wake { giver.resume() }
-            guard let frames = result.frames else { return nil }
-            if !frames.isEmpty { return frames }
+            guard let runs = result.runs else { return nil }
+            if !runs.isEmpty { return runs }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
-                    if !state.frames.isEmpty || state.finished { return true }
+                    if !state.runs.isEmpty || state.finished { return true }
                     state.taker = continuation
                     return false
                 }
@@ -78,7 +84,7 @@ final class FrameHandoff: Sendable {
     }
 
     /// Whether no frame is waiting to be taken.
-    var isEmpty: Bool { state.withLock { $0.frames.isEmpty } }
+    var isEmpty: Bool { state.withLock { $0.runs.isEmpty } }
 
     /// No more frames will come: wakes everyone.
     func finish() {

@@ -136,7 +136,12 @@ final class StagingFollower: Sendable {
             $0.connections += 1
         }
         defer { progressBox.withLock { $0.connected = false } }
-        let batchLimit = faults.withLock { $0.maxBatchBytes } ?? 16 << 20
+        let faultBatchLimit = faults.withLock { $0.maxBatchBytes }
+        let batchLimit = faultBatchLimit ?? 16 << 20
+        // What the primary had durable when the response began: until then frames arrive back to
+        // back (a catch-up), so they are handed on and synced in large batches.
+        let catchUpThrough =
+            response.headers.first(name: ShippingProtocol.lastSeqHeader).flatMap { UInt64($0) } ?? 0
         // Three stages, each bounded: receive and check frames → make them durable → apply them
         // (on a thread of lower priority: durability first, see ApplyThread).
         let handoff = FrameHandoff(maxBytes: max(batchLimit, 1 << 20) * 2)
@@ -144,14 +149,17 @@ final class StagingFollower: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { handoff.finish() }
-                try await self.receive(response.body, into: handoff)
+                try await self.receive(
+                    response.body, into: handoff, catchingUpThrough: catchUpThrough, splittingAt: faultBatchLimit)
             }
             group.addTask {
                 defer {
                     handoff.finish()
                     applying.finish()
                 }
-                try await self.commit(from: handoff, to: journal, then: applying, batchLimit: batchLimit)
+                try await self.commit(
+                    from: handoff, to: journal, then: applying, batchLimit: batchLimit,
+                    catchingUpThrough: catchUpThrough)
             }
             group.addTask {
                 defer { applying.finish() }
@@ -223,51 +231,74 @@ final class StagingFollower: Sendable {
         return outcome.journal
     }
 
-    /// Splits the stream into frames (checking each frame's checksum as it completes) and hands them on.
-    private func receive(_ body: HTTPClientResponse.Body, into handoff: FrameHandoff) async throws {
-        var decoder = FrameDecoder()
+    /// Splits the stream into runs of whole frames, checking each frame's checksum and fields where
+    /// it lies as it completes, and hands them on: one copy, from the network's buffers into the run.
+    /// During a catch-up (up to `catchUpThrough`) runs of up to ``catchUpRunBytes`` are handed on,
+    /// afterwards every piece received, so that a trickle waits for nothing.
+    private func receive(
+        _ body: HTTPClientResponse.Body, into handoff: FrameHandoff, catchingUpThrough catchUpThrough: UInt64,
+        splittingAt testBatchLimit: Int?
+    ) async throws {
+        var catchingUp = (journal?.lastSeq ?? 0) < catchUpThrough
+        var decoder = ShippedRunDecoder(reservingCapacity: catchingUp ? Self.catchUpRunBytes + (1 << 16) : 0)
         var streamOffset = 0
-        for try await buffer in body {
-            let flip = faults.withLock { faults -> Int? in
-                guard let at = faults.flipReceivedByteAt, at >= streamOffset, at < streamOffset + buffer.readableBytes
-                else { return nil }
-                faults.flipReceivedByteAt = nil
-                return at - streamOffset
-            }
-            if let flip {
-                var bytes = Array(buffer.readableBytesView)
-                bytes[flip] ^= 0x01
-                decoder.append(bytes)
-                logger.notice(
-                    "test hook: flipped a bit of a shipped byte", metadata: ["offset": "\(streamOffset + flip)"])
-            } else {
-                buffer.withUnsafeReadableBytes { decoder.append($0) }
-            }
-            streamOffset += buffer.readableBytes
-            var frames: [Frame] = []
-            var rejection: FrameDecoder.DecodingError?
-            do {
-                while let frame = try decoder.next() { frames.append(frame) }
-            } catch {
-                rejection = error
-            }
-            let bytes = frames.reduce(0) { $0 + $1.bytes.count }
+        func handOn() async {
+            let (run, _) = decoder.takeRun(reservingForNext: catchingUp ? Self.catchUpRunBytes : 0)
+            guard let run else { return }
             progressBox.withLock {
-                $0.framesReceived += UInt64(frames.count)
-                $0.bytesReceived += UInt64(bytes)
+                $0.framesReceived += UInt64(run.headers.count)
+                $0.bytesReceived += UInt64(run.bytes.count)
             }
-            await handoff.put(frames)
-            if let rejection {
-                progressBox.withLock { $0.framesRejected += 1 }
-                let seq = rejection.claimedSeq.map { " (claims seq \($0))" } ?? ""
-                throw ServerError(
-                    .rejectedFrame, "shipped frame\(seq) rejected: \(rejection.description); fetching it again")
+            if let testBatchLimit {
+                await handoff.put(run.split(maxBytes: testBatchLimit))
+            } else {
+                await handoff.put(run)
             }
         }
+        do {
+            for try await buffer in body {
+                let flip = faults.withLock { faults -> Int? in
+                    guard let at = faults.flipReceivedByteAt, at >= streamOffset,
+                        at < streamOffset + buffer.readableBytes
+                    else { return nil }
+                    faults.flipReceivedByteAt = nil
+                    return at - streamOffset
+                }
+                if let flip {
+                    var bytes = Array(buffer.readableBytesView)
+                    bytes[flip] ^= 0x01
+                    bytes.withUnsafeBytes { decoder.append($0) }
+                    logger.notice(
+                        "test hook: flipped a bit of a shipped byte", metadata: ["offset": "\(streamOffset + flip)"])
+                } else {
+                    buffer.withUnsafeReadableBytes { decoder.append($0) }
+                }
+                streamOffset += buffer.readableBytes
+                if catchingUp, let last = decoder.lastCheckedHeader, last.lastSeq >= catchUpThrough {
+                    catchingUp = false
+                }
+                if catchingUp && decoder.checkedByteCount < Self.catchUpRunBytes && !decoder.hasRejection { continue }
+                await handOn()
+                if let rejection = decoder.takeRun().rejection {
+                    progressBox.withLock { $0.framesRejected += 1 }
+                    let seq = rejection.claimedSeq.map { " (claims seq \($0))" } ?? ""
+                    throw ServerError(
+                        .rejectedFrame, "shipped frame\(seq) rejected: \(rejection.description); fetching it again")
+                }
+            }
+        } catch {
+            // The frames checked before the failure are sound: they are made durable all the same.
+            await handOn()
+            throw error
+        }
+        await handOn()
         if decoder.bufferedByteCount > 0 {
             throw ServerError(.primaryUnreachable, "the journal stream ended inside a frame; reconnecting")
         }
     }
+
+    /// The size of the runs a catch-up is received and written in.
+    static let catchUpRunBytes = 1 << 20
 
     /// Makes frames durable in batches and hands them on to be applied, so that inflating and
     /// applying events never holds up the next `fdatasync`.
@@ -277,11 +308,12 @@ final class StagingFollower: Sendable {
     /// receiving, and only one `fdatasync` follows the last byte. Nothing is reported durable, and
     /// nothing is applied, before the sync that covers it.
     private func commit(
-        from handoff: FrameHandoff, to journal: Journal, then applying: FrameHandoff, batchLimit: Int
+        from handoff: FrameHandoff, to journal: Journal, then applying: FrameHandoff, batchLimit: Int,
+        catchingUpThrough catchUpThrough: UInt64
     ) async throws {
         let pause = faults.withLock { $0.pauseAfterCommit }
         let pieceLimit = min(1 << 20, batchLimit)
-        var written: [Frame] = []
+        var written: [ShippedRun] = []
         var writtenBytes = 0
         func sync() async throws {
             guard !written.isEmpty else { return }
@@ -290,23 +322,28 @@ final class StagingFollower: Sendable {
                 $0.durableSeq = lastSeq
                 $0.lastError = nil
             }
-            if let batch = Self.batch(written, lastSeq: lastSeq, stage: .durable) { onCommit?(batch) }
+            if let onCommit, let batch = Self.batch(written.flatMap(\.headers), lastSeq: lastSeq, stage: .durable) {
+                onCommit(batch)
+            }
             await applying.put(written)
             written = []
             writtenBytes = 0
             if let pause { try await Task.sleep(for: pause) }
         }
         do {
-            while let frames = await handoff.take(limit: pieceLimit) {
+            while let runs = await handoff.take(limit: pieceLimit) {
                 do {
                     // The decoder checked every frame's checksum; the journal checks chain, seqs and epoch.
-                    try await journal.appendShipped(decodedFrames: frames, syncing: false)
+                    try await journal.appendShipped(runs: runs, syncing: false)
                 } catch let error as JournalError where error.code == .rejectedFrame {
                     progressBox.withLock { $0.framesRejected += 1 }
                     throw ServerError(.rejectedFrame, "\(error)")
                 }
-                written += frames
-                writtenBytes += frames.reduce(0) { $0 + $1.bytes.count }
+                written += runs
+                writtenBytes += runs.reduce(0) { $0 + $1.bytes.count }
+                let writtenThrough = runs.last { !$0.headers.isEmpty }?.headers.last?.lastSeq ?? 0
+                // Mid catch-up the next run is on its way: neither wait nor sync before the batch is full.
+                if writtenThrough < catchUpThrough && writtenBytes < batchLimit { continue }
                 if writtenBytes < batchLimit && handoff.isEmpty {
                     // During a catch-up the next bytes are usually a moment away: a short grace
                     // saves an `fdatasync` per moment; a trickle waits at most this long.
@@ -324,22 +361,25 @@ final class StagingFollower: Sendable {
 
     /// Applies the events of durable frames to the state, in order, on `applier`'s thread.
     private func apply(from applying: FrameHandoff, on applier: ApplyThread) async throws {
-        while let frames = await applying.take(limit: 16 << 20) {
-            try await applier.perform { try self.applyNow(frames) }
-            let lastSeq = frames.last!.header.lastSeq
-            let latest = frames.last { $0.header.count > 0 }?.header.latestTimeMicroseconds
+        while let runs = await applying.take(limit: 16 << 20) {
+            try await applier.perform { try self.applyNow(runs) }
+            let headers = runs.flatMap(\.headers)
+            guard let lastSeq = headers.last?.lastSeq else { continue }
+            let latest = headers.last { $0.count > 0 }?.latestTimeMicroseconds
             progressBox.withLock {
                 $0.lastSeq = max($0.lastSeq, lastSeq)
                 if let latest { $0.lastEventTimeMicroseconds = latest }
             }
-            if let batch = Self.batch(frames, lastSeq: lastSeq, stage: .applied) { onCommit?(batch) }
+            if let batch = Self.batch(headers, lastSeq: lastSeq, stage: .applied) { onCommit?(batch) }
         }
     }
 
-    /// Inflates `frames` and folds their events into the state.
-    private func applyNow(_ frames: [Frame]) throws {
+    /// Inflates the runs' frames and folds their events into the state.
+    private func applyNow(_ runs: [ShippedRun]) throws {
         var events: [StoredEvent] = []
-        for frame in frames { events += try frame.events() }
+        for run in runs {
+            for frame in run.frames() { events += try frame.events() }
+        }
         // A restore event names an earlier seq; the state through it comes from this server's own
         // journal, which already holds every frame applied here (they are durable before they apply).
         let directory = self.directory
@@ -356,12 +396,12 @@ final class StagingFollower: Sendable {
     /// How long the commit stage waits for more frames before it syncs what it has written.
     static let syncGrace: Duration = .milliseconds(2)
 
-    private static func batch(_ frames: [Frame], lastSeq: UInt64, stage: ShippedBatch.Stage) -> ShippedBatch? {
-        guard let earliest = frames.first(where: { $0.header.count > 0 })?.header.earliestTimeMicroseconds,
-            let latest = frames.last(where: { $0.header.count > 0 })?.header.latestTimeMicroseconds
+    private static func batch(_ headers: [FrameHeader], lastSeq: UInt64, stage: ShippedBatch.Stage) -> ShippedBatch? {
+        guard let earliest = headers.first(where: { $0.count > 0 })?.earliestTimeMicroseconds,
+            let latest = headers.last(where: { $0.count > 0 })?.latestTimeMicroseconds
         else { return nil }
         return ShippedBatch(
-            stage: stage, lastSeq: lastSeq, frames: frames.count, earliestEventTimeMicroseconds: earliest,
+            stage: stage, lastSeq: lastSeq, frames: headers.count, earliestEventTimeMicroseconds: earliest,
             latestEventTimeMicroseconds: latest)
     }
 }
