@@ -25,8 +25,8 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
     @Flag(
         help: """
             Measures only the goals (checkpoint size, start-up, restore, explain) and what they need: skips \
-            the old codec's decode and the object index's scanning and tail baselines, which take several \
-            minutes and gigabytes more at 1M people.
+            the old codec's decode, the restore plan (two digests and a comparison) and the object index's \
+            scanning and tail baselines, which take many minutes and gigabytes more at 1M people.
             """)
     var quick = false
 
@@ -39,14 +39,12 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         var logger = Logger(label: "tandem.benchmark")
         logger.logLevel = .error
         let checkpoints = EngineCheckpoints(directory: checkpointDirectory, logger: logger)
-        let clock = ContinuousClock()
-        func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-            let start = clock.now
-            let value = try body()
-            return (value, (clock.now - start).seconds)
-        }
         var rows: [(String, String)] = []
-        func row(_ measurement: String, _ value: String) { rows.append((measurement, value)) }
+        // Each figure also goes to standard error as soon as it is measured: a run cut short keeps them.
+        func row(_ measurement: String, _ value: String) {
+            rows.append((measurement, value))
+            progress("  \(measurement): \(value)")
+        }
         let startLoad = loadAverage()
         let started = Date()
 
@@ -69,7 +67,7 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         let people = full.metaverse.count
         let spaceObjects = full.connectorSpaces.values.reduce(0) { $0 + $1.objects.count }
         progress(
-            "  \(Format.seconds(firstHalfSeconds)) + \(Format.seconds(secondHalfSeconds)); \(people) metaverse objects")
+            "  \(seconds(firstHalfSeconds)) + \(seconds(secondHalfSeconds)); \(people) metaverse objects")
         progress("encoding and decoding the state…")
         let (payloadBytes, codec, encodeSeconds, decodeSeconds) = try {
             let (payload, encodeSeconds) = time { full.checkpointPayload() }
@@ -92,17 +90,17 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
             "checkpoint file (zlib level 1)",
             "\(Format.megabytes(Int(file.fileSize))) (\(String(format: "%.1f", Double(payloadBytes) / Double(file.fileSize)))× smaller)"
         )
-        row("encode state (codec version \(codec))", Format.seconds(encodeSeconds))
+        row("encode state (codec version \(codec))", seconds(encodeSeconds))
         if let decodeV1Seconds {
-            row("decode state, codec version 1 (the old sequential codec, baseline)", Format.seconds(decodeV1Seconds))
+            row("decode state, codec version 1 (the old sequential codec, baseline)", seconds(decodeV1Seconds))
         }
         row(
             "decode state, codec version \(codec)",
-            Format.seconds(decodeSeconds)
+            seconds(decodeSeconds)
                 + (decodeV1Seconds.map { " (\(String(format: "%.1f", $0 / decodeSeconds))× faster than version 1)" }
                     ?? ""))
-        row("state digest", Format.seconds(digestSeconds))
-        row("write checkpoint (encode, digest, compress, fsync)", Format.seconds(writeSeconds))
+        row("state digest", seconds(digestSeconds))
+        row("write checkpoint (encode, digest, compress, fsync)", seconds(writeSeconds))
 
         progress("start-up from the newest checkpoint…")
         let startupSeconds = try {
@@ -114,11 +112,11 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         }()
         row(
             "replay from seq 1 to seq \(middle) (baseline: start-up without a checkpoint takes twice that)",
-            Format.seconds(firstHalfSeconds))
+            seconds(firstHalfSeconds))
         row(
             "start-up from a checkpoint \(opened.eventsReplayed) events behind (seq \(middle))",
-            Format.seconds(secondHalfSeconds))
-        row("**start-up: from the newest checkpoint**", "**\(Format.seconds(startupSeconds))** (goal ≤ 5 s at 1M)")
+            seconds(secondHalfSeconds))
+        row("**start-up: from the newest checkpoint**", "**\(seconds(startupSeconds))** (goal ≤ 5 s at 1M)")
 
         let target = middle + (lastSeq - middle) / 2
         progress("restore to seq \(target) (checkpoint at \(middle), then replay)…")
@@ -126,20 +124,21 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
             let (restored, seconds) = try time {
                 try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints, through: target)
             }
-            return (restored.state.stateDigest, seconds, restored.eventsReplayed)
+            return (quick ? nil : restored.state.stateDigest, seconds, restored.eventsReplayed)
         }()
-        let restoreSeconds = try {
-            let (plan, seconds) = try time {
+        row(
+            "**restore rebuild** (checkpoint at seq \(middle) + \(eventsReplayed) events)",
+            "**\(seconds(rebuildSeconds))** (goal ≤ 10 s at 1M)")
+        if !quick {
+            let (plan, restoreSeconds) = try time {
                 try RestorePlan.make(
                     directory: journalDirectory, checkpoints: checkpoints, target: .seq(target), current: full)
             }
             guard restoredDigest == plan.restoredDigest else { throw BenchmarkFailure("restore digest differs") }
-            return seconds
-        }()
-        row(
-            "**restore rebuild** (checkpoint at seq \(middle) + \(eventsReplayed) events)",
-            "**\(Format.seconds(rebuildSeconds))** (goal ≤ 10 s at 1M)")
-        row("restore plan (rebuild, both digests, comparison with the current state)", Format.seconds(restoreSeconds))
+            row(
+                "restore plan (rebuild, both digests, comparison with the current state)",
+                seconds(restoreSeconds))
+        }
 
         let subject = full.metaverse.keys.sorted()[people / 2]
         full = EngineState()
@@ -167,12 +166,6 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         checkpointDirectory: String, checkpoints: EngineCheckpoints, configuration: Configuration,
         row: (String, String) -> Void
     ) throws {
-        let clock = ContinuousClock()
-        func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-            let start = clock.now
-            let value = try body()
-            return (value, (clock.now - start).seconds)
-        }
         let lastSeq = reader.lastSeq
         let indexPath = checkpointDirectory + "/" + ObjectHistoryIndex.fileName
         if quick {
@@ -183,7 +176,7 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
             let indexBytes = (try FileManager.default.attributesOfItem(atPath: indexPath)[.size] as? Int) ?? 0
             row(
                 "object index: build through seq \(lastSeq) by scanning",
-                "\(Format.seconds(indexSeconds)) (\(Format.megabytes(indexBytes)))")
+                "\(seconds(indexSeconds)) (\(Format.megabytes(indexBytes)))")
         } else {
             try measureIndexBaselines(
                 subject: subject, reader: reader, middle: middle, journalDirectory: journalDirectory,
@@ -205,8 +198,8 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         guard byAnchor == explanation else { throw BenchmarkFailure("explain by anchor differs from by ID") }
         row(
             "**explain one object** (\(explanation.history.count) history entries), index covering the journal",
-            "**\(Format.seconds(explainSeconds))** (goal ≤ 1 s)")
-        row("explain the same object by its \(anchor.connector) anchor", Format.seconds(explainAnchorSeconds))
+            "**\(seconds(explainSeconds))** (goal ≤ 1 s)")
+        row("explain the same object by its \(anchor.connector) anchor", seconds(explainAnchorSeconds))
     }
 
     /// The object index's baselines, each against what the engine now does.
@@ -216,11 +209,6 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         row: (String, String) -> Void
     ) throws {
         let clock = ContinuousClock()
-        func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-            let start = clock.now
-            let value = try body()
-            return (value, (clock.now - start).seconds)
-        }
         let lastSeq = reader.lastSeq
         // The object index as the engine keeps it: first up to the middle checkpoint (so explain
         // scans the events after it), then extended to the newest.
@@ -283,27 +271,53 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         let behind = lastSeq - middle
         row(
             "object index: build through seq \(middle) by scanning",
-            "\(Format.seconds(indexMiddleSeconds)) (\(Format.megabytes(indexBytes)) at seq \(lastSeq))")
+            "\(seconds(indexMiddleSeconds)) (\(Format.megabytes(indexBytes)) at seq \(lastSeq))")
         row(
             "checkpoint's index extension over \(behind) events, before: re-read and decode them (baseline)",
-            Format.seconds(indexExtendSeconds))
+            seconds(indexExtendSeconds))
         row(
             "checkpoint's index extension over \(behind) events, after: merge the recorded references",
-            "\(Format.seconds(indexRecordedSeconds)) (\(String(format: "%.0f", indexExtendSeconds / indexRecordedSeconds))× faster)"
+            "\(seconds(indexRecordedSeconds)) (\(String(format: "%.0f", indexExtendSeconds / indexRecordedSeconds))× faster)"
         )
         row(
             "recording the references while appending those \(behind) events (\(accumulator.objectCount) objects)",
-            Format.seconds(recordSeconds))
+            seconds(recordSeconds))
         row(
             "writing the tail file at the end of a run (\(behind) events since the index)",
-            "\(Format.seconds(tailWriteSeconds)) (\(Format.megabytes(tailBytes)))")
+            "\(seconds(tailWriteSeconds)) (\(Format.megabytes(tailBytes)))")
         row(
             "explain one object, index \(behind) events behind, before: scan of those events (baseline)",
-            Format.seconds(explainTailSeconds))
+            seconds(explainTailSeconds))
         row(
             "explain one object, index \(behind) events behind, after: index + tail file",
-            Format.seconds(explainIndexedTailSeconds))
+            seconds(explainIndexedTailSeconds))
     }
+}
+
+/// The process's CPU time (user and system, every thread) of each wall-clock time measured, which
+/// depends less than the wall-clock time on what else the shared machine runs.
+nonisolated(unsafe) var cpuSeconds: [Double: Double] = [:]
+
+/// Runs `body`, returning its value and the wall-clock seconds it took (its CPU seconds go to `cpuSeconds`).
+func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let startCPU = processCPUSeconds()
+    let value = try body()
+    let seconds = (clock.now - start).seconds
+    cpuSeconds[seconds] = processCPUSeconds() - startCPU
+    return (value, seconds)
+}
+
+func processCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// A wall-clock time measured by `time`, with the CPU time it took.
+func seconds(_ wall: Double) -> String {
+    Format.seconds(wall) + (cpuSeconds[wall].map { " (CPU \(Format.seconds($0)))" } ?? "")
 }
 
 /// The 1-, 5- and 15-minute load averages: other work on the machine skews every figure.
