@@ -131,7 +131,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemEngineTests",
-            dependencies: ["TandemEngine", "ConnectorKit", "ConnectorKitTesting", "TandemJournal"]
+            dependencies: [
+                "TandemEngine", "ConnectorKit", "ConnectorKitTesting", "TandemJournal",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "LDAPConnectorTests",

@@ -22,6 +22,14 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
     @Option(help: "A folder an EngineBenchmarks run left (holding tandem.yaml and data/journal).")
     var dir: String
 
+    @Flag(
+        help: """
+            Measures only the goals (checkpoint size, start-up, restore, explain) and what they need: skips \
+            the old codec's decode, the restore plan (two digests and a comparison) and the object index's \
+            scanning and tail baselines, which take many minutes and gigabytes more at 1M people.
+            """)
+    var quick = false
+
     func run() async throws {
         let configuration = try ConfigurationLoader.load(path: dir + "/tandem.yaml")
         let journalDirectory = configuration.dataDirectory + "/journal"
@@ -31,55 +39,177 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         var logger = Logger(label: "tandem.benchmark")
         logger.logLevel = .error
         let checkpoints = EngineCheckpoints(directory: checkpointDirectory, logger: logger)
-        let clock = ContinuousClock()
-        func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-            let start = clock.now
-            let value = try body()
-            return (value, (clock.now - start).seconds)
+        var rows: [(String, String)] = []
+        // Each figure also goes to standard error as soon as it is measured: a run cut short keeps them.
+        func row(_ measurement: String, _ value: String) {
+            rows.append((measurement, value))
+            progress("  \(measurement): \(value)")
         }
+        let startLoad = loadAverage()
+        let started = Date()
 
         let reader = try JournalReader(directory: journalDirectory)
         let lastSeq = reader.lastSeq
-        progress("full replay of \(lastSeq) events (the baseline)…")
-        let (full, replaySeconds) = try time { try EngineReplay.replay(directory: journalDirectory) }
+        let middle = lastSeq / 2
+        // A checkpoint in the middle, as an automatic one would be, for the restore: the replay from
+        // seq 1 to it is the baseline; the engine then opens from it, replaying the second half.
+        progress("replay of seqs 1–\(middle) (the baseline), then a checkpoint there…")
+        let firstHalfSeconds = try {
+            let (half, seconds) = try time { try EngineReplay.replay(directory: journalDirectory, through: middle) }
+            try checkpoints.save(half, journalID: reader.journalID!, timeMicroseconds: 0)
+            return seconds
+        }()
+        progress("start-up from the checkpoint at seq \(middle), replaying \(lastSeq - middle) events…")
+        let (opened, secondHalfSeconds) = try time {
+            try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints)
+        }
+        var full = opened.state
         let people = full.metaverse.count
-        progress("  \(Format.seconds(replaySeconds)); \(people) metaverse objects")
-
-        let (payload, encodeSeconds) = time { full.checkpointPayload() }
-        let (_, decodeSeconds) = try time { try EngineState(checkpointPayload: payload) }
-        let payloadV1 = full.checkpointPayload(codecVersion: 1)
-        let (_, decodeV1Seconds) = try time { try EngineState(checkpointPayload: payloadV1) }
+        let spaceObjects = full.connectorSpaces.values.reduce(0) { $0 + $1.objects.count }
+        progress(
+            "  \(seconds(firstHalfSeconds)) + \(seconds(secondHalfSeconds)); \(people) metaverse objects")
+        progress("encoding and decoding the state…")
+        let (payloadBytes, codec, encodeSeconds, decodeSeconds) = try {
+            let (payload, encodeSeconds) = time { full.checkpointPayload() }
+            let (_, decodeSeconds) = try time { try EngineState(checkpointPayload: payload) }
+            return (payload.count, payload[0], encodeSeconds, decodeSeconds)
+        }()
+        row("raw state (checkpoint payload, uncompressed)", Format.megabytes(payloadBytes))
+        var decodeV1Seconds: Double?
+        if !quick {
+            let payloadV1 = full.checkpointPayload(codecVersion: 1)
+            decodeV1Seconds = try time { try EngineState(checkpointPayload: payloadV1) }.1
+        }
         let (digest, digestSeconds) = time { full.stateDigest }
         progress("writing a checkpoint at seq \(lastSeq)…")
         let (_, writeSeconds) = try time {
             try checkpoints.save(full, journalID: reader.journalID!, timeMicroseconds: 0)
         }
         let file = try checkpoints.store.list().last!
-        // A checkpoint in the middle, as an automatic one would be, for the restore.
-        let middle = lastSeq / 2
-        let (half, _) = try time { try EngineReplay.replay(directory: journalDirectory, through: middle) }
-        try checkpoints.save(half, journalID: reader.journalID!, timeMicroseconds: 0)
+        row(
+            "checkpoint file (zlib level 1)",
+            "\(Format.megabytes(Int(file.fileSize))) (\(String(format: "%.1f", Double(payloadBytes) / Double(file.fileSize)))× smaller)"
+        )
+        row("encode state (codec version \(codec))", seconds(encodeSeconds))
+        if let decodeV1Seconds {
+            row("decode state, codec version 1 (the old sequential codec, baseline)", seconds(decodeV1Seconds))
+        }
+        row(
+            "decode state, codec version \(codec)",
+            seconds(decodeSeconds)
+                + (decodeV1Seconds.map { " (\(String(format: "%.1f", $0 / decodeSeconds))× faster than version 1)" }
+                    ?? ""))
+        row("state digest", seconds(digestSeconds))
+        row("write checkpoint (encode, digest, compress, fsync)", seconds(writeSeconds))
 
         progress("start-up from the newest checkpoint…")
-        let (startup, startupSeconds) = try time {
-            try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints)
-        }
-        guard startup.state.stateDigest == digest else { throw BenchmarkFailure("start-up digest differs") }
+        let startupSeconds = try {
+            let (startup, seconds) = try time {
+                try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints)
+            }
+            guard startup.state.stateDigest == digest else { throw BenchmarkFailure("start-up digest differs") }
+            return seconds
+        }()
+        row(
+            "replay from seq 1 to seq \(middle) (baseline: start-up without a checkpoint takes twice that)",
+            seconds(firstHalfSeconds))
+        row(
+            "start-up from a checkpoint \(opened.eventsReplayed) events behind (seq \(middle))",
+            seconds(secondHalfSeconds))
+        row("**start-up: from the newest checkpoint**", "**\(seconds(startupSeconds))** (goal ≤ 5 s at 1M)")
 
         let target = middle + (lastSeq - middle) / 2
-        progress("restore plan to seq \(target) (checkpoint at \(middle), then replay)…")
-        let (plan, restoreSeconds) = try time {
-            try RestorePlan.make(
-                directory: journalDirectory, checkpoints: checkpoints, target: .seq(target), current: full)
-        }
-        let (restoredOnly, rebuildSeconds) = try time {
-            try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints, through: target)
-        }
-        guard restoredOnly.state.stateDigest == plan.restoredDigest else {
-            throw BenchmarkFailure("restore digest differs")
+        progress("restore to seq \(target) (checkpoint at \(middle), then replay)…")
+        let (restoredDigest, rebuildSeconds, eventsReplayed) = try {
+            let (restored, seconds) = try time {
+                try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints, through: target)
+            }
+            return (quick ? nil : restored.state.stateDigest, seconds, restored.eventsReplayed)
+        }()
+        row(
+            "**restore rebuild** (checkpoint at seq \(middle) + \(eventsReplayed) events)",
+            "**\(seconds(rebuildSeconds))** (goal ≤ 10 s at 1M)")
+        if !quick {
+            let (plan, restoreSeconds) = try time {
+                try RestorePlan.make(
+                    directory: journalDirectory, checkpoints: checkpoints, target: .seq(target), current: full)
+            }
+            guard restoredDigest == plan.restoredDigest else { throw BenchmarkFailure("restore digest differs") }
+            row(
+                "restore plan (rebuild, both digests, comparison with the current state)",
+                seconds(restoreSeconds))
         }
 
         let subject = full.metaverse.keys.sorted()[people / 2]
+        full = EngineState()
+        try measureExplain(
+            subject: subject, reader: reader, middle: middle, journalDirectory: journalDirectory,
+            checkpointDirectory: checkpointDirectory, checkpoints: checkpoints, configuration: configuration,
+            row: row)
+
+        print("# Tandem time-travel benchmarks")
+        print("")
+        print(
+            "\(people) metaverse objects, \(spaceObjects) connector-space objects, \(lastSeq) journal events; "
+                + "\(ISO8601DateFormatter().string(from: started)), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                + "load average \(startLoad) at the start, \(loadAverage()) at the end\(quick ? " (--quick)" : "").")
+        print("")
+        print("| measurement | value |")
+        print("| --- | --- |")
+        for (measurement, value) in rows { print("| \(measurement) | \(value) |") }
+    }
+
+    /// Explain one object with the object index; without `--quick`, also the index's baselines
+    /// (built by scanning, 1,447 events behind, the tail file the engine writes after each run).
+    func measureExplain(
+        subject: MetaverseID, reader: JournalReader, middle: UInt64, journalDirectory: String,
+        checkpointDirectory: String, checkpoints: EngineCheckpoints, configuration: Configuration,
+        row: (String, String) -> Void
+    ) throws {
+        let lastSeq = reader.lastSeq
+        let indexPath = checkpointDirectory + "/" + ObjectHistoryIndex.fileName
+        if quick {
+            progress("object index through seq \(lastSeq) by scanning, then explain \(subject)…")
+            let (_, indexSeconds) = try time {
+                try ObjectHistoryIndex.update(directory: checkpointDirectory, reader: reader)
+            }
+            let indexBytes = (try FileManager.default.attributesOfItem(atPath: indexPath)[.size] as? Int) ?? 0
+            row(
+                "object index: build through seq \(lastSeq) by scanning",
+                "\(seconds(indexSeconds)) (\(Format.megabytes(indexBytes)))")
+        } else {
+            try measureIndexBaselines(
+                subject: subject, reader: reader, middle: middle, journalDirectory: journalDirectory,
+                checkpointDirectory: checkpointDirectory, checkpoints: checkpoints, configuration: configuration,
+                row: row)
+        }
+        let (explanation, explainSeconds) = try time {
+            try Explainer.explain(
+                directory: journalDirectory, checkpoints: checkpoints, subject: .metaverse(subject),
+                configuration: configuration)
+        }
+        guard let anchor = explanation.links.first else { throw BenchmarkFailure("the object has no links") }
+        let (byAnchor, explainAnchorSeconds) = try time {
+            try Explainer.explain(
+                directory: journalDirectory, checkpoints: checkpoints,
+                subject: .connectorObject(connector: anchor.connector, anchor: anchor.anchor), attribute: nil,
+                configuration: configuration)
+        }
+        guard byAnchor == explanation else { throw BenchmarkFailure("explain by anchor differs from by ID") }
+        row(
+            "**explain one object** (\(explanation.history.count) history entries), index covering the journal",
+            "**\(seconds(explainSeconds))** (goal ≤ 1 s)")
+        row("explain the same object by its \(anchor.connector) anchor", seconds(explainAnchorSeconds))
+    }
+
+    /// The object index's baselines, each against what the engine now does.
+    func measureIndexBaselines(
+        subject: MetaverseID, reader: JournalReader, middle: UInt64, journalDirectory: String,
+        checkpointDirectory: String, checkpoints: EngineCheckpoints, configuration: Configuration,
+        row: (String, String) -> Void
+    ) throws {
+        let clock = ContinuousClock()
+        let lastSeq = reader.lastSeq
         // The object index as the engine keeps it: first up to the middle checkpoint (so explain
         // scans the events after it), then extended to the newest.
         progress(
@@ -137,78 +267,64 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
         guard try ObjectIndexFile.open(path: indexPath).allEntries() == recordedEntries else {
             throw BenchmarkFailure("the index extended from the records differs from the scanned one")
         }
-        let indexBytes =
-            (try FileManager.default.attributesOfItem(
-                atPath: checkpointDirectory + "/" + ObjectHistoryIndex.fileName)[.size] as? Int) ?? 0
-        let (explanation, explainSeconds) = try time {
-            try Explainer.explain(
-                directory: journalDirectory, checkpoints: checkpoints, subject: .metaverse(subject),
-                configuration: configuration)
-        }
-        guard explanation == withTail else { throw BenchmarkFailure("explain differs with and without a tail") }
-        guard let anchor = explanation.links.first else { throw BenchmarkFailure("the object has no links") }
-        let (byAnchor, explainAnchorSeconds) = try time {
-            try Explainer.explain(
-                directory: journalDirectory, checkpoints: checkpoints,
-                subject: .connectorObject(connector: anchor.connector, anchor: anchor.anchor), attribute: nil,
-                configuration: configuration)
-        }
-        guard byAnchor == explanation else { throw BenchmarkFailure("explain by anchor differs from by ID") }
-
-        print("# Tandem time-travel benchmarks")
-        print("")
-        print("\(people) metaverse objects, \(lastSeq) journal events; one shared 2-core machine.")
-        print("")
-        print("| measurement | value |")
-        print("| --- | --- |")
-        print("| raw state (checkpoint payload, uncompressed) | \(Format.megabytes(payload.count)) |")
-        print(
-            "| checkpoint file (zlib level 1) | \(Format.megabytes(Int(file.fileSize))) (\(String(format: "%.1f", Double(payload.count) / Double(file.fileSize)))×) |"
-        )
-        print("| encode state (codec version 2) | \(Format.seconds(encodeSeconds)) |")
-        print(
-            "| decode state, codec version 1 (the old sequential codec, baseline) | \(Format.seconds(decodeV1Seconds)) |"
-        )
-        print(
-            "| decode state, codec version 2 (chunks on every core) | \(Format.seconds(decodeSeconds)) (\(String(format: "%.1f", decodeV1Seconds / decodeSeconds))× faster) |"
-        )
-        print("| state digest | \(Format.seconds(digestSeconds)) |")
-        print("| write checkpoint (encode, digest, compress, fsync) | \(Format.seconds(writeSeconds)) |")
-        print("| start-up: full replay from seq 1 (baseline) | \(Format.seconds(replaySeconds)) |")
-        print(
-            "| start-up: from the newest checkpoint | \(Format.seconds(startupSeconds)) (\(String(format: "%.1f", replaySeconds / startupSeconds))× faster) |"
-        )
-        print("| restore plan (rebuild + compare with current) | \(Format.seconds(restoreSeconds)) |")
-        print(
-            "| restore rebuild alone (\(restoredOnly.eventsReplayed) events after the checkpoint) | \(Format.seconds(rebuildSeconds)) |"
-        )
+        let indexBytes = (try FileManager.default.attributesOfItem(atPath: indexPath)[.size] as? Int) ?? 0
         let behind = lastSeq - middle
-        print(
-            "| object index: build through seq \(middle) by scanning | \(Format.seconds(indexMiddleSeconds)) (\(Format.megabytes(indexBytes)) at seq \(lastSeq)) |"
+        row(
+            "object index: build through seq \(middle) by scanning",
+            "\(seconds(indexMiddleSeconds)) (\(Format.megabytes(indexBytes)) at seq \(lastSeq))")
+        row(
+            "checkpoint's index extension over \(behind) events, before: re-read and decode them (baseline)",
+            seconds(indexExtendSeconds))
+        row(
+            "checkpoint's index extension over \(behind) events, after: merge the recorded references",
+            "\(seconds(indexRecordedSeconds)) (\(String(format: "%.0f", indexExtendSeconds / indexRecordedSeconds))× faster)"
         )
-        print(
-            "| checkpoint's index extension over \(behind) events, before: re-read and decode them (baseline) | \(Format.seconds(indexExtendSeconds)) |"
-        )
-        print(
-            "| checkpoint's index extension over \(behind) events, after: merge the recorded references | \(Format.seconds(indexRecordedSeconds)) (\(String(format: "%.0f", indexExtendSeconds / indexRecordedSeconds))× faster) |"
-        )
-        print(
-            "| recording the references while appending those \(behind) events (\(accumulator.objectCount) objects) | \(Format.seconds(recordSeconds)) |"
-        )
-        print(
-            "| writing the tail file at the end of a run (\(behind) events since the index) | \(Format.seconds(tailWriteSeconds)) (\(Format.megabytes(tailBytes))) |"
-        )
-        print(
-            "| explain one object, index \(behind) events behind, before: scan of those events (baseline) | \(Format.seconds(explainTailSeconds)) |"
-        )
-        print(
-            "| explain one object, index \(behind) events behind, after: index + tail file | \(Format.seconds(explainIndexedTailSeconds)) |"
-        )
-        print(
-            "| explain one object (\(explanation.history.count) history entries), index covering the journal | \(Format.seconds(explainSeconds)) |"
-        )
-        print("| explain the same object by its \(anchor.connector) anchor | \(Format.seconds(explainAnchorSeconds)) |")
+        row(
+            "recording the references while appending those \(behind) events (\(accumulator.objectCount) objects)",
+            seconds(recordSeconds))
+        row(
+            "writing the tail file at the end of a run (\(behind) events since the index)",
+            "\(seconds(tailWriteSeconds)) (\(Format.megabytes(tailBytes)))")
+        row(
+            "explain one object, index \(behind) events behind, before: scan of those events (baseline)",
+            seconds(explainTailSeconds))
+        row(
+            "explain one object, index \(behind) events behind, after: index + tail file",
+            seconds(explainIndexedTailSeconds))
     }
+}
+
+/// The process's CPU time (user and system, every thread) of each wall-clock time measured, which
+/// depends less than the wall-clock time on what else the shared machine runs.
+nonisolated(unsafe) var cpuSeconds: [Double: Double] = [:]
+
+/// Runs `body`, returning its value and the wall-clock seconds it took (its CPU seconds go to `cpuSeconds`).
+func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let startCPU = processCPUSeconds()
+    let value = try body()
+    let seconds = (clock.now - start).seconds
+    cpuSeconds[seconds] = processCPUSeconds() - startCPU
+    return (value, seconds)
+}
+
+func processCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// A wall-clock time measured by `time`, with the CPU time it took.
+func seconds(_ wall: Double) -> String {
+    Format.seconds(wall) + (cpuSeconds[wall].map { " (CPU \(Format.seconds($0)))" } ?? "")
+}
+
+/// The 1-, 5- and 15-minute load averages: other work on the machine skews every figure.
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).map {
+        $0.split(separator: " ").prefix(3).joined(separator: " ")
+    } ?? "unknown"
 }
 
 func progress(_ text: String) {

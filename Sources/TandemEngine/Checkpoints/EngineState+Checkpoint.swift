@@ -25,51 +25,29 @@ extension EngineState {
     }
 
     /// The payload with `chunkObjects` objects per chunk (tests use small chunks).
+    ///
+    /// The chunks encode on every core, as they decode: a first pass collects each chunk's names
+    /// (numbered in chunk order into the one table), the second writes the chunks with the table.
     func checkpointPayload(chunkObjects: Int) -> [UInt8] {
         precondition(chunkObjects >= 1, "a chunk holds at least one object")
-        var names = CheckpointNames()
         let spaceNames = connectorSpaces.keys.sorted()
-        var spaceChunks: [[(count: Int, bytes: [UInt8])]] = []
-        for name in spaceNames {
-            let objects = Array(connectorSpaces[name]!.objects.values)
-            spaceChunks.append(
-                Self.chunks(of: objects, size: chunkObjects) { object, w in
-                    w.string(object.anchor.rawValue)
-                    names.write(object.objectType.rawValue, to: &w)
-                    w.optionalString(object.distinguishedName)
-                    w.count(object.attributes.count)
-                    for name in object.attributes.keys.sorted() {
-                        names.write(name, to: &w)
-                        w.values(object.attributes[name]!)
-                    }
-                    w.optionalID(object.metaverseID)
-                    w.bool(object.isPendingAdd)
-                })
+        let spaces = spaceNames.map { connectorSpaces[$0]! }
+        let jobs = Self.chunkJobs(spaces: spaces, metaverse: metaverse, size: chunkObjects)
+        let state = self
+        // Neither body throws.
+        let found = try! concurrentMap(jobs.count) { state.names(in: jobs[$0], spaces: spaces) }
+        var names = CheckpointNames()
+        for list in found {
+            for name in list { names.add(name) }
         }
-        let metaverseChunks = Self.chunks(of: Array(metaverse.values), size: chunkObjects) { object, w in
-            w.varint(object.id.rawValue)
-            names.write(object.objectType.rawValue, to: &w)
-            w.count(object.attributes.count)
-            for (name, value) in object.attributes {
-                names.write(name, to: &w)
-                w.values(value.values)
-                w.bool(value.isAuthoritativeNull)
-                names.write(value.contributor.rule, to: &w)
-                names.write(value.contributor.connector, to: &w)
-                w.string(value.contributor.anchor.rawValue)
-                w.int(Int64(value.contributor.precedence))
-            }
-            w.count(object.links.count)
-            for link in object.links {
-                names.write(link.connector, to: &w)
-                w.string(link.anchor.rawValue)
-            }
-            if let link = object.projectedBy {
-                w.byte(1)
-                names.write(link.connector, to: &w)
-                w.string(link.anchor.rawValue)
-            } else {
-                w.byte(0)
+        let table = names
+        let encoded = try! concurrentMap(jobs.count) { state.encode(jobs[$0], spaces: spaces, names: table) }
+        var spaceChunks = [[(count: Int, bytes: [UInt8])]](repeating: [], count: spaces.count)
+        var metaverseChunks: [(count: Int, bytes: [UInt8])] = []
+        for (job, bytes) in zip(jobs, encoded) {
+            switch job.objects {
+            case .space(let index, _): spaceChunks[index].append((job.count, bytes))
+            case .metaverse: metaverseChunks.append((job.count, bytes))
             }
         }
 
@@ -105,15 +83,130 @@ extension EngineState {
         return w.bytes
     }
 
-    private static func chunks<Element>(
-        of elements: [Element], size: Int, _ write: (Element, inout BinaryWriter) -> Void
-    ) -> [(count: Int, bytes: [UInt8])] {
-        stride(from: 0, to: elements.count, by: size).map { start in
-            let slice = elements[start..<min(start + size, elements.count)]
-            var w = BinaryWriter(capacity: slice.count * 256)
-            for element in slice { write(element, &w) }
-            return (slice.count, w.bytes)
+    /// One chunk to encode: which collection, where its objects start in it, how many.
+    private struct ChunkJob: Sendable {
+        enum Objects: Sendable {
+            case space(Int, [Anchor: ConnectorSpaceObject].Index)
+            case metaverse([MetaverseID: MetaverseObject].Index)
         }
+        var objects: Objects
+        var count: Int
+    }
+
+    /// The chunks of every connector space (in `spaces`' order), then of the metaverse.
+    private static func chunkJobs(
+        spaces: [ConnectorSpace], metaverse: [MetaverseID: MetaverseObject], size: Int
+    ) -> [ChunkJob] {
+        var jobs: [ChunkJob] = []
+        for (position, space) in spaces.enumerated() {
+            var index = space.objects.startIndex
+            var left = space.objects.count
+            while left > 0 {
+                let count = min(size, left)
+                jobs.append(ChunkJob(objects: .space(position, index), count: count))
+                index = space.objects.index(index, offsetBy: count)
+                left -= count
+            }
+        }
+        var index = metaverse.startIndex
+        var left = metaverse.count
+        while left > 0 {
+            let count = min(size, left)
+            jobs.append(ChunkJob(objects: .metaverse(index), count: count))
+            index = metaverse.index(index, offsetBy: count)
+            left -= count
+        }
+        return jobs
+    }
+
+    /// The names a chunk's objects use, each once, in the order they first appear.
+    private func names(in job: ChunkJob, spaces: [ConnectorSpace]) -> [String] {
+        var seen = Set<String>()
+        var found: [String] = []
+        func note(_ name: String) {
+            if seen.insert(name).inserted { found.append(name) }
+        }
+        switch job.objects {
+        case .space(let position, let start):
+            let objects = spaces[position].objects
+            var index = start
+            for _ in 0..<job.count {
+                let object = objects[index].value
+                objects.formIndex(after: &index)
+                note(object.objectType.rawValue)
+                for name in object.attributes.keys { note(name) }
+            }
+        case .metaverse(let start):
+            var index = start
+            for _ in 0..<job.count {
+                let object = metaverse[index].value
+                metaverse.formIndex(after: &index)
+                note(object.objectType.rawValue)
+                for (name, value) in object.attributes {
+                    note(name)
+                    note(value.contributor.rule)
+                    note(value.contributor.connector)
+                }
+                for link in object.links { note(link.connector) }
+                if let link = object.projectedBy { note(link.connector) }
+            }
+        }
+        return found
+    }
+
+    /// A chunk's objects as version 2 lays them out, names by their number in `names`.
+    private func encode(_ job: ChunkJob, spaces: [ConnectorSpace], names: CheckpointNames) -> [UInt8] {
+        var w = BinaryWriter(capacity: job.count * 256)
+        switch job.objects {
+        case .space(let position, let start):
+            let objects = spaces[position].objects
+            var index = start
+            for _ in 0..<job.count {
+                let object = objects[index].value
+                objects.formIndex(after: &index)
+                w.string(object.anchor.rawValue)
+                names.write(object.objectType.rawValue, to: &w)
+                w.optionalString(object.distinguishedName)
+                w.count(object.attributes.count)
+                for (name, values) in object.attributes.sorted(by: { $0.key < $1.key }) {
+                    names.write(name, to: &w)
+                    w.values(values)
+                }
+                w.optionalID(object.metaverseID)
+                w.bool(object.isPendingAdd)
+            }
+        case .metaverse(let start):
+            var index = start
+            for _ in 0..<job.count {
+                let object = metaverse[index].value
+                metaverse.formIndex(after: &index)
+                w.varint(object.id.rawValue)
+                names.write(object.objectType.rawValue, to: &w)
+                w.count(object.attributes.count)
+                for (name, value) in object.attributes {
+                    names.write(name, to: &w)
+                    w.values(value.values)
+                    w.bool(value.isAuthoritativeNull)
+                    names.write(value.contributor.rule, to: &w)
+                    names.write(value.contributor.connector, to: &w)
+                    w.string(value.contributor.anchor.rawValue)
+                    w.int(Int64(value.contributor.precedence))
+                }
+                w.count(object.links.count)
+                for link in object.links {
+                    names.write(link.connector, to: &w)
+                    w.string(link.anchor.rawValue)
+                }
+                if let link = object.projectedBy {
+                    w.byte(1)
+                    names.write(link.connector, to: &w)
+                    w.string(link.anchor.rawValue)
+                } else {
+                    w.byte(0)
+                }
+            }
+        }
+        return w.bytes
     }
 
     /// Pending exports, unconfirmed exports, errors and the three anchor sets of a space (versions 1 and 2).
@@ -146,23 +239,33 @@ extension EngineState {
     static func readExportsAndSets(into space: inout ConnectorSpace, from r: inout BinaryReader) throws(BinaryReader
         .Malformed)
     {
-        for _ in 0..<(try r.count()) {
+        // Each table sized before it is filled: this part decodes before the chunks, on one core.
+        let pendingCount = try r.count()
+        space.pendingExports.reserveCapacity(pendingCount)
+        for _ in 0..<pendingCount {
             let export = PendingExport(
                 anchor: Anchor(try r.string()), objectType: ObjectType(try r.string()), operation: try r.operation(),
                 metaverseID: try r.optionalID())
             space.pendingExports[export.anchor] = export
         }
-        for _ in 0..<(try r.count()) {
+        let unconfirmedCount = try r.count()
+        space.unconfirmedExports.reserveCapacity(unconfirmedCount)
+        for _ in 0..<unconfirmedCount {
             space.unconfirmedExports[Anchor(try r.string())] = try r.operation()
         }
-        for _ in 0..<(try r.count()) {
+        let errorCount = try r.count()
+        space.errors.reserveCapacity(errorCount)
+        for _ in 0..<errorCount {
             let anchor = Anchor(try r.string())
             space.errors[anchor] = SyncErrorRecord(
                 rule: try r.optionalString(), code: try r.string(), message: try r.string())
         }
-        for _ in 0..<(try r.count()) { space.heldDeletes.insert(Anchor(try r.string())) }
-        for _ in 0..<(try r.count()) { space.approvedDeletes.insert(Anchor(try r.string())) }
-        for _ in 0..<(try r.count()) { space.changedSinceSync.insert(Anchor(try r.string())) }
+        for set in [\ConnectorSpace.heldDeletes, \.approvedDeletes, \.changedSinceSync] {
+            let count = try r.count()
+            var anchors = Set<Anchor>(minimumCapacity: count)
+            for _ in 0..<count { anchors.insert(Anchor(try r.string())) }
+            space[keyPath: set] = anchors
+        }
     }
 
     /// Runs, restore points and the connectors awaiting an import (versions 1 and 2).
@@ -393,27 +496,30 @@ extension EngineState {
     ) throws(BinaryReader.Malformed) -> [MetaverseObject] {
         var objects: [MetaverseObject] = []
         objects.reserveCapacity(count)
+        // Sync makes one contributor per rule and object, which most of the object's values share:
+        // reusing it (and its anchor for the links) as the live state does saves a record, and often
+        // a string, per value.
+        var contributors = ContributorCache()
         for _ in 0..<count {
             var object = MetaverseObject(id: MetaverseID(try r.varint()), objectType: ObjectType(try r.name(names)))
+            contributors.removeAll()
             let attributeCount = try r.count()
             object.attributes.reserveCapacity(attributeCount)
             for _ in 0..<attributeCount {
                 let name = try r.name(names)
                 let values = try r.values()
                 let isNull = try r.bool()
-                let contributor = Contributor(
-                    rule: try r.name(names), connector: try r.name(names), anchor: Anchor(try r.string()),
-                    precedence: Int(try r.int()))
+                let contributor = try contributors.contributor(from: &r, names: names)
                 object.attributes[name] = MetaverseValue(
                     values: values, contributor: contributor, isAuthoritativeNull: isNull)
             }
             let linkCount = try r.count()
             object.links.reserveCapacity(linkCount)
             for _ in 0..<linkCount {
-                object.links.insert(ConnectorSpaceLink(connector: try r.name(names), anchor: Anchor(try r.string())))
+                object.links.insert(try contributors.link(from: &r, names: names))
             }
             if try r.bool() {
-                object.projectedBy = ConnectorSpaceLink(connector: try r.name(names), anchor: Anchor(try r.string()))
+                object.projectedBy = try contributors.link(from: &r, names: names)
             }
             objects.append(object)
         }
@@ -421,19 +527,62 @@ extension EngineState {
     }
 }
 
+/// One metaverse object's contributors as a checkpoint decodes them, each made once.
+private struct ContributorCache {
+    private var entries: [(rule: Int, connector: Int, anchor: Range<Int>, precedence: Int64, made: Contributor)] = []
+
+    mutating func removeAll() { entries.removeAll(keepingCapacity: true) }
+
+    /// The next contributor (rule, connector, anchor, precedence), made if no earlier value of the
+    /// object had the same.
+    mutating func contributor(
+        from r: inout BinaryReader, names: [String]
+    ) throws(BinaryReader.Malformed) -> Contributor {
+        let rule = try r.number(below: names.count)
+        let connector = try r.number(below: names.count)
+        let anchor = try r.stringBytes()
+        let precedence = try r.int()
+        for entry in entries
+        where entry.rule == rule && entry.connector == connector && entry.precedence == precedence
+            && r.sameBytes(entry.anchor, anchor)
+        {
+            return entry.made
+        }
+        let made = Contributor(
+            rule: names[rule], connector: names[connector], anchor: Anchor(try r.string(at: anchor)),
+            precedence: Int(precedence))
+        entries.append((rule, connector, anchor, precedence, made))
+        return made
+    }
+
+    /// A link (connector name, anchor), its anchor shared with a contributor's when they match.
+    func link(from r: inout BinaryReader, names: [String]) throws(BinaryReader.Malformed) -> ConnectorSpaceLink {
+        let connector = try r.number(below: names.count)
+        let anchor = try r.stringBytes()
+        for entry in entries where entry.connector == connector && r.sameBytes(entry.anchor, anchor) {
+            return ConnectorSpaceLink(connector: names[connector], anchor: entry.made.anchor)
+        }
+        return ConnectorSpaceLink(connector: names[connector], anchor: Anchor(try r.string(at: anchor)))
+    }
+}
+
 /// The names a version 2 checkpoint writes once and refers to by number.
-struct CheckpointNames {
+struct CheckpointNames: Sendable {
     private(set) var names: [String] = []
     private var numbers: [String: Int] = [:]
 
-    mutating func write(_ name: String, to w: inout BinaryWriter) {
-        if let number = numbers[name] {
-            w.count(number)
-        } else {
+    /// Adds `name` to the table unless it is there.
+    mutating func add(_ name: String) {
+        if numbers[name] == nil {
             numbers[name] = names.count
-            w.count(names.count)
             names.append(name)
         }
+    }
+
+    /// Writes the number of `name`, which the table holds.
+    func write(_ name: String, to w: inout BinaryWriter) {
+        guard let number = numbers[name] else { preconditionFailure("'\(name)' is not in the checkpoint's name table") }
+        w.count(number)
     }
 }
 

@@ -224,3 +224,40 @@ struct BinaryReader {
         return result
     }
 }
+
+extension BinaryReader {
+    /// Where a length-prefixed string's bytes are, without making the String (a checkpoint's
+    /// decoder compares them with bytes it has already turned into a string, to reuse that one).
+    mutating func stringBytes() throws(Malformed) -> Range<Int> {
+        try skip(try count())
+    }
+
+    /// The string at `range` (from ``stringBytes()``), validated as ``string()`` does.
+    func string(at range: Range<Int>) throws(Malformed) -> String {
+        let text = bytes.withUnsafeBufferPointer { buffer -> String? in
+            let utf8 = UnsafeBufferPointer(rebasing: buffer[range])
+            if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+            return String(validating: utf8, as: UTF8.self)
+        }
+        guard let text else { throw Malformed(reason: "invalid UTF-8", offset: range.lowerBound) }
+        return text
+    }
+
+    /// Whether the bytes at `a` and `b` are the same.
+    func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        guard a.count == b.count else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            for i in 0..<a.count where buffer[a.lowerBound + i] != buffer[b.lowerBound + i] { return false }
+            return true
+        }
+    }
+
+    /// A number below `limit` (an index into a table of that many entries).
+    mutating func number(below limit: Int) throws(Malformed) -> Int {
+        let value = try varint()
+        guard value < UInt64(limit) else {
+            throw Malformed(reason: "name \(value) is not in the table of \(limit)", offset: offset)
+        }
+        return Int(value)
+    }
+}

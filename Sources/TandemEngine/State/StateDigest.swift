@@ -1,5 +1,6 @@
 import ConnectorKit
 import Crypto
+import TandemJournal
 
 extension EngineState {
     /// SHA-256 (hex) over a canonical, sorted encoding of the connector spaces, the metaverse and
@@ -14,13 +15,7 @@ extension EngineState {
                 w = BinaryWriter(capacity: 1 << 16)
             }
         }
-        func canonical(_ attributes: Attributes) {
-            w.count(attributes.count)
-            for name in attributes.keys.sorted() {
-                w.string(name)
-                w.values(attributes[name]!.sorted())
-            }
-        }
+        func canonical(_ attributes: Attributes) { Self.canonical(attributes, to: &w) }
         func operation(_ op: PendingExport.Operation) {
             switch op {
             case .add(let dn, let attributes):
@@ -45,15 +40,17 @@ extension EngineState {
             w.string(name)
             w.optionalString(space.watermark?.value)
             w.count(space.objects.count)
-            for anchor in space.objects.keys.sorted() {
-                let object = space.objects[anchor]!
+            hasher.update(data: w.bytes)
+            w = BinaryWriter(capacity: 1 << 16)
+            let objects = space.objects
+            Self.hashInOrder(Self.sortedOnEveryCore(Array(objects.keys)), into: &hasher) { anchor, w in
+                let object = objects[anchor]!
                 w.string(anchor.rawValue)
                 w.string(object.objectType.rawValue)
                 w.optionalString(object.distinguishedName)
-                canonical(object.attributes)
+                Self.canonical(object.attributes, to: &w)
                 w.varint(object.metaverseID?.rawValue ?? 0)
                 w.bool(object.isPendingAdd)
-                flushIfLarge()
             }
             w.count(space.pendingExports.count)
             for anchor in space.pendingExports.keys.sorted() {
@@ -96,7 +93,10 @@ extension EngineState {
         }
         w.varint(nextMetaverseID)
         w.count(metaverse.count)
-        for id in metaverse.keys.sorted() {
+        hasher.update(data: w.bytes)
+        w = BinaryWriter(capacity: 1 << 16)
+        let metaverse = self.metaverse
+        Self.hashInOrder(Self.sortedOnEveryCore(Array(metaverse.keys)), into: &hasher) { id, w in
             let object = metaverse[id]!
             w.varint(id.rawValue)
             w.string(object.objectType.rawValue)
@@ -117,12 +117,71 @@ extension EngineState {
                 w.string(link.anchor.rawValue)
             }
             w.optionalString(object.projectedBy.map { "\($0.connector)\u{0}\($0.anchor.rawValue)" })
-            flushIfLarge()
         }
         hasher.update(data: w.bytes)
         return hasher.finalize().map {
             String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
         }
         .joined()
+    }
+
+    /// Attributes in the digest's canonical form: names ascending, each one's values sorted.
+    static func canonical(_ attributes: Attributes, to w: inout BinaryWriter) {
+        w.count(attributes.count)
+        for (name, values) in attributes.sorted(by: { $0.key < $1.key }) {
+            w.string(name)
+            w.values(values.sorted())
+        }
+    }
+
+    /// Feeds `hasher` what `encode` writes for each of `keys`, in their order. Batches of keys encode
+    /// on every core, a window of batches at a time, and are hashed in order: the same bytes, so the
+    /// same digest, as encoding them one after the other.
+    static func hashInOrder<Key: Sendable>(
+        _ keys: [Key], into hasher: inout SHA256, encode: @escaping @Sendable (Key, inout BinaryWriter) -> Void
+    ) {
+        let batch = 2_048
+        let window = 16
+        var start = 0
+        while start < keys.count {
+            let first = start
+            let batches = min(window, (keys.count - first + batch - 1) / batch)
+            // The body does not throw.
+            let parts = try! concurrentMap(batches) { index in
+                let lower = first + index * batch
+                let upper = min(lower + batch, keys.count)
+                var w = BinaryWriter(capacity: (upper - lower) * 512)
+                for key in keys[lower..<upper] { encode(key, &w) }
+                return w.bytes
+            }
+            for part in parts { hasher.update(data: part) }
+            start = min(first + batches * batch, keys.count)
+        }
+    }
+
+    /// `keys` sorted, the two halves of a large array on a core each, then merged.
+    static func sortedOnEveryCore<Key: Comparable & Sendable>(_ keys: [Key]) -> [Key] {
+        guard keys.count >= 65_536 else { return keys.sorted() }
+        let middle = keys.count / 2
+        // The body does not throw.
+        let halves = try! concurrentMap(2) { half in
+            (half == 0 ? keys[..<middle] : keys[middle...]).sorted()
+        }
+        var merged: [Key] = []
+        merged.reserveCapacity(keys.count)
+        var (i, j) = (0, 0)
+        let (a, b) = (halves[0], halves[1])
+        while i < a.count && j < b.count {
+            if b[j] < a[i] {
+                merged.append(b[j])
+                j += 1
+            } else {
+                merged.append(a[i])
+                i += 1
+            }
+        }
+        merged.append(contentsOf: a[i...])
+        merged.append(contentsOf: b[j...])
+        return merged
     }
 }
