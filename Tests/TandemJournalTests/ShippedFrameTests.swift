@@ -5,26 +5,6 @@ import Testing
 
 /// Appending frames shipped from another journal: byte for byte, and only if they continue the journal.
 @Suite struct ShippedFrameTests {
-    /// A source journal with `count` events written in batches, and its frames as stored.
-    private func source(_ directory: TemporaryDirectory, count: Int, epochs: [Int: UInt64] = [:]) async throws
-        -> (UUID, [Frame])
-    {
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096))
-        var index = 0
-        while index < count {
-            if let epoch = epochs[index] { try await journal.beginEpoch(epoch) }
-            let size = min(1 + index % 5, count - index)
-            try await journal.append(contentsOf: Events.people(index..<index + size))
-            index += size
-        }
-        let id = journal.journalID
-        await journal.close()
-        let cursor = try JournalReader(directory: directory.path).cursor(from: 1)
-        var frames: [Frame] = []
-        while let frame = try cursor.nextFrame() { frames.append(frame) }
-        return (id, frames)
-    }
-
     private func options(_ id: UUID) -> JournalOptions {
         var options = smallOptions(segmentSize: 8192)
         options.journalID = id
@@ -34,7 +14,7 @@ import Testing
     @Test func shippedFramesAreStoredByteForByteAndReadBackIdentically() async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()
-        let (id, frames) = try await source(from, count: 300, epochs: [120: 2])
+        let (id, frames, _) = try await shippingSource(from, count: 300, epochs: [120: 2])
         let journal = try Journal.open(directory: to.path, options: options(id))
         var last: UInt64 = 0
         for chunk in stride(from: 0, to: frames.count, by: 7) {
@@ -57,7 +37,7 @@ import Testing
     @Test func framesWrittenAheadOfASyncAreNeitherAcknowledgedNorShippedOnUntilTheSync() async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()
-        let (id, frames) = try await source(from, count: 300, epochs: [120: 2])
+        let (id, frames, _) = try await shippingSource(from, count: 300, epochs: [120: 2])
         let journal = try Journal.open(directory: to.path, options: options(id))
         let follower = try journal.frameFollower(from: 1)
         let half = frames.count / 2
@@ -84,7 +64,7 @@ import Testing
     @Test func aFrameWithAFlippedByteIsRejectedAndTheRightOneAcceptedAfterwards() async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()
-        let (id, frames) = try await source(from, count: 40)
+        let (id, frames, _) = try await shippingSource(from, count: 40)
         let journal = try Journal.open(directory: to.path, options: options(id))
         try await journal.appendShipped(Array(frames[0..<3]))
         var damaged = frames[3]
@@ -106,7 +86,7 @@ import Testing
     @Test func framesThatDoNotContinueTheJournalAreRejected() async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()
-        let (id, frames) = try await source(from, count: 60, epochs: [30: 3])
+        let (id, frames, _) = try await shippingSource(from, count: 60, epochs: [30: 3])
         let journal = try Journal.open(directory: to.path, options: options(id))
         let gap = frames[1]
         try await journal.appendShipped([frames[0]])

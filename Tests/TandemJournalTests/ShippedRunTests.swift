@@ -7,26 +7,6 @@ import Testing
 /// (`readStoredFrames(into:)`), the staging server checks them where they lie in its receive buffer
 /// (`ShippedRunDecoder`) and appends them as runs (`appendShipped(runs:)`).
 @Suite struct ShippedRunTests {
-    /// A source journal of `count` events in frames of 1–5 events, its frames as stored, and its stream bytes.
-    private func source(_ directory: TemporaryDirectory, count: Int, epochs: [Int: UInt64] = [:]) async throws
-        -> (id: UUID, frames: [Frame], stream: [UInt8])
-    {
-        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096))
-        var index = 0
-        while index < count {
-            if let epoch = epochs[index] { try await journal.beginEpoch(epoch) }
-            let size = min(1 + index % 5, count - index)
-            try await journal.append(contentsOf: Events.people(index..<index + size))
-            index += size
-        }
-        let id = journal.journalID
-        await journal.close()
-        let cursor = try JournalReader(directory: directory.path).cursor(from: 1)
-        var frames: [Frame] = []
-        while let frame = try cursor.nextFrame() { frames.append(frame) }
-        return (id, frames, frames.flatMap(\.bytes))
-    }
-
     private func options(_ id: UUID) -> JournalOptions {
         var options = smallOptions(segmentSize: 8192)
         options.journalID = id
@@ -58,7 +38,7 @@ import Testing
     func framesSplitAcrossChunksComeOutWholeAndByteForByte(pieces: [Int]) async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()
-        let (id, frames, stream) = try await source(from, count: 200, epochs: [90: 2])
+        let (id, frames, stream) = try await shippingSource(from, count: 200, epochs: [90: 2])
         let (runs, rejection) = decode(stream, pieces: pieces)
         #expect(rejection == nil)
         #expect(runs.flatMap(\.bytes) == stream)
@@ -86,7 +66,7 @@ import Testing
     @Test func aCorruptedFrameInTheMiddleOfABatchIsRejectedAfterTheGoodFramesBeforeIt() async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()
-        let (id, frames, stream) = try await source(from, count: 60)
+        let (id, frames, stream) = try await shippingSource(from, count: 60)
         let damagedIndex = 6
         let damagedStart = frames[..<damagedIndex].reduce(0) { $0 + $1.bytes.count }
         var corrupted = stream
@@ -186,7 +166,7 @@ import Testing
     @Test func framesWrittenAheadOfASyncAreNotCopiedForShippingUntilTheSync() async throws {
         let from = TemporaryDirectory()
         let to = TemporaryDirectory()
-        let (id, frames, stream) = try await source(from, count: 80)
+        let (id, frames, stream) = try await shippingSource(from, count: 80)
         let journal = try Journal.open(directory: to.path, options: options(id))
         let follower = try journal.frameFollower(from: 1)
         let (runs, _) = decode(stream, pieces: [500])

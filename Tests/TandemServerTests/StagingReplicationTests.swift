@@ -9,21 +9,6 @@ import Testing
 /// An active and a staging server, as real `tandem serve` processes on loopback: the staging server
 /// ends with the active's journal byte for byte and the same state, and never exports.
 @Suite(.serialized) struct StagingReplicationTests {
-    /// Waits until the staging server has everything the active has and reports no lag; returns both statuses.
-    private func caughtUp(_ active: ServerProcess, _ staging: ServerProcess, token: String) async throws
-        -> (active: [String: Any], staging: [String: Any])
-    {
-        var result: ([String: Any], [String: Any]) = ([:], [:])
-        try await eventually("the staging server has caught up") {
-            let a = try await HTTP.status(active, token: token)
-            let s = try await HTTP.status(staging, token: token)
-            result = (a, s)
-            return (s["lastSeq"] as? Int) == (a["lastSeq"] as? Int) && (s["lagSeq"] as? Int) == 0
-                && (s["lastSeq"] as? Int ?? 0) > 0
-        }
-        return result
-    }
-
     @Test func theStagingServerReplaysTheActiveExactlyAndNeverExports() async throws {
         let primary = try await Deployment.demo(people: 150)
         let standby = try primary.stagingCopy()

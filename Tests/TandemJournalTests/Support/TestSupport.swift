@@ -78,3 +78,24 @@ func copyDirectory(_ from: String, to: String) {
     try? FileManager.default.removeItem(atPath: to)
     try! FileManager.default.copyItem(atPath: from, toPath: to)
 }
+
+/// A source journal of `count` events in frames of 1–5 events (a new epoch where `epochs` says), for the
+/// shipping tests: its ID, its frames as stored, and the stream of their bytes.
+func shippingSource(_ directory: TemporaryDirectory, count: Int, epochs: [Int: UInt64] = [:]) async throws
+    -> (id: UUID, frames: [Frame], stream: [UInt8])
+{
+    let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096))
+    var index = 0
+    while index < count {
+        if let epoch = epochs[index] { try await journal.beginEpoch(epoch) }
+        let size = min(1 + index % 5, count - index)
+        try await journal.append(contentsOf: Events.people(index..<index + size))
+        index += size
+    }
+    let id = journal.journalID
+    await journal.close()
+    let cursor = try JournalReader(directory: directory.path).cursor(from: 1)
+    var frames: [Frame] = []
+    while let frame = try cursor.nextFrame() { frames.append(frame) }
+    return (id, frames, frames.flatMap(\.bytes))
+}

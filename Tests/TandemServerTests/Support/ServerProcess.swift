@@ -177,3 +177,20 @@ extension TandemBinary {
         )
     }
 }
+
+/// Waits until `staging` has everything `active` has and reports no lag (and, with `sameDigest`, the same state
+/// digest); returns both statuses.
+func caughtUp(_ active: ServerProcess, _ staging: ServerProcess, token: String, sameDigest: Bool = false) async throws
+    -> (active: [String: Any], staging: [String: Any])
+{
+    var result: ([String: Any], [String: Any]) = ([:], [:])
+    try await eventually("the staging server has caught up") {
+        let a = try await HTTP.status(active, token: token)
+        let s = try await HTTP.status(staging, token: token)
+        result = (a, s)
+        return (s["lastSeq"] as? Int) == (a["lastSeq"] as? Int) && (s["lagSeq"] as? Int) == 0
+            && (s["lastSeq"] as? Int ?? 0) > 0
+            && (!sameDigest || (s["stateDigest"] as? String) == (a["stateDigest"] as? String))
+    }
+    return result
+}
