@@ -100,14 +100,11 @@ import Testing
     }
 
     private func sqlite(_ path: String, _ statements: String) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
+        let python = try await ChildProcess.capture([
+            "/usr/bin/env", "python3", "-c",
             "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path,
             statements,
-        ]
-        try process.run()
-        #expect(await process.reap().code == 0)
+        ])
+        #expect(python.status == 0, "\(python.errors)")
     }
 }

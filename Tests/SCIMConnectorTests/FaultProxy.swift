@@ -63,6 +63,6 @@ final class FaultProxy: Sendable {
 
     func stop() async {
         kill(pid, SIGTERM)
-        _ = await ChildProcess.wait(pid)
+        _ = await ChildProcess.reap(pid, within: .seconds(60), "the fault proxy")
     }
 }

@@ -47,20 +47,21 @@ import Testing
         for round in 0..<12 {
             let output = directory.file("acks-\(round).txt")
             _ = FileManager.default.createFile(atPath: output, contents: nil)
-            let process = Process()
-            process.executableURL = TandemProcess.executable
-            process.arguments = [
-                "journal", "torture", journal, "--tasks", "6", "--segment-size", "16384", "--log-level", "error",
-            ]
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let ready = try await waitForReady(output, timeout: .seconds(30))
-            try #require(ready, "round \(round): the writer did not start")
+            let pid = try ChildProcess.spawn(
+                [
+                    TandemProcess.executable.path, "journal", "torture", journal, "--tasks", "6", "--segment-size",
+                    "16384", "--log-level", "error",
+                ], output: output, errors: "/dev/null")
+            guard try await waitForReady(output, timeout: .seconds(120)) else {
+                let stacks = await ChildProcess.threads(of: pid)
+                kill(pid, SIGKILL)
+                _ = await ChildProcess.reap(pid, within: .seconds(60), "tandem journal torture")
+                Issue.record("round \(round): the writer did not start; its threads:\n\(stacks)")
+                return
+            }
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...300, using: &random)))
-            kill(process.processIdentifier, SIGKILL)
-            #expect(await process.reap().signaled)
+            kill(pid, SIGKILL)
+            #expect(await ChildProcess.reap(pid, within: .seconds(60), "tandem journal torture") == 128 + SIGKILL)
             kills += 1
 
             let acks = acknowledgments(in: output)
@@ -99,22 +100,23 @@ import Testing
         let journal = directory.file("journal")
         let output = directory.file("acks.txt")
         _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let process = Process()
-        process.executableURL = TandemProcess.executable
-        process.arguments = ["journal", "torture", journal, "--tasks", "1", "--log-level", "error"]
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let pid = try ChildProcess.spawn(
+            [TandemProcess.executable.path, "journal", "torture", journal, "--tasks", "1", "--log-level", "error"],
+            output: output, errors: "/dev/null")
         defer {
-            kill(process.processIdentifier, SIGKILL)
-            _ = process.reapBlocking()
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
-        try #require(try await waitForReady(output, timeout: .seconds(30)))
+        guard try await waitForReady(output, timeout: .seconds(120)) else {
+            Issue.record("the writer did not start; its threads:\n\(await ChildProcess.threads(of: pid))")
+            return
+        }
         let second = try await TandemProcess.run(["journal", "repair", journal, "--truncate-torn-tail"])
         #expect(second.status == 1)
         #expect(
             second.stderr.contains(
-                "the journal is already open for writing by another process (pid \(process.processIdentifier)); a journal has exactly one writer"
+                "the journal is already open for writing by another process (pid \(pid)); a journal has exactly one writer"
             ))
     }
 }

@@ -26,31 +26,13 @@ enum TandemProcess {
         }
     }
 
-    static func run(_ arguments: [String], directory: String? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Drain both pipes while the process runs, so a chatty child never blocks.
-        // Each on a thread of its own, never the cooperative pool's (see `reap()`).
-        async let outData = Self.readToEnd(out.fileHandleForReading)
-        async let errData = Self.readToEnd(err.fileHandleForReading)
-        let exit = await process.reap()
-        return Result(
-            status: exit.code, stdout: String(decoding: await outData, as: UTF8.self),
-            stderr: String(decoding: await errData, as: UTF8.self))
-    }
-
-    private static func readToEnd(_ handle: FileHandle) async -> Data {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
-        }
+    /// Runs `tandem ARGUMENTS` to completion (its streams through files: see ``ChildProcess``); a run
+    /// still going after `limit` has hung, and fails its test with the command's stacks.
+    static func run(_ arguments: [String], directory: String? = nil, limit: Duration = .seconds(300)) async throws
+        -> Result
+    {
+        let run = try await ChildProcess.capture([executable.path] + arguments, directory: directory, limit: limit)
+        return Result(status: run.status, stdout: run.output, stderr: run.errors)
     }
 }
 

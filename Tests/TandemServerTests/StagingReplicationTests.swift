@@ -87,7 +87,7 @@ import Testing
         // Slowed down (small batches, a pause after each), so that the kill lands mid-shipment.
         var staging = try await ServerProcess(
             config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
-            environment: ["TANDEM_TEST_SHIPPING_PAUSE_MS": "300", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "2048"],
+            environment: ["TANDEM_TEST_SHIPPING_PAUSE_MS": "2000", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "2048"],
             label: "slow")
         try await eventually("some frames arrived") {
             (try await HTTP.status(staging, token: primary.token)["lastSeq"] as? Int ?? 0) > 0

@@ -1,4 +1,5 @@
 import Foundation
+import TandemTestSupport
 import Testing
 
 /// Shipping over HTTPS: the active server serves TLS with a throwaway certificate, and the staging
@@ -6,17 +7,12 @@ import Testing
 @Suite(.serialized) struct TLSShippingTests {
     /// A self-signed certificate for 127.0.0.1, made by the openssl command (`.ci/install-deps` installs it).
     private func makeCertificate(in deployment: Deployment) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", deployment.root + "/server.key",
+        let openssl = try await ChildProcess.capture([
+            "/usr/bin/env", "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", deployment.root + "/server.key",
             "-out", deployment.root + "/server.pem",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try #require(await process.reap().code == 0, "openssl could not make a certificate")
+        ])
+        try #require(openssl.status == 0, "openssl could not make a certificate: \(openssl.errors)")
     }
 
     @Test func aStagingServerShipsFromAnHTTPSPrimaryItTrustsThroughItsCA() async throws {

@@ -111,27 +111,11 @@ final class SlapdServer: Sendable {
 
     @discardableResult
     static func run(_ path: String, _ arguments: [String], input: String? = nil) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        // Not waitUntilExit: it can miss the child's exit when many tests run processes at once.
-        let (code, _) = await process.reap()
-        guard code == 0 else {
-            throw ServerError(
-                "\(path) \(arguments.first ?? "") exited with \(code): " + String(decoding: errorData, as: UTF8.self))
+        let run = try await ChildProcess.capture([path] + arguments, input: input)
+        guard run.status == 0 else {
+            throw ServerError("\(path) \(arguments.first ?? "") exited with \(run.status): " + run.errors)
         }
-        return String(decoding: data, as: UTF8.self)
+        return run.output
     }
 }
 

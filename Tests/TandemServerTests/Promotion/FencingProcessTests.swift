@@ -28,7 +28,7 @@ import Testing
         }
 
         // Freeze the active; promote the staging server by force: it waits for the lapsed lease.
-        kill(active.process.processIdentifier, SIGSTOP)
+        kill(active.pid, SIGSTOP)
         let promoted = try await TandemBinary.run([
             "promote", "--config", standby.config, "--server", staging.url, "--force",
         ])
@@ -42,7 +42,7 @@ import Testing
         var people = csv.components(separatedBy: newline)
         people.remove(at: 3)
         try primary.write(people.joined(separator: newline), to: "hr.csv")
-        kill(active.process.processIdentifier, SIGCONT)
+        kill(active.pid, SIGCONT)
         let cycle = try await HTTP.request(active.url + "/v1/cycle", method: "POST", token: primary.token)
         #expect(cycle.status == 200, "\(cycle.text)")
         let runs = try #require(try cycle.json()["runs"] as? [[String: Any]])

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TandemTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -58,14 +59,11 @@ actor PostgresFixture {
             try? FileManager.default.removeItem(atPath: scratch + ".out")
             try? FileManager.default.removeItem(atPath: scratch + ".err")
         }
-        let command =
-            ([root + "/Tests/Servers/postgres.sh"] + arguments).map { "'\($0)'" }.joined(separator: " ")
-            + " >'\(scratch).out' 2>'\(scratch).err' </dev/null"
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
-        defer { for pointer in argv { free(pointer) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
-        guard spawned == 0 else { throw FixtureError(message: "could not start postgres.sh (errno \(spawned))") }
+        // Through ChildProcess: the server lives as long as the test process, and must not keep open
+        // any descriptor that other tests had open when it started.
+        let pid = try ChildProcess.spawn(
+            [root + "/Tests/Servers/postgres.sh"] + arguments, output: scratch + ".out",
+            errors: scratch + ".err")
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let output = (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? ""

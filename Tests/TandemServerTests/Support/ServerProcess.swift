@@ -21,60 +21,60 @@ enum TandemBinary {
         return root.appendingPathComponent(".build/debug/tandem")
     }()
 
-    /// Runs a short `tandem` command to completion; returns its status and standard output.
+    /// Runs a short `tandem` command to completion; returns its status and standard output. A command
+    /// still running after `limit` has hung: its stacks go into a test issue and it is killed.
     @discardableResult
-    static func run(_ arguments: [String], in directory: String? = nil) async throws -> (status: Int32, output: String)
+    static func run(_ arguments: [String], in directory: String? = nil, limit: Duration = .seconds(300))
+        async throws -> (status: Int32, output: String)
     {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-out-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let exit = await process.reap()
+        let pid = try ChildProcess.spawn(
+            [url.path] + arguments, output: output.path, errors: "/dev/null", directory: directory)
+        let status = await ChildProcess.reap(pid, within: limit, "tandem \(arguments.prefix(2).joined(separator: " "))")
         return (
-            exit.code,
-            FileManager.default.contents(atPath: output.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            status, FileManager.default.contents(atPath: output.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
         )
     }
 }
 
 /// A `tandem serve` process on loopback, on a port the kernel picked; its output goes to files in
-/// its deployment folder so that a chatty server never blocks on a pipe.
+/// its deployment folder so that a chatty server never blocks on a pipe. Started and reaped with
+/// ``ChildProcess`` (no inherited descriptors or blocked signals), and every wait for it is bounded.
 final class ServerProcess {
-    let process = Process()
+    let pid: pid_t
+    let label: String
     let logPath: String
     let outputPath: String
     private(set) var url = ""
+    /// The exit status once reaped.
+    private var exitStatus: Int32?
 
     /// Starts `tandem serve --config CONFIG --listen 127.0.0.1:0 ARGUMENTS` and waits until it listens.
     init(config: String, arguments: [String] = [], environment: [String: String] = [:], label: String) async throws {
         let folder = URL(fileURLWithPath: config).deletingLastPathComponent().path
+        self.label = label
         logPath = "\(folder)/serve-\(label).log"
         outputPath = "\(folder)/serve-\(label).out"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        process.executableURL = TandemBinary.url
-        process.arguments =
-            ["serve", "--config", config, "--listen", "127.0.0.1:0", "--log-level", "info"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        pid = try ChildProcess.spawn(
+            [TandemBinary.url.path, "serve", "--config", config, "--listen", "127.0.0.1:0", "--log-level", "info"]
+                + arguments,
+            output: outputPath, errors: logPath,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         url = try await waitForListening()
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            _ = process.reapBlocking()
-        }
+        // A test that failed early leaves its server running: kill it and reap it (that is quick).
+        guard isRunning else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
+    var isRunning: Bool {
+        if exitStatus == nil, let status = ChildProcess.poll(pid) { exitStatus = status }
+        return exitStatus == nil
     }
 
     var output: String {
@@ -87,20 +87,29 @@ final class ServerProcess {
             if let line = output.split(separator: "\n").first(where: { $0.contains("listening on ") }) {
                 return String(line[line.range(of: "listening on ")!.upperBound...])
             }
-            if !process.isRunning {
-                throw ServerTestFailure(
-                    "tandem serve exited with \(process.terminationStatus) before listening:\n\(log)")
+            if !isRunning {
+                throw ServerTestFailure("tandem serve exited with \(exitStatus ?? -1) before listening:\n\(log)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ServerTestFailure("tandem serve did not listen within a minute:\n\(log)")
     }
 
-    /// Sends `signal` and waits for the process to exit; returns its status.
+    /// Sends `signal` and waits for the process to exit; returns its status (128 + the signal that
+    /// ended it). A server that has not exited two minutes later has hung: its stacks go into a test
+    /// issue and it is killed.
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM) async -> Int32 {
-        kill(process.processIdentifier, signal)
-        return await process.reap().code
+        if isRunning { kill(pid, signal) }
+        return await exited(within: .seconds(120))
+    }
+
+    /// Waits for the process to exit by itself (it was told to crash, or to stop); returns its status.
+    func exited(within limit: Duration = .seconds(300)) async -> Int32 {
+        if let exitStatus { return exitStatus }
+        let status = await ChildProcess.reap(pid, within: limit, "tandem serve (\(label))")
+        exitStatus = status
+        return status
     }
 }
 
@@ -159,21 +168,15 @@ func eventually(
 
 extension TandemBinary {
     /// Runs a `tandem` command to completion; returns its status and standard error.
-    static func runCapturingErrors(_ arguments: [String]) async throws -> (status: Int32, errors: String) {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+    static func runCapturingErrors(_ arguments: [String], limit: Duration = .seconds(300)) async throws -> (
+        status: Int32, errors: String
+    ) {
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let exit = await process.reap()
+        let pid = try ChildProcess.spawn([url.path] + arguments, output: "/dev/null", errors: errors.path)
+        let status = await ChildProcess.reap(pid, within: limit, "tandem \(arguments.prefix(2).joined(separator: " "))")
         return (
-            exit.code,
-            FileManager.default.contents(atPath: errors.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            status, FileManager.default.contents(atPath: errors.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
         )
     }
 }
