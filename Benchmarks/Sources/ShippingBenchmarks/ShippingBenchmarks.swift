@@ -34,6 +34,15 @@ struct ShippingBenchmarks: AsyncParsableCommand {
     @Option(help: "Where to create the scratch folder (default: the temporary directory).")
     var dir: String?
 
+    @Flag(help: "Measure only shipping throughput beside the file copy (no lag, no promotion): for profiling.")
+    var throughputOnly = false
+
+    @Option(
+        help:
+            "A perf control FIFO (perf record --control=fifo:FIFO -D -1): profiling is enabled only while a pass ships, until durable."
+    )
+    var perfControl: String?
+
     func validate() throws {
         guard events >= 1_000, rate >= 100, seconds >= 1, runs >= 1, promotions >= 1 else {
             throw ValidationError("--events ≥ 1000, --rate ≥ 100, --seconds ≥ 1, --runs ≥ 1, --promotions ≥ 1")
@@ -81,6 +90,19 @@ struct ShippingBenchmarks: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: scratch + "/copy-\(pass)")
         }
         let passRatios = zip(copySeconds, shipSeconds).map { $0 / $1 }
+        if throughputOnly {
+            await active.stop()
+            print(
+                """
+                Shipping \(Format.megabytes(journalBytes)): \(Format.megabytesPerSecond(bytes: journalBytes, seconds: median(shipSeconds))) \
+                vs. file copy \(Format.megabytesPerSecond(bytes: journalBytes, seconds: median(copySeconds))); \
+                ratio of each pass to its neighbouring file copy: \(Format.list(passRatios, unit: "×", decimals: 2)) \
+                (median \(Format.ratio(median(passRatios)))).
+                Passes (seconds): shipping \(Format.list(shipSeconds, unit: "s", decimals: 3)); \
+                file copy \(Format.list(copySeconds, unit: "s", decimals: 3)).
+                """)
+            return
+        }
 
         progress("lag: \(Format.count(rate)) events/s for \(seconds) s")
         let lag = try await measureLag(active: active, stagingData: scratch + "/staging-lag")
@@ -182,6 +204,8 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let durableBatches = Mutex<[(ContinuousClock.Instant, UInt64)]>([])
+        let profiler = perfControl.map { PerfControl(fifo: $0) }
+        profiler?.send("enable")
         let staging = try await InProcessServer.start(
             dataDirectory: dataDirectory, role: .staging, primaryURL: active.url,
             onShippedBatch: { batch in
@@ -193,7 +217,9 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         var applied: Double?
         for await (stage, time) in done {
             switch stage {
-            case .durable: durable = (time - start).seconds
+            case .durable:
+                durable = (time - start).seconds
+                profiler?.send("disable")
             case .applied: applied = (time - start).seconds
             }
             if durable != nil && applied != nil { break }
@@ -247,6 +273,17 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         for await seq in caughtUp where seq >= last { break }
         await staging.stop()
         return (samples.withLock { $0 }, Double(appended) / elapsed)
+    }
+
+    /// Writes commands to `perf record`'s control FIFO, to profile the shipping window alone.
+    private struct PerfControl {
+        let fifo: String
+        func send(_ command: String) {
+            let descriptor = open(fifo, O_WRONLY)
+            guard descriptor >= 0 else { return }
+            _ = (command + "\n").utf8CString.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count - 1) }
+            close(descriptor)
+        }
     }
 
     private func median(_ values: [Double]) -> Double { percentile(values, 0.5) }

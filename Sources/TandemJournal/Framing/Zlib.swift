@@ -1,6 +1,7 @@
 import CZlib
 
-/// zlib's CRC-32 (the IEEE polynomial), continued from `seed`.
+/// zlib's CRC-32 (the IEEE polynomial), continued from `seed`; folded with PCLMULQDQ where the
+/// processor has it (the same value, see `tandem_crc32` in CZlib's shim).
 @inline(__always)
 func journalCRC32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return seed }
@@ -9,7 +10,7 @@ func journalCRC32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
     var pointer = base.assumingMemoryBound(to: Bytef.self)
     while remaining > 0 {
         let chunk = min(remaining, Int(UInt32.max >> 1))
-        crc = CZlib.crc32(crc, pointer, uInt(chunk))
+        crc = tandem_crc32(crc, pointer, chunk)
         pointer += chunk
         remaining -= chunk
     }

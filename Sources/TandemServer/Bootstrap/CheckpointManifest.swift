@@ -51,13 +51,22 @@ extension CheckpointManifest {
     static func offer(journal: Journal, checkpointDirectory: String, seq wanted: UInt64? = nil) throws
         -> CheckpointManifest?
     {
+        let store = CheckpointStore(directory: checkpointDirectory)
+        let candidates = try store.list().reversed().compactMap { entry -> CheckpointHeader? in
+            guard case .success(let header) = entry.header, wanted == nil || wanted == header.seq,
+                header.journalID == journal.journalID
+            else { return nil }
+            return header
+        }
+        // Without a candidate there is nothing to offer: a new staging server then ships from seq 1,
+        // and opening a reader (which scans the open segment, every frame's checksum) would only
+        // delay its first byte.
+        guard !candidates.isEmpty else { return nil }
         let reader = try journal.reader()
         let lastSeq = reader.lastSeq
         guard let firstSeq = reader.firstSeq, lastSeq >= 1 else { return nil }
-        let store = CheckpointStore(directory: checkpointDirectory)
-        for entry in try store.list().reversed() {
-            guard case .success(let header) = entry.header, wanted == nil || wanted == header.seq,
-                header.journalID == journal.journalID, header.seq <= lastSeq, header.seq + 1 >= firstSeq,
+        for header in candidates {
+            guard header.seq <= lastSeq, header.seq + 1 >= firstSeq,
                 let (chain, epoch) = chainPoint(at: header.seq, reader: reader, checkpointEpoch: header.epoch)
             else { continue }
             let file = try store.openFile(seq: header.seq)

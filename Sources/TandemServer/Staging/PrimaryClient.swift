@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// Talks to the primary: its journal head and its journal stream, with the bearer token.
@@ -9,6 +10,9 @@ final class PrimaryClient: Sendable {
     let baseURL: String
     let token: BearerToken
     let client: HTTPClient
+    /// The shipping connection's own event loop: its reads never queue behind the HTTP API's
+    /// requests and responses (nor, in one process, behind the primary's own writes).
+    private let group: MultiThreadedEventLoopGroup
 
     init(baseURL: String, token: BearerToken, caPath: String?) throws {
         self.baseURL = baseURL
@@ -24,11 +28,13 @@ final class PrimaryClient: Sendable {
         }
         let configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(45)))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
     }
 
     func shutdown() async {
         try? await client.shutdown()
+        try? await group.shutdownGracefully()
     }
 
     /// `GET /v1/journal/head`.
