@@ -113,9 +113,10 @@ public struct FileConnector: Connector {
             }
             let results = changes.map { file.table.apply($0, settings: settings, format: format) }
             if results.contains(where: { if case .applied = $0 { true } else { false } }) {
-                format.write(&file.table)
-                file.contents.version = try FileStorage.replace(
-                    settings.path, with: file.table.source, expected: file.contents)
+                let expected = file.contents
+                file.contents.version = try FileStorage.replace(settings.path, expected: expected) { writer in
+                    format.write(&file.table, to: writer)
+                }
             }
             cache.store(file)
             return results

@@ -81,7 +81,7 @@ struct CSVFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: inout FileTable) {
+    func write(_ table: inout FileTable, to writer: FileWriter?) {
         var columns = table.columns
         if columns.isEmpty {
             columns = [settings.anchorAttribute] + settings.attributes.filter { $0 != settings.anchorAttribute }
@@ -94,26 +94,24 @@ struct CSVFormat: FileFormat {
         columns += added.sorted()
         let padding = [UInt8](repeating: settings.delimiter, count: columns.count - table.columns.count)
 
-        var output: [UInt8] = []
-        output.reserveCapacity(table.source.count + 4096)
-        if table.hasByteOrderMark { output += [0xEF, 0xBB, 0xBF] }
-        let headerStart = output.count
+        var prefix: [UInt8] = table.hasByteOrderMark ? [0xEF, 0xBB, 0xBF] : []
+        let headerStart = prefix.count
         if let header = table.headerRaw {
-            output += table.source[header]
+            prefix += table.source[header]
             for name in columns[table.columns.count...] {
-                output.append(settings.delimiter)
-                appendField(name, to: &output)
+                prefix.append(settings.delimiter)
+                appendField(name, to: &prefix)
             }
         } else {
             for (index, name) in columns.enumerated() {
-                if index > 0 { output.append(settings.delimiter) }
-                appendField(name, to: &output)
+                if index > 0 { prefix.append(settings.delimiter) }
+                appendField(name, to: &prefix)
             }
         }
-        table.headerRaw = headerStart..<output.count
+        table.headerRaw = headerStart..<prefix.count
         table.columns = columns
-        output += table.lineEnding
-        table.writeRows(into: &output, padding: padding) { object, output in
+        prefix += table.lineEnding
+        table.writeRows(prefix: prefix, padding: padding, to: writer) { object, output in
             for (index, name) in columns.enumerated() {
                 if index > 0 { output.append(settings.delimiter) }
                 guard let values = object.attributes[name] else { continue }
@@ -121,7 +119,6 @@ struct CSVFormat: FileFormat {
                 appendField(values.map(AttributeCodec.encode).joined(separator: separator), to: &output)
             }
         }
-        table.source = output
     }
 
     /// Appends `text` as one field, quoted if it holds the delimiter, a quote or a line break.

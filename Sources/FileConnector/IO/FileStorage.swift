@@ -97,12 +97,14 @@ enum FileStorage {
         return Version(info)
     }
 
-    /// Replaces the file at `path` with `bytes` atomically: a temporary file in the same directory is written,
-    /// synced and renamed over it, then the directory is synced. Throws ``ConnectorError/Code/transient`` without
-    /// replacing anything if the file is no longer `expected` (someone changed it meanwhile). Returns the version
-    /// of the file written.
+    /// Replaces the file at `path` atomically with the bytes `produce` hands to its writer: a temporary file in the
+    /// same directory is written (while `produce` runs, see ``FileWriter``), synced and renamed over it, then the
+    /// directory is synced. Throws ``ConnectorError/Code/transient`` without replacing anything if the file is no
+    /// longer `expected` (someone changed it meanwhile). Returns the version of the file written.
     @discardableResult
-    static func replace(_ path: String, with bytes: [UInt8], expected: Contents) throws(ConnectorError) -> Version {
+    static func replace(
+        _ path: String, expected: Contents, produce: (FileWriter) -> Void
+    ) throws(ConnectorError) -> Version {
         let (directory, name) = split(path)
         let temporary = "\(directory)/.\(name).tandem-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, expected.mode)
@@ -115,17 +117,12 @@ enum FileStorage {
             // Keep the original's permissions and, where allowed, its owner: the file may hold personal data.
             _ = fchmod(descriptor, expected.mode)
             _ = fchown(descriptor, expected.owner, expected.group)
-            let complete = bytes.withUnsafeBytes { buffer in
-                var written = 0
-                while written < buffer.count {
-                    let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                    if result < 0 && errno == EINTR { continue }
-                    guard result > 0 else { return false }
-                    written += result
-                }
-                return true
+            let writer = FileWriter(descriptor: descriptor)
+            produce(writer)
+            if let number = writer.waitUntilWritten() {
+                errno = number
+                throw failure("cannot write a temporary file beside", path)
             }
-            guard complete else { throw failure("cannot write a temporary file beside", path) }
             guard fsync(descriptor) == 0 else { throw failure("cannot sync a temporary file beside", path) }
             var info = stat()
             guard fstat(descriptor, &info) == 0 else { throw failure("cannot inspect a temporary file beside", path) }

@@ -171,12 +171,9 @@ struct JSONLinesFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: inout FileTable) {
-        var output: [UInt8] = []
-        output.reserveCapacity(table.source.count + 4096)
-        if table.hasByteOrderMark { output += [0xEF, 0xBB, 0xBF] }
-        table.writeRows(into: &output, padding: []) { object, output in append(object, to: &output) }
-        table.source = output
+    func write(_ table: inout FileTable, to writer: FileWriter?) {
+        let prefix: [UInt8] = table.hasByteOrderMark ? [0xEF, 0xBB, 0xBF] : []
+        table.writeRows(prefix: prefix, padding: [], to: writer) { object, output in append(object, to: &output) }
     }
 
     /// Writes the anchor attribute first, then the others in name order.

@@ -15,7 +15,8 @@ protocol FileFormat {
     /// Makes `table` the file holding its rows: its ``FileTable/source`` becomes the bytes to write, in which
     /// every row (unchanged rows keep their original bytes) and the header have their ranges, so that the
     /// table can be used again for the file as written. Works in place: a large file's table is not copied.
-    func write(_ table: inout FileTable)
+    /// The bytes are handed to `writer` as they are produced and are all written when this returns.
+    func write(_ table: inout FileTable, to writer: FileWriter?)
 
     /// The header's bytes (CSV) and each row's bytes, without line endings, split exactly as ``read(_:decodingValues:)``
     /// splits them but without decoding anything; `nil` if the bytes do not split cleanly (then read them whole,
