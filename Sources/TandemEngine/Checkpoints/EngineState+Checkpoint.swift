@@ -473,30 +473,15 @@ extension EngineState {
     ) throws(BinaryReader.Malformed) -> [ConnectorSpaceObject] {
         var objects: [ConnectorSpaceObject] = []
         objects.reserveCapacity(count)
-        var shapes = AttributeShapes()
-        var values: [[AttributeValue]] = []
-        var noted: [Int] = []
         for _ in 0..<count {
             let anchor = Anchor(try r.string())
             let type = ObjectType(try r.name(names))
             let dn = try r.optionalString()
             let attributeCount = try r.count()
-            shapes.startObject()
-            values.removeAll(keepingCapacity: true)
-            noted.removeAll(keepingCapacity: true)
+            var attributes = Attributes(minimumCapacity: attributeCount)
             for _ in 0..<attributeCount {
-                let number = try r.number(below: names.count)
-                shapes.note(number)
-                noted.append(number)
-                values.append(try r.values())
-            }
-            var attributes: Attributes
-            if let template = shapes.template(names: names) {
-                let order = shapes.order
-                attributes = template.mapValues { values[order[$0]] }
-            } else {
-                attributes = Attributes(minimumCapacity: attributeCount)
-                for (position, number) in noted.enumerated() { attributes[names[number]] = values[position] }
+                let name = try r.name(names)
+                attributes[name] = try r.values()
             }
             objects.append(
                 ConnectorSpaceObject(
@@ -515,33 +500,18 @@ extension EngineState {
         // reusing it (and its anchor for the links) as the live state does saves a record, and often
         // a string, per value.
         var contributors = ContributorCache()
-        var shapes = AttributeShapes()
-        var attributeValues: [MetaverseValue] = []
-        var noted: [Int] = []
         for _ in 0..<count {
             var object = MetaverseObject(id: MetaverseID(try r.varint()), objectType: ObjectType(try r.name(names)))
             contributors.removeAll()
             let attributeCount = try r.count()
-            shapes.startObject()
-            attributeValues.removeAll(keepingCapacity: true)
-            noted.removeAll(keepingCapacity: true)
+            object.attributes.reserveCapacity(attributeCount)
             for _ in 0..<attributeCount {
-                let number = try r.number(below: names.count)
-                shapes.note(number)
-                noted.append(number)
+                let name = try r.name(names)
                 let values = try r.values()
                 let isNull = try r.bool()
                 let contributor = try contributors.contributor(from: &r, names: names)
-                attributeValues.append(
-                    MetaverseValue(values: values, contributor: contributor, isAuthoritativeNull: isNull))
-            }
-            if let template = shapes.template(names: names) {
-                let order = shapes.order
-                object.attributes = template.mapValues { attributeValues[order[$0]] }
-            } else {
-                for (position, number) in noted.enumerated() {
-                    object.attributes[names[number]] = attributeValues[position]
-                }
+                object.attributes[name] = MetaverseValue(
+                    values: values, contributor: contributor, isAuthoritativeNull: isNull)
             }
             let linkCount = try r.count()
             object.links.reserveCapacity(linkCount)
@@ -554,66 +524,6 @@ extension EngineState {
             objects.append(object)
         }
         return objects
-    }
-}
-
-/// The attribute names of the objects a chunk decodes, as templates that make each object's
-/// attribute dictionary without hashing a name.
-///
-/// Most objects of a chunk have the same set of attribute names (in an order that may differ: the
-/// encoder writes a metaverse object's in its dictionary's order). For each set the template maps
-/// every name to its rank among the set's name numbers; `mapValues` on it, each rank replaced by the
-/// value noted at that rank, gives the object's dictionary with the template's hash table as it is,
-/// so building it hashes nothing. A name listed twice has no template (`nil`): the caller assigns
-/// the values one by one, the last one winning.
-struct AttributeShapes {
-    /// The object being decoded: name numbers in the order noted, then sorted with their positions.
-    private var current: [(number: Int, position: Int)] = []
-    private var key: [Int] = []
-    /// For each rank in the sorted set, the position of its value in the order noted.
-    private(set) var order: [Int] = []
-    /// The last set's template, and those of every set seen (a few per chunk, bounded).
-    private var last: (key: [Int], template: [String: Int])?
-    private var seen: [[Int]: [String: Int]] = [:]
-
-    mutating func startObject() { current.removeAll(keepingCapacity: true) }
-
-    mutating func note(_ number: Int) { current.append((number, current.count)) }
-
-    /// The template of the names noted since `startObject()`, `nil` if one is noted twice; `order` then
-    /// says where each rank's value is.
-    mutating func template(names: [String]) -> [String: Int]? {
-        // Insertion sort: a dozen names, usually nearly in order.
-        for i in current.indices.dropFirst() {
-            let item = current[i]
-            var j = i
-            while j > 0 && current[j - 1].number > item.number {
-                current[j] = current[j - 1]
-                j -= 1
-            }
-            current[j] = item
-        }
-        key.removeAll(keepingCapacity: true)
-        order.removeAll(keepingCapacity: true)
-        for (rank, item) in current.enumerated() {
-            if rank > 0 && key[rank - 1] == item.number { return nil }
-            key.append(item.number)
-            order.append(item.position)
-        }
-        if let last, last.key == key { return last.template }
-        let template: [String: Int]
-        if let found = seen[key] {
-            template = found
-        } else {
-            var made = [String: Int](minimumCapacity: key.count)
-            for (rank, number) in key.enumerated() { made[names[number]] = rank }
-            template = made
-            // Bounded, whatever the objects: past a few hundred sets, templates are made again.
-            if seen.count >= 256 { seen.removeAll() }
-            seen[key] = made
-        }
-        last = (key, template)
-        return template
     }
 }
 
