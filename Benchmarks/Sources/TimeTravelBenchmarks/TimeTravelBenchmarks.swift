@@ -30,7 +30,23 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
             """)
     var quick = false
 
+    @Flag(
+        help: """
+            Measures only start-up from the newest checkpoint and the restore rebuild, from checkpoints kept in \
+            DIR/data/checkpoints-startup between runs (made there by the first run: a replay to the middle of \
+            the journal and one to its end), so that a change to decoding is measured in minutes at 1M people.
+            """)
+    var startupOnly = false
+
+    @Flag(
+        help: "With --startup-only: first rewrite the kept checkpoints in this build's format (after a format change).")
+    var rewrite = false
+
+    @Option(help: "With --startup-only: how many times to measure each.")
+    var repeats = 1
+
     func run() async throws {
+        if startupOnly { return try measureStartupOnly() }
         let configuration = try ConfigurationLoader.load(path: dir + "/tandem.yaml")
         let journalDirectory = configuration.dataDirectory + "/journal"
         let checkpointDirectory = configuration.dataDirectory + "/checkpoints-benchmark"
@@ -292,6 +308,64 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
             "explain one object, index \(behind) events behind, after: index + tail file",
             seconds(explainIndexedTailSeconds))
     }
+}
+
+extension TimeTravelBenchmarks {
+    /// Start-up and restore from kept checkpoints (`--startup-only`); each start-up's state digest is
+    /// checked against the one its checkpoint's header records (computed from the live state it was
+    /// written from).
+    func measureStartupOnly() throws {
+        let configuration = try ConfigurationLoader.load(path: dir + "/tandem.yaml")
+        let journalDirectory = configuration.dataDirectory + "/journal"
+        let checkpointDirectory = configuration.dataDirectory + "/checkpoints-startup"
+        var logger = Logger(label: "tandem.benchmark")
+        logger.logLevel = .error
+        let checkpoints = EngineCheckpoints(directory: checkpointDirectory, logger: logger)
+        let reader = try JournalReader(directory: journalDirectory)
+        let (lastSeq, middle) = (reader.lastSeq, reader.lastSeq / 2)
+        progress("load average \(loadAverage())")
+        if try checkpoints.store.list().map(\.seq) != [middle, lastSeq] {
+            try? FileManager.default.removeItem(atPath: checkpointDirectory)
+            progress("making the checkpoints at seqs \(middle) and \(lastSeq)…")
+            let half = try EngineReplay.replay(directory: journalDirectory, through: middle)
+            try checkpoints.save(half, journalID: reader.journalID!, timeMicroseconds: 0)
+            let full = try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints).state
+            try checkpoints.save(full, journalID: reader.journalID!, timeMicroseconds: 0)
+        } else if rewrite {
+            for seq in [middle, lastSeq] {
+                progress("rewriting the checkpoint at seq \(seq) in this build's format…")
+                guard
+                    let usable = checkpoints.newestUsable(atOrBefore: seq, notBefore: seq, journalID: reader.journalID)
+                else { throw BenchmarkFailure("the checkpoint at seq \(seq) does not load") }
+                guard usable.state.stateDigest == hexDigest(usable.header.stateDigest) else {
+                    throw BenchmarkFailure("the checkpoint at seq \(seq) loads with another digest")
+                }
+                try checkpoints.save(usable.state, journalID: reader.journalID!, timeMicroseconds: 0)
+            }
+        }
+        for entry in try checkpoints.store.list() {
+            progress("  checkpoint \(entry.fileName): \(Format.megabytes(Int(entry.fileSize)))")
+        }
+        let target = middle + (lastSeq - middle) / 2
+        for _ in 0..<repeats {
+            let (startup, startupSeconds) = try time {
+                try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints)
+            }
+            progress("start-up from the newest checkpoint: \(seconds(startupSeconds)), load \(loadAverage())")
+            guard let header = startup.checkpoint, startup.state.stateDigest == hexDigest(header.stateDigest)
+            else { throw BenchmarkFailure("start-up's digest differs from its checkpoint's") }
+            let (restored, rebuildSeconds) = try time {
+                try EngineReplay.replay(directory: journalDirectory, checkpoints: checkpoints, through: target)
+            }
+            progress(
+                "restore rebuild to seq \(target) (checkpoint at \(middle) + \(restored.eventsReplayed) events): "
+                    + "\(seconds(rebuildSeconds)), load \(loadAverage())")
+        }
+    }
+}
+
+func hexDigest(_ bytes: [UInt8]) -> String {
+    bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
 }
 
 /// The process's CPU time (user and system, every thread) of each wall-clock time measured, which

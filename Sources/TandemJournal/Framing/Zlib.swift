@@ -128,4 +128,36 @@ final class Inflater {
             throw .malformed("zlib status \(result.status)")
         }
     }
+
+    /// Inflates `input`, which must be exactly one zlib stream producing exactly `output.count` bytes,
+    /// into `output` (no array of its own, no zero-filling: a checkpoint's parts inflate in place).
+    func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(Failure) {
+        inflateReset(&stream)
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(input.count)
+        stream.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(output.count)
+        let status = inflate(&stream, Z_FINISH)
+        let produced = output.count - Int(stream.avail_out)
+        let consumed = input.count - Int(stream.avail_in)
+        stream.next_in = nil
+        stream.next_out = nil
+        switch status {
+        case Z_STREAM_END:
+            // The stream ended within the output: shorter than declared, or trailed by other bytes.
+            guard produced == output.count else { throw .lengthMismatch(actual: produced) }
+            guard consumed == input.count else {
+                throw .malformed("\(input.count - consumed) bytes follow the end of the zlib stream")
+            }
+        case Z_BUF_ERROR, Z_OK:
+            // The output is full before the stream ends (it is longer than declared), or the input ended early.
+            if produced == output.count { throw .lengthMismatch(actual: nil) }
+            throw .malformed("the zlib stream is truncated")
+        case Z_DATA_ERROR:
+            let reason = stream.msg.map { String(cString: $0) } ?? "invalid data"
+            throw .malformed("zlib: \(reason)")
+        default:
+            throw .malformed("zlib status \(status)")
+        }
+    }
 }

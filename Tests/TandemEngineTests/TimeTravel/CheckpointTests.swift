@@ -1,9 +1,9 @@
 import ConnectorKit
 import Foundation
-import TandemJournal
 import Testing
 
 @testable import TandemEngine
+@testable import TandemJournal
 
 /// Checkpoints: a replay that starts from one equals a replay from seq 1, at any seq; damaged
 /// checkpoints are skipped; the engine opens from the newest.
@@ -158,6 +158,69 @@ import Testing
             }
         }
         #expect(decoded.stateDigest == state.stateDigest)
+    }
+
+    /// The decoder builds each object's attribute dictionary from a template per list of names; objects
+    /// with other names, the same names in another order, fewer or more names, or no attributes, in
+    /// any mix and more lists than the templates it keeps, decode to the same objects.
+    @Test(arguments: [1, 7, 8_192])
+    func objectsWithEveryMixOfAttributeNamesDecodeToTheSameState(chunkObjects: Int) throws {
+        var state = EngineState()
+        state.lastSeq = 4
+        let contributor = Contributor(rule: "hr-in", connector: "hr", anchor: "E1", precedence: 1)
+        var random = SeededRandom(seed: 3)
+        var space = ConnectorSpace(connector: "hr")
+        for id in 1...700 as ClosedRange<UInt64> {
+            // Half the objects share a few lists of names; the rest have lists of their own (over 256).
+            let names =
+                id % 2 == 0
+                ? ["cn", "mail", "sn", "title"].shuffled(using: &random).prefix(Int(id % 5))
+                : ["cn", "n\(id)", "mail", "long-attribute-name-\(id % 300)"].prefix(Int(id % 4) + 1)
+            var object = MetaverseObject(id: MetaverseID(id), objectType: "person")
+            var attributes = Attributes()
+            for (index, name) in names.enumerated() {
+                let values: [AttributeValue] = [.string("\(name)-\(id)"), .integer(Int64(index))].suffix(1 + index % 2)
+                object.attributes[name] = MetaverseValue(
+                    values: values, contributor: contributor, isAuthoritativeNull: index == 2)
+                attributes[name] = values
+            }
+            state.metaverse[object.id] = object
+            space.objects[Anchor("E\(id)")] = ConnectorSpaceObject(
+                anchor: Anchor("E\(id)"), objectType: "person", attributes: attributes, metaverseID: object.id)
+        }
+        state.connectorSpaces["hr"] = space
+        let decoded = try EngineState(checkpointPayload: state.checkpointPayload(chunkObjects: chunkObjects))
+        #expect(decoded.metaverse == state.metaverse)
+        #expect(decoded.connectorSpaces == state.connectorSpaces)
+        #expect(decoded.stateDigest == state.stateDigest)
+        // A decoded dictionary is an ordinary one: changing it leaves the other objects alone.
+        var changed = decoded
+        changed.metaverse[MetaverseID(2)]!.attributes["cn"] = nil
+        changed.metaverse[MetaverseID(2)]!.attributes["new"] = MetaverseValue(values: [], contributor: contributor)
+        #expect(changed.metaverse[MetaverseID(4)] == state.metaverse[MetaverseID(4)])
+        #expect(changed.metaverse[MetaverseID(2)]?.attributes["new"] != nil)
+    }
+
+    /// Parts inflate in place into one buffer: a part that is damaged, or longer or shorter than its
+    /// declared length, is refused even when the file's checksum was recomputed over it.
+    @Test func aDamagedOrMisdeclaredPartIsRefused() throws {
+        let payload = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 31 / 7) }
+        let stored = try CheckpointStore.compressParts(payload, level: 1, partBytes: 1_000)
+        #expect(try CheckpointStore.inflateParts([0, 0] + stored, from: 2) == payload)
+        let parts = Int(stored.readLittleEndian(UInt32.self, at: 0))
+        #expect(parts == 10)
+        // A byte in the middle of the fifth part's deflate data.
+        var offset = 4 + 8 * parts
+        for index in 0..<4 { offset += Int(stored.readLittleEndian(UInt32.self, at: 4 + 8 * index)) }
+        var damaged = stored
+        damaged[offset + 6] ^= 0x55
+        #expect(throws: (any Error).self) { try CheckpointStore.inflateParts(damaged, from: 0) }
+        // The fifth part declared one byte longer, and the sixth one shorter (the total unchanged).
+        var misdeclared = stored
+        let fifth = 4 + 8 * 4 + 4
+        misdeclared[fifth] &+= 1
+        misdeclared[fifth + 8] &-= 1
+        #expect(throws: (any Error).self) { try CheckpointStore.inflateParts(misdeclared, from: 0) }
     }
 
     /// A checkpoint whose file is sound (its checksum matches) but whose state does not decode is
