@@ -122,15 +122,21 @@ extension SyncEngine {
                     anchor: pending.anchor, objectType: pending.objectType, operation: .update(plan.deferred),
                     metaverseID: pending.metaverseID))
         }
-        var events: [EngineEvent] = []
-        if !restaged.isEmpty { events.append(.syncDecisions(SyncDecisions(runID: runID, decisions: restaged))) }
+        // Decisions carry whole objects: a page of them goes in events of `decisionsPerEvent` each, as a
+        // sync's do, so that no page size makes one event larger than the journal takes.
+        var events = decisionEvents(restaged, runID: runID)
         events.append(.exportResults(ExportResults(runID: runID, connector: name, results: outcomes)))
-        if !followUps.isEmpty {
-            let staged = followUps.map { SyncDecision.stageExport(connector: name, $0) }
-            events.append(.syncDecisions(SyncDecisions(runID: runID, decisions: staged)))
-        }
+        events += decisionEvents(followUps.map { SyncDecision.stageExport(connector: name, $0) }, runID: runID)
         try await commit(events)
         return followUps
+    }
+
+    /// `decisions` as `SyncDecisions` events of at most `decisionsPerEvent` each.
+    private func decisionEvents(_ decisions: [SyncDecision], runID: UInt64) -> [EngineEvent] {
+        stride(from: 0, to: decisions.count, by: decisionsPerEvent).map { start in
+            let end = min(start + decisionsPerEvent, decisions.count)
+            return .syncDecisions(SyncDecisions(runID: runID, decisions: Array(decisions[start..<end])))
+        }
     }
 
     /// Why the export permit refuses a batch for `connector` now; `nil` when exporting may go on.
