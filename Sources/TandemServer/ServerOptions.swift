@@ -24,6 +24,9 @@ public struct ServerOptions: Sendable {
     public var headPollInterval: Duration = .seconds(1)
     /// When a staging server with an empty journal bootstraps from its primary's checkpoint.
     public var bootstrap: StagingBootstrapPolicy = .automatic()
+    /// Whether a plain-HTTP journal stream sends segment bytes with `sendfile` (TLS never does):
+    /// off only to compare the two paths, or where `sendfile` misbehaves.
+    public var shippingSendfile = true
     /// Test hooks: faults injected into shipping (never set in production).
     public var faults = ShippingFaults()
 

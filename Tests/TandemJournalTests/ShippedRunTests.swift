@@ -179,4 +179,66 @@ import Testing
         #expect(run.frameCount == frames.count)
         await journal.close()
     }
+
+    /// What `sendfile` sends: the located ranges, read back from their segment files.
+    private func readLocated(_ run: StoredFrameRun) throws -> [UInt8] {
+        let path = try #require(run.filePath)
+        let handle = try #require(FileHandle(forReadingAtPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(run.fileOffset))
+        return [UInt8](try handle.read(upToCount: run.byteCount) ?? Data())
+    }
+
+    @Test(arguments: [1, 3000, 1 << 20])
+    func theActiveLocatesWholeDurableFramesInTheirSegmentFilesAcrossSegments(maxBytes: Int) async throws {
+        let directory = TemporaryDirectory()
+        let journal = try Journal.open(directory: directory.path, options: smallOptions(segmentSize: 4096))
+        for start in stride(from: 0, to: 150, by: 3) {
+            try await journal.append(contentsOf: Events.people(start..<start + 3))
+        }
+        let cursor = try JournalReader(directory: directory.path).cursor(from: 1)
+        var frames: [Frame] = []
+        while let frame = try cursor.nextFrame() { frames.append(frame) }
+        #expect(directory.segments.count > 1)
+
+        let follower = try journal.frameFollower(from: 1)
+        var received: [UInt8] = []
+        var frameCount = 0
+        while true {
+            let run = try follower.locateStoredFrames(maxBytes: maxBytes)
+            if run.byteCount == 0 { break }
+            // At least one frame each time, and no more than asked beyond the first.
+            #expect(run.frameCount >= 1)
+            if run.frameCount > 1 { #expect(run.byteCount <= maxBytes) }
+            frameCount += run.frameCount
+            received += try readLocated(run)
+        }
+        #expect(received == frames.flatMap(\.bytes))
+        #expect(frameCount == frames.count)
+        try await journal.append(contentsOf: Events.people(150..<152))
+        #expect(await follower.waitForFrames(waitingAtMost: .seconds(30)))
+        let next = try follower.locateStoredFrames(maxBytes: maxBytes)
+        #expect(next.firstHeader?.firstSeq == 151 && next.lastHeader?.lastSeq == 152)
+
+        // A seq inside a frame is refused.
+        let inside = try journal.frameFollower(from: 2)
+        #expect(throws: JournalError.self) { try inside.locateStoredFrames(maxBytes: maxBytes) }
+        await journal.close()
+    }
+
+    @Test func framesWrittenAheadOfASyncAreNotLocatedForShippingUntilTheSync() async throws {
+        let from = TemporaryDirectory()
+        let to = TemporaryDirectory()
+        let (id, frames, stream) = try await shippingSource(from, count: 80)
+        let journal = try Journal.open(directory: to.path, options: options(id))
+        let follower = try journal.frameFollower(from: 1)
+        let (runs, _) = decode(stream, pieces: [500])
+        try await journal.appendShipped(runs: runs, syncing: false)
+        #expect(try follower.locateStoredFrames(maxBytes: 1 << 20).byteCount == 0)
+        try await journal.syncShipped()
+        let run = try follower.locateStoredFrames(maxBytes: 1 << 20)
+        #expect(try readLocated(run) == stream)
+        #expect(run.frameCount == frames.count)
+        await journal.close()
+    }
 }

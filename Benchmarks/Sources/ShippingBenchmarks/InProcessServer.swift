@@ -23,14 +23,15 @@ final class InProcessServer: Sendable {
     static func start(
         dataDirectory: String, role: ServerSettings.Role, primaryURL: String? = nil,
         authority: (any EpochAuthority)? = nil, holder: String? = nil,
-        onShippedBatch: (@Sendable (ShippedBatch) -> Void)? = nil
+        onShippedBatch: (@Sendable (ShippedBatch) -> Void)? = nil, sendfile: Bool = true
     ) async throws -> InProcessServer {
         let configuration = Configuration(
             baseDirectory: dataDirectory, dataDirectory: dataDirectory, connectors: [], metaverse: [:],
             inboundRules: [], outboundRules: [])
-        let options = ServerOptions(
+        var options = ServerOptions(
             role: role, listenHost: "127.0.0.1", listenPort: 0, primaryURL: primaryURL,
             token: BearerToken("benchmark-token"))
+        options.shippingSendfile = sendfile
         let journalBox = JournalBox()
         let node = TandemNode(
             configuration: configuration, options: options,

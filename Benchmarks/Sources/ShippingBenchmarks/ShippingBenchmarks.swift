@@ -37,6 +37,9 @@ struct ShippingBenchmarks: AsyncParsableCommand {
     @Flag(help: "Measure only shipping throughput beside the file copy (no lag, no promotion): for profiling.")
     var throughputOnly = false
 
+    @Flag(help: "The active sends journal streams from buffers instead of with sendfile (to compare the two).")
+    var noSendfile = false
+
     @Option(
         help:
             "A perf control FIFO (perf record --control=fifo:FIFO -D -1): profiling is enabled only while a pass ships, until durable."
@@ -64,7 +67,7 @@ struct ShippingBenchmarks: AsyncParsableCommand {
         let journalBytes = try await writeSource(into: activeData + "/journal")
         progress("journal: \(Format.megabytes(journalBytes)) in segments")
 
-        let active = try await InProcessServer.start(dataDirectory: activeData, role: .active)
+        let active = try await InProcessServer.start(dataDirectory: activeData, role: .active, sendfile: !noSendfile)
         progress("active server at \(active.url)")
         // The baseline and shipping alternate pass by pass (in turn first), so that both see the
         // same load on a shared machine; each pass's ratio compares neighbours.

@@ -202,6 +202,73 @@ public final class JournalCursor {
         }
     }
 
+    /// Finds the next whole frames with every event's seq ≤ `limit` in the current segment file, up
+    /// to about `maxBytes` (at least one frame if any is ready), reading only their headers, and
+    /// moves past them: for sending them straight from the file (`sendfile`). The headers are checked
+    /// as ``readStoredFrames(into:through:)`` checks them; the run says where the frames lie
+    /// (``StoredFrameRun/filePath``, ``StoredFrameRun/fileOffset``, ``StoredFrameRun/byteCount``).
+    /// The file's bytes there never change afterwards: they are durable, and the writer only appends.
+    func locateStoredFrames(maxBytes: Int, through limit: UInt64) throws -> StoredFrameRun {
+        precondition(heldFrame == nil && decoder.bufferedByteCount == 0, "a cursor reads frame by frame or in runs")
+        if let failure = deferredFailure {
+            deferredFailure = nil
+            throw failure
+        }
+        var run = StoredFrameRun()
+        while true {
+            guard segment != nil else {
+                if try advanceSegment(readingRuns: true) { continue }
+                return run
+            }
+            if file == nil {
+                file = try fileSystem.openFile(at: joinPath(directory, segment!.fileName), writable: false)
+            }
+            let available = try file!.size() - readOffset
+            if available <= 0 {
+                if try advanceSegment(readingRuns: true) { continue }
+                return run
+            }
+            let header = FormatV1.frameHeaderLength
+            var position: Int64 = 0
+            while position + Int64(header) <= available {
+                let offset = readOffset + position
+                do {
+                    let bytes = try file!.read(count: header, at: offset)
+                    guard let parsed = bytes.count == header ? bytes.withUnsafeBytes({ FrameHeader.parse($0) }) : nil
+                    else {
+                        throw JournalError(
+                            .corruption, "no frame starts here (bad magic); run 'tandem journal verify \(directory)'",
+                            location: .init(segment: segment?.fileName, offset: offset, seq: expectedSeq))
+                    }
+                    if let reason = FrameDecoder.lengthProblem(parsed) {
+                        throw JournalError(
+                            .corruption, "invalid frame header: \(reason); run 'tandem journal verify \(directory)'",
+                            location: .init(segment: segment?.fileName, offset: offset, seq: expectedSeq))
+                    }
+                    if parsed.count > 0 && parsed.lastSeq > limit { break }
+                    let length = Int64(parsed.frameLength)
+                    guard position + length <= available else { break }
+                    if position > 0 && position + length > Int64(maxBytes) { break }
+                    try check(parsed, at: offset)
+                    if run.firstHeader == nil { run.firstHeader = parsed }
+                    run.lastHeader = parsed
+                    run.frameCount += 1
+                    position += length
+                } catch {
+                    guard position > 0 else { throw error }
+                    deferredFailure = error
+                    break
+                }
+            }
+            run.filePath = file!.path
+            run.fileOffset = readOffset
+            readOffset += position
+            decoderBase = readOffset
+            run.byteCount = Int(position)
+            return run
+        }
+    }
+
     /// Reads up to `count` bytes of the current segment at the read offset into `buffer`; returns how many.
     private func fill(_ buffer: UnsafeMutableRawBufferPointer, upTo count: Int) throws -> Int {
         var filled = 0

@@ -52,6 +52,24 @@ public final class JournalFrameFollower {
         let limit = watch.committedSeq
         readThrough = limit
         let run = try cursor.readStoredFrames(into: buffer, through: limit)
+        try checkStart(run)
+        return run
+    }
+
+    /// ``readStoredFrames(into:)`` without the copy: where the durable frames available now lie in
+    /// their segment file (``StoredFrameRun/filePath``, ``StoredFrameRun/fileOffset``,
+    /// ``StoredFrameRun/byteCount``, all in one file), up to about `maxBytes` (at least one frame if
+    /// any is available), with only their headers read and checked. For sending them with `sendfile`.
+    /// A follower is read in one of these ways only.
+    public func locateStoredFrames(maxBytes: Int) throws -> StoredFrameRun {
+        let limit = watch.committedSeq
+        readThrough = limit
+        let run = try cursor.locateStoredFrames(maxBytes: maxBytes, through: limit)
+        try checkStart(run)
+        return run
+    }
+
+    private func checkStart(_ run: StoredFrameRun) throws {
         if !checkedStart, let first = run.firstHeader {
             checkedStart = true
             if first.count > 0 && first.firstSeq != expectedSeq {
@@ -61,7 +79,6 @@ public final class JournalFrameFollower {
                 )
             }
         }
-        return run
     }
 
     /// Waits up to `timeout` for frames to become durable after those the last

@@ -3,8 +3,8 @@ import Hummingbird
 /// Requires the bearer token on every request except `GET /healthz`, before routing, so that an
 /// unknown path answers 401 like a known one and reveals nothing. A refusal is a bare 401 with
 /// `WWW-Authenticate: Bearer` (RFC 6750) and no body; the presented token is never logged.
-struct AuthenticatingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == BasicRequestContext {
-    typealias Context = BasicRequestContext
+struct AuthenticatingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == ServerRequestContext {
+    typealias Context = ServerRequestContext
 
     let inner: Inner
     let token: BearerToken

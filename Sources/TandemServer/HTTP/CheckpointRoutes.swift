@@ -11,7 +11,7 @@ import TandemJournal
 enum CheckpointRoutes {
     static let chunkBytes = 1 << 20
 
-    static func add(to router: Router<BasicRequestContext>, node: TandemNode) {
+    static func add(to router: Router<ServerRequestContext>, node: TandemNode) {
         router.get("/v1/checkpoint/manifest") { _, _ in
             try await HTTPFrontend.guarded {
                 let journal = try await node.shippingJournal()

@@ -15,7 +15,7 @@ enum HTTPFrontend {
         node: TandemNode, options: ServerOptions, controller: PromotionController? = nil, logger: Logger,
         onListening: @escaping @Sendable (_ url: String) async -> Void
     ) throws -> any Service {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: ServerRequestContext.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/v1/status") { _, _ in
             await json(node.snapshot(includeDigest: true).statusJSON())
@@ -35,8 +35,11 @@ enum HTTPFrontend {
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
             }
         }
-        router.get("/v1/journal") { request, _ in
-            try await guarded { try await JournalStreamRoute.respond(request: request, node: node, options: options) }
+        router.get("/v1/journal") { request, context in
+            try await guarded {
+                try await JournalStreamRoute.respond(
+                    request: request, channel: context.channel, node: node, options: options)
+            }
         }
         router.post("/v1/cycle") { request, _ in
             try await guarded {

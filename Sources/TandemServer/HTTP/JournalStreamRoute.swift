@@ -1,10 +1,12 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import TandemJournal
 
 /// `GET /v1/journal?from=SEQ`: the journal's frames exactly as stored, from the frame starting at
 /// SEQ, followed as new ones become durable, in one kept-open chunked response (no re-encoding:
-/// bytes go from the segment file to the socket). The response ends after
+/// bytes go from the segment file to the socket; over plain HTTP with `sendfile`, see
+/// ``FileRegionSender``, over TLS read into buffers first). The response ends after
 /// ``ServerOptions/shippingIdleTimeout`` with nothing new, after
 /// ``ServerOptions/shippingMaxStreamDuration``, or when the server stops; the staging server
 /// then reconnects from its last durable seq + 1. See Journal/FORMAT.md, "Shipping".
@@ -13,7 +15,9 @@ enum JournalStreamRoute {
     /// the staging server's writing overlap from the first megabyte on.
     static let chunkBytes = 1 << 20
 
-    static func respond(request: Request, node: TandemNode, options: ServerOptions) async throws -> Response {
+    static func respond(request: Request, channel: any Channel, node: TandemNode, options: ServerOptions)
+        async throws -> Response
+    {
         guard let text = request.uri.queryParameters["from"], let from = UInt64(String(text)), from >= 1 else {
             return HTTPFrontend.error(.badRequest, "give the first seq to ship as ?from=SEQ (a whole number ≥ 1)")
         }
@@ -29,11 +33,14 @@ enum JournalStreamRoute {
                 : ""
             return HTTPFrontend.error(.rangeNotSatisfiable, advice + error.message)
         }
+        // Over plain HTTP the frames go from the page cache to the socket with `sendfile`.
+        let sendfile = options.tlsCertificatePath == nil && options.shippingSendfile
+        let sender = sendfile ? try await FileRegionSender.installed(on: channel) : nil
         // Read what is there now before answering, so that a SEQ inside a frame gets a clear 400.
-        let handle = FollowerHandle(follower)
-        let first: ByteBuffer
+        let handle = FollowerHandle(follower, sendingFiles: sender != nil)
+        let first: FollowerHandle.Piece
         do {
-            first = try handle.read()
+            first = try handle.next()
         } catch let error as JournalError where error.code == .invalidArgument {
             return HTTPFrontend.error(.badRequest, error.message)
         }
@@ -55,16 +62,17 @@ enum JournalStreamRoute {
                 let clock = ContinuousClock()
                 let deadline = clock.now + options.shippingMaxStreamDuration
                 var lastSent = clock.now
-                var pending = first
+                var pending: FollowerHandle.Piece? = first
                 var open = true
                 while !node.isStopping && clock.now < deadline {
-                    var buffer = ByteBuffer()
-                    if pending.readableBytes > 0 {
-                        swap(&buffer, &pending)
+                    let piece: FollowerHandle.Piece
+                    if let first = pending {
+                        piece = first
+                        pending = nil
                     } else {
-                        buffer = try handle.read()
+                        piece = try handle.next()
                     }
-                    if buffer.readableBytes == 0 {
+                    if piece.byteCount == 0 {
                         // Read once more after the journal closed, then end the stream cleanly.
                         if !open || clock.now - lastSent >= options.shippingIdleTimeout { break }
                         open = await handle.follower.waitForFrames(
@@ -72,9 +80,15 @@ enum JournalStreamRoute {
                         continue
                     }
                     lastSent = clock.now
-                    let size = buffer.readableBytes
+                    let size = piece.byteCount
                     let frames = handle.framesRead
-                    try await writer.write(buffer)
+                    switch piece {
+                    case .buffer(let buffer):
+                        try await writer.write(buffer)
+                    case .file(let file, let offset, let length):
+                        // Written in order with the response's other parts; the sender swaps in the file's bytes.
+                        try await writer.write(sender!.placeholder(for: file, offset: offset, length: length))
+                    }
                     metrics.update {
                         $0.shippedFrames += UInt64(frames)
                         $0.shippedBytes += UInt64(size)
@@ -86,15 +100,45 @@ enum JournalStreamRoute {
 }
 
 /// Carries a frame follower into the response body's writer task, and reads its frames into
-/// buffers for the socket. Audited: the follower is made before the response and used only by one
-/// task at a time afterwards, never concurrently.
+/// buffers for the socket, or finds where they lie in their segment file for `sendfile`. Audited:
+/// the follower is made before the response and used only by one task at a time afterwards,
+/// never concurrently.
 private final class FollowerHandle: @unchecked Sendable {
+    /// Durable frames to send: read into a buffer, or where they lie in an open segment file.
+    enum Piece {
+        case buffer(ByteBuffer)
+        case file(OpenSegmentFile, offset: Int64, length: Int)
+
+        var byteCount: Int {
+            switch self {
+            case .buffer(let buffer): buffer.readableBytes
+            case .file(_, _, let length): length
+            }
+        }
+    }
+
     let follower: JournalFrameFollower
-    /// Frames in the buffer the last ``read()`` returned.
+    /// Frames in the piece the last ``next()`` returned.
     private(set) var framesRead = 0
     private var capacity = JournalStreamRoute.chunkBytes
+    private let sendingFiles: Bool
+    /// The segment file of the last piece, kept open for the next.
+    private var file: OpenSegmentFile?
 
-    init(_ follower: JournalFrameFollower) { self.follower = follower }
+    init(_ follower: JournalFrameFollower, sendingFiles: Bool) {
+        self.follower = follower
+        self.sendingFiles = sendingFiles
+    }
+
+    /// The durable frames available now (empty if none is).
+    func next() throws -> Piece {
+        guard sendingFiles else { return .buffer(try read()) }
+        let run = try follower.locateStoredFrames(maxBytes: JournalStreamRoute.chunkBytes)
+        framesRead = run.frameCount
+        guard run.byteCount > 0, let path = run.filePath else { return .buffer(ByteBuffer()) }
+        if file?.path != path { file = try OpenSegmentFile(path: path) }
+        return .file(file!, offset: run.fileOffset, length: run.byteCount)
+    }
 
     /// The durable frames available now, whole and exactly as stored, read straight from the segment
     /// file into one buffer of up to ``JournalStreamRoute/chunkBytes`` (more for a larger frame);

@@ -3,7 +3,7 @@ import NIOCore
 
 /// `POST /v1/promote` and `POST /v1/demote`: role changes under the promotion controller.
 enum PromotionRoutes {
-    static func add(to router: Router<BasicRequestContext>, controller: PromotionController) {
+    static func add(to router: Router<ServerRequestContext>, controller: PromotionController) {
         router.post("/v1/promote") { request, _ in
             try await HTTPFrontend.guarded {
                 let parameters = request.uri.queryParameters

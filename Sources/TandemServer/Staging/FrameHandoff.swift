@@ -12,6 +12,8 @@ final class FrameHandoff: Sendable {
         var finished = false
         var taker: CheckedContinuation<Void, Never>?
         var givers: [CheckedContinuation<Void, Never>] = []
+        /// ``put(_:)-([ShippedRun])`` calls refused for room and not yet admitted (woken or not).
+        var waitingPuts = 0
     }
 
     private let state = Mutex(State())
@@ -28,10 +30,18 @@ final class FrameHandoff: Sendable {
     func put(_ runs: [ShippedRun]) async {
         let size = runs.reduce(0) { $0 + $1.bytes.count }
         guard size > 0 else { return }
+        var waiting = false
+        defer {
+            if waiting { state.withLock { $0.waitingPuts -= 1 } }
+        }
         while true {
             let (admitted, wake) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 if state.finished { return (true, nil) }
-                guard state.bytes == 0 || state.bytes + size <= maxBytes else { return (false, nil) }
+                guard state.bytes == 0 || state.bytes + size <= maxBytes else {
+                    // From the first refusal until it is admitted, no `tryPut` may overtake it.
+                    if !waiting { state.waitingPuts += 1 }
+                    return (false, nil)
+                }
                 state.runs += runs
                 state.bytes += size
                 defer { state.taker = nil }
@@ -39,6 +49,7 @@ final class FrameHandoff: Sendable {
             }
             wake?.resume()
             if admitted { return }
+            waiting = true
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let full = state.withLock { state -> Bool in
                     let full = !state.finished && state.bytes > 0 && state.bytes + size > maxBytes
@@ -50,6 +61,30 @@ final class FrameHandoff: Sendable {
             if Task.isCancelled { return }
         }
     }
+
+    /// Adds runs if they fit now, without waiting: for the HTTP client's event loop, which must not
+    /// block. `false` if the hand-off is full or an earlier ``put(_:)-([ShippedRun])`` is still
+    /// waiting for room (the runs must not overtake it); then nothing was added, and the caller
+    /// hands these runs on with ``put(_:)-([ShippedRun])`` and waits for it before the next.
+    func tryPut(_ runs: [ShippedRun]) -> Bool {
+        let size = runs.reduce(0) { $0 + $1.bytes.count }
+        guard size > 0 else { return true }
+        let (admitted, wake) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            if state.finished { return (true, nil) }
+            guard state.waitingPuts == 0, state.bytes == 0 || state.bytes + size <= maxBytes else {
+                return (false, nil)
+            }
+            state.runs += runs
+            state.bytes += size
+            defer { state.taker = nil }
+            return (true, state.taker)
+        }
+        wake?.resume()
+        return admitted
+    }
+
+    /// How many ``put(_:)-([ShippedRun])`` calls are waiting for room (for tests).
+    var waitingPuts: Int { state.withLock { $0.waitingPuts } }
 
     /// Everything waiting (up to about `limit` bytes, at least one run), waiting for some if none is;
     /// `nil` once finished and drained.

@@ -48,17 +48,43 @@ final class PrimaryClient: Sendable {
         }
     }
 
-    /// `GET /v1/journal?from=SEQ`: the response whose body is the frame stream.
-    func journal(from seq: UInt64, expecting journalID: UUID) async throws -> HTTPClientResponse {
-        let response = try await send(path: "/v1/journal?from=\(seq)", timeout: .seconds(600))
-        let offered = response.headers.first(name: ShippingProtocol.journalIDHeader)
-        guard let offered, UUID(uuidString: offered) == journalID else {
-            throw ServerError(
-                .mismatchedJournal,
-                "refusing the primary \(baseURL): its journal is \(offered ?? "unnamed"), ours is \(journalID); a staging server only follows its own deployment"
-            )
+    /// `GET /v1/journal?from=SEQ`, its body handed to `receiver` on the client's event loop (see
+    /// ``ShippingReceiver``); returns once the response has ended. Cancelling the calling task
+    /// cancels the request.
+    func journal(from seq: UInt64, into receiver: ShippingReceiver) async throws {
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(
+                url: baseURL + Self.journalPath(from: seq), method: .GET,
+                headers: ["Authorization": token.authorizationValue])
+        } catch {
+            throw ServerError(.configuration, "cannot request the primary's journal at \(baseURL): \(error)")
         }
-        return response
+        let task = client.execute(
+            request: request, delegate: receiver, eventLoop: .indifferent, deadline: .now() + .seconds(600))
+        try await withTaskCancellationHandler {
+            do {
+                try await task.futureResult.get()
+            } catch let error as ServerError {
+                throw error
+            } catch {
+                throw ServerError(.primaryUnreachable, "the primary \(baseURL) is unreachable: \(error)")
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    static func journalPath(from seq: UInt64) -> String { "/v1/journal?from=\(seq)" }
+
+    /// The error for a primary's answer other than 200 to `path`.
+    static func refusal(baseURL: String, path: String, status: UInt, text: String) -> ServerError {
+        if status == 401 {
+            return ServerError(
+                .primaryRefused,
+                "the primary \(baseURL) refused our bearer token (401); both servers need the same token")
+        }
+        return ServerError(.primaryRefused, "the primary \(baseURL) answered \(status) to \(path): \(text.prefix(300))")
     }
 
     func send(path: String, timeout: TimeAmount) async throws -> HTTPClientResponse {
@@ -72,14 +98,7 @@ final class PrimaryClient: Sendable {
         }
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
-            if response.status == .unauthorized {
-                throw ServerError(
-                    .primaryRefused,
-                    "the primary \(baseURL) refused our bearer token (401); both servers need the same token")
-            }
-            throw ServerError(
-                .primaryRefused,
-                "the primary \(baseURL) answered \(response.status.code) to \(path): \(text.prefix(300))")
+            throw Self.refusal(baseURL: baseURL, path: path, status: response.status.code, text: text)
         }
         return response
     }

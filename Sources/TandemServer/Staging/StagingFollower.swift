@@ -130,36 +130,40 @@ final class StagingFollower: Sendable {
         let head = try await primary.head()
         progressBox.withLock { $0.primaryHead = head }
         let journal = try await openJournal(adopting: head)
-        let response = try await primary.journal(from: journal.lastSeq + 1, expecting: journal.journalID)
-        progressBox.withLock {
-            $0.connected = true
-            $0.connections += 1
-        }
         defer { progressBox.withLock { $0.connected = false } }
         let faultBatchLimit = faults.withLock { $0.maxBatchBytes }
         let batchLimit = faultBatchLimit ?? 16 << 20
-        // What the primary had durable when the response began: until then frames arrive back to
-        // back (a catch-up), so they are handed on and synced in large batches.
-        let catchUpThrough =
-            response.headers.first(name: ShippingProtocol.lastSeqHeader).flatMap { UInt64($0) } ?? 0
-        // Three stages, each bounded: receive and check frames → make them durable → apply them
-        // (on a thread of lower priority: durability first, see ApplyThread).
+        // Three stages, each bounded: receive and check frames (on the HTTP client's event loop) →
+        // make them durable → apply them (on a thread of lower priority: durability first, see ApplyThread).
         let handoff = FrameHandoff(maxBytes: max(batchLimit, 1 << 20) * 2)
         let applying = FrameHandoff(maxBytes: 64 << 20)
+        let startSeq = journal.lastSeq
+        let receiver = ShippingReceiver(
+            handoff: handoff, journalID: journal.journalID, startSeq: startSeq, baseURL: primary.baseURL,
+            path: PrimaryClient.journalPath(from: startSeq + 1), hooks: receiverHooks(splittingAt: faultBatchLimit),
+            logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { handoff.finish() }
-                try await self.receive(
-                    response.body, into: handoff, catchingUpThrough: catchUpThrough, splittingAt: faultBatchLimit)
+                do {
+                    try await self.primary.journal(from: startSeq + 1, into: receiver)
+                } catch {
+                    // The frames checked before the failure are sound: they are made durable all the same.
+                    try? await receiver.finish(ended: false)
+                    throw error
+                }
+                try await receiver.finish(ended: true)
             }
             group.addTask {
                 defer {
                     handoff.finish()
                     applying.finish()
                 }
+                // What the primary had durable when the response began (known before the first run
+                // arrives): until then frames arrive back to back, so they are synced in large batches.
                 try await self.commit(
                     from: handoff, to: journal, then: applying, batchLimit: batchLimit,
-                    catchingUpThrough: catchUpThrough)
+                    catchingUpThrough: { receiver.catchUpThrough })
             }
             group.addTask {
                 defer { applying.finish() }
@@ -172,6 +176,32 @@ final class StagingFollower: Sendable {
                 throw error
             }
         }
+    }
+
+    /// What the receiver reports to this follower, and the test faults it applies.
+    private func receiverHooks(splittingAt testBatchLimit: Int?) -> ShippingReceiver.Hooks {
+        ShippingReceiver.Hooks(
+            connected: {
+                self.progressBox.withLock {
+                    $0.connected = true
+                    $0.connections += 1
+                }
+            },
+            received: { run in
+                self.progressBox.withLock {
+                    $0.framesReceived += UInt64(run.headers.count)
+                    $0.bytesReceived += UInt64(run.bytes.count)
+                }
+            },
+            rejected: { self.progressBox.withLock { $0.framesRejected += 1 } },
+            flipByte: { piece in
+                self.faults.withLock { faults -> Int? in
+                    guard let at = faults.flipReceivedByteAt, piece.contains(at) else { return nil }
+                    faults.flipReceivedByteAt = nil
+                    return at
+                }
+            },
+            splitRunsAt: testBatchLimit)
     }
 
     /// The journal, opened with the primary's UUID if ours is still empty (nothing on disk).
@@ -231,72 +261,6 @@ final class StagingFollower: Sendable {
         return outcome.journal
     }
 
-    /// Splits the stream into runs of whole frames, checking each frame's checksum and fields where
-    /// it lies as it completes, and hands them on: one copy, from the network's buffers into the run.
-    /// During a catch-up (up to `catchUpThrough`) runs of up to ``catchUpRunBytes`` are handed on,
-    /// afterwards every piece received, so that a trickle waits for nothing.
-    private func receive(
-        _ body: HTTPClientResponse.Body, into handoff: FrameHandoff, catchingUpThrough catchUpThrough: UInt64,
-        splittingAt testBatchLimit: Int?
-    ) async throws {
-        var catchingUp = (journal?.lastSeq ?? 0) < catchUpThrough
-        var decoder = ShippedRunDecoder(reservingCapacity: catchingUp ? Self.catchUpRunBytes + (1 << 16) : 0)
-        var streamOffset = 0
-        func handOn() async {
-            let (run, _) = decoder.takeRun(reservingForNext: catchingUp ? Self.catchUpRunBytes : 0)
-            guard let run else { return }
-            progressBox.withLock {
-                $0.framesReceived += UInt64(run.headers.count)
-                $0.bytesReceived += UInt64(run.bytes.count)
-            }
-            if let testBatchLimit {
-                await handoff.put(run.split(maxBytes: testBatchLimit))
-            } else {
-                await handoff.put(run)
-            }
-        }
-        do {
-            for try await buffer in body {
-                let flip = faults.withLock { faults -> Int? in
-                    guard let at = faults.flipReceivedByteAt, at >= streamOffset,
-                        at < streamOffset + buffer.readableBytes
-                    else { return nil }
-                    faults.flipReceivedByteAt = nil
-                    return at - streamOffset
-                }
-                if let flip {
-                    var bytes = Array(buffer.readableBytesView)
-                    bytes[flip] ^= 0x01
-                    bytes.withUnsafeBytes { decoder.append($0) }
-                    logger.notice(
-                        "test hook: flipped a bit of a shipped byte", metadata: ["offset": "\(streamOffset + flip)"])
-                } else {
-                    buffer.withUnsafeReadableBytes { decoder.append($0) }
-                }
-                streamOffset += buffer.readableBytes
-                if catchingUp, let last = decoder.lastCheckedHeader, last.lastSeq >= catchUpThrough {
-                    catchingUp = false
-                }
-                if catchingUp && decoder.checkedByteCount < Self.catchUpRunBytes && !decoder.hasRejection { continue }
-                await handOn()
-                if let rejection = decoder.takeRun().rejection {
-                    progressBox.withLock { $0.framesRejected += 1 }
-                    let seq = rejection.claimedSeq.map { " (claims seq \($0))" } ?? ""
-                    throw ServerError(
-                        .rejectedFrame, "shipped frame\(seq) rejected: \(rejection.description); fetching it again")
-                }
-            }
-        } catch {
-            // The frames checked before the failure are sound: they are made durable all the same.
-            await handOn()
-            throw error
-        }
-        await handOn()
-        if decoder.bufferedByteCount > 0 {
-            throw ServerError(.primaryUnreachable, "the journal stream ended inside a frame; reconnecting")
-        }
-    }
-
     /// The size of the runs a catch-up is received and written in.
     static let catchUpRunBytes = 1 << 20
 
@@ -309,7 +273,7 @@ final class StagingFollower: Sendable {
     /// nothing is applied, before the sync that covers it.
     private func commit(
         from handoff: FrameHandoff, to journal: Journal, then applying: FrameHandoff, batchLimit: Int,
-        catchingUpThrough catchUpThrough: UInt64
+        catchingUpThrough catchUpThrough: () -> UInt64
     ) async throws {
         let pause = faults.withLock { $0.pauseAfterCommit }
         let pieceLimit = min(1 << 20, batchLimit)
@@ -343,7 +307,7 @@ final class StagingFollower: Sendable {
                 writtenBytes += runs.reduce(0) { $0 + $1.bytes.count }
                 let writtenThrough = runs.last { !$0.headers.isEmpty }?.headers.last?.lastSeq ?? 0
                 // Mid catch-up the next run is on its way: neither wait nor sync before the batch is full.
-                if writtenThrough < catchUpThrough && writtenBytes < batchLimit { continue }
+                if writtenThrough < catchUpThrough() && writtenBytes < batchLimit { continue }
                 if writtenBytes < batchLimit && handoff.isEmpty {
                     // During a catch-up the next bytes are usually a moment away: a short grace
                     // saves an `fdatasync` per moment; a trickle waits at most this long.
