@@ -90,6 +90,8 @@ public struct ShippingFaults: Sendable {
     public var pauseAfterCommit: Duration?
     /// Commit at most this many bytes of frames at once.
     public var maxBatchBytes: Int?
+    /// Sleep this long before applying each batch of durable frames (applying falls behind).
+    public var pauseBeforeApply: Duration?
     /// Flip one bit of the byte at this offset of the first checkpoint file downloaded (staging side).
     public var flipCheckpointByteAt: Int?
     /// Announce this journal UUID for offered checkpoints (active side: a foreign checkpoint).
@@ -98,6 +100,7 @@ public struct ShippingFaults: Sendable {
     public init() {}
 
     /// Reads `TANDEM_TEST_FLIP_SHIPPED_BYTE`, `TANDEM_TEST_SHIPPING_PAUSE_MS`, `TANDEM_TEST_SHIPPING_BATCH_BYTES`,
+    /// `TANDEM_TEST_APPLY_PAUSE_MS`,
     /// `TANDEM_TEST_FLIP_CHECKPOINT_BYTE` and `TANDEM_TEST_CHECKPOINT_JOURNAL_ID`.
     public static func fromEnvironment(_ environment: [String: String]) -> ShippingFaults {
         var faults = ShippingFaults()
@@ -106,6 +109,9 @@ public struct ShippingFaults: Sendable {
             .milliseconds($0)
         }
         faults.maxBatchBytes = environment["TANDEM_TEST_SHIPPING_BATCH_BYTES"].flatMap { Int($0) }
+        faults.pauseBeforeApply = environment["TANDEM_TEST_APPLY_PAUSE_MS"].flatMap { Int($0) }.map {
+            .milliseconds($0)
+        }
         faults.flipCheckpointByteAt = environment["TANDEM_TEST_FLIP_CHECKPOINT_BYTE"].flatMap { Int($0) }
         faults.checkpointJournalID = environment["TANDEM_TEST_CHECKPOINT_JOURNAL_ID"]
         return faults

@@ -108,6 +108,57 @@ import Testing
         #expect(s["stateDigest"] as? String == a["stateDigest"] as? String)
     }
 
+    /// Applying reads the durable frames back from the staging server's own journal, so however far
+    /// it falls behind, frames keep becoming durable as fast as they arrive, and nothing applied is
+    /// lost or applied twice when applying catches up, or when the server restarts before it has.
+    @Test func framesBecomeDurableWhileApplyingFallsBehind() async throws {
+        let primary = try await Deployment.demo(people: 300)
+        let standby = try primary.stagingCopy()
+        let active = try await ServerProcess(config: primary.config, label: "active")
+        let target = try primary.frames()
+        let lastSeq = Int(try #require(target.last).header.lastSeq)
+
+        var staging = try await ServerProcess(
+            config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
+            environment: ["TANDEM_TEST_APPLY_PAUSE_MS": "60000", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "4096"],
+            label: "slow-apply")
+        try await eventually("every frame is durable") {
+            let shipping = try await HTTP.status(staging, token: primary.token)["shipping"] as? [String: Any]
+            return shipping?["durableSeq"] as? Int == lastSeq
+        }
+        let behind = try await HTTP.status(staging, token: primary.token)
+        #expect((behind["lastSeq"] as? Int ?? -1) == 0, "nothing is applied while applying is held back")
+        #expect((behind["lagSeq"] as? Int ?? 0) > 0)
+        #expect(try standby.frames() == target)
+
+        // Restarted before it applied anything: the durable frames are applied from its journal.
+        await staging.stop(SIGKILL)
+        staging = try await ServerProcess(
+            config: standby.config, arguments: ["--role", "staging", "--primary", active.url], label: "resumed")
+        let (a, s) = try await caughtUp(active, staging, token: primary.token)
+        #expect(s["stateDigest"] as? String == a["stateDigest"] as? String)
+        #expect(try standby.frames() == target)
+    }
+
+    /// The same without a restart: applying catches up with what became durable while it was held back.
+    @Test func applyingCatchesUpWithTheDurableFrames() async throws {
+        let primary = try await Deployment.demo(people: 300)
+        let standby = try primary.stagingCopy()
+        let active = try await ServerProcess(config: primary.config, label: "active")
+        let lastSeq = Int(try #require(try primary.frames().last).header.lastSeq)
+        let staging = try await ServerProcess(
+            config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
+            environment: ["TANDEM_TEST_APPLY_PAUSE_MS": "1500", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "4096"],
+            label: "slow-apply")
+        try await eventually("every frame is durable") {
+            let shipping = try await HTTP.status(staging, token: primary.token)["shipping"] as? [String: Any]
+            return shipping?["durableSeq"] as? Int == lastSeq
+        }
+        let (a, s) = try await caughtUp(active, staging, token: primary.token)
+        #expect(s["stateDigest"] as? String == a["stateDigest"] as? String)
+        #expect(s["lastSeq"] as? Int == lastSeq)
+    }
+
     @Test func aCorruptedShippedFrameIsRejectedAndFetchedAgain() async throws {
         let primary = try await Deployment.demo(people: 150)
         let standby = try primary.stagingCopy()

@@ -163,7 +163,8 @@ public actor TandemNode {
             try await startActive(journal: journal, applied: applied)
         } catch {
             logger.error("could not open the engine; staying staging", metadata: ["error": "\(error)"])
-            try startStaging(primary: staging.follower.primary.baseURL, journal: journal, state: staging.follower.state)
+            let (state, seq) = staging.follower.appliedState
+            try startStaging(primary: staging.follower.primary.baseURL, journal: journal, state: state, appliedSeq: seq)
             throw error
         }
         options.role = .active
@@ -231,10 +232,11 @@ public actor TandemNode {
         phase = .active(ActiveRole(engine: engine, journal: journal, scheduler: scheduler, task: task))
     }
 
-    private func startStaging(primary: String, journal: Journal?, state: EngineState) throws {
+    /// - Parameter appliedSeq: the last seq `state` includes, when it is behind `journal`.
+    private func startStaging(primary: String, journal: Journal?, state: EngineState, appliedSeq: UInt64? = nil) throws {
         let client = try PrimaryClient(baseURL: primary, token: options.token, caPath: options.tlsCAPath)
         let follower = StagingFollower(
-            directory: journalDirectory, primary: client, journal: journal, state: state,
+            directory: journalDirectory, primary: client, journal: journal, state: state, appliedSeq: appliedSeq,
             journalOptions: journalOptions, faults: options.faults, headPollInterval: options.headPollInterval,
             logger: logger, onCommit: onShippedCommit,
             bootstrap: StagingBootstrap(

@@ -34,8 +34,10 @@ final class StagingFollower: Sendable {
     /// - Parameters:
     ///   - journal: the open journal, or `nil` for an empty one to be created with the primary's UUID.
     ///   - state: the state replayed from `journal`.
+    ///   - appliedSeq: the last seq `state` includes, if it is behind `journal` (the rest is applied
+    ///     first); `nil` when `state` includes every durable frame.
     init(
-        directory: String, primary: PrimaryClient, journal: Journal?, state: EngineState,
+        directory: String, primary: PrimaryClient, journal: Journal?, state: EngineState, appliedSeq: UInt64? = nil,
         journalOptions: JournalOptions, faults: ShippingFaults, headPollInterval: Duration, logger: Logger,
         onCommit: (@Sendable (ShippedBatch) -> Void)? = nil, bootstrap: StagingBootstrap? = nil
     ) {
@@ -49,8 +51,8 @@ final class StagingFollower: Sendable {
         self.journalBox = Mutex(journal)
         self.stateBox = Mutex(state)
         var progress = StagingProgress()
-        progress.lastSeq = journal?.lastSeq ?? 0
-        progress.durableSeq = progress.lastSeq
+        progress.durableSeq = journal?.lastSeq ?? 0
+        progress.lastSeq = min(appliedSeq ?? progress.durableSeq, progress.durableSeq)
         progress.lastEventTimeMicroseconds = journal?.lastEventTimeMicroseconds
         self.progressBox = Mutex(progress)
         self.onCommit = onCommit
@@ -133,15 +135,20 @@ final class StagingFollower: Sendable {
         defer { progressBox.withLock { $0.connected = false } }
         let faultBatchLimit = faults.withLock { $0.maxBatchBytes }
         let batchLimit = faultBatchLimit ?? 16 << 20
-        // Three stages, each bounded: receive and check frames (on the HTTP client's event loop) →
-        // make them durable → apply them (on a thread of lower priority: durability first, see ApplyThread).
+        // Three stages: receive and check frames (on the HTTP client's event loop) → make them
+        // durable → apply them (on a thread of lower priority: durability first, see ApplyThread).
+        // The first two hand over bounded runs of bytes; the applier reads the durable frames back
+        // from this server's own journal (see ``apply(following:notices:on:)``).
         let handoff = FrameHandoff(maxBytes: max(batchLimit, 1 << 20) * 2)
-        let applying = FrameHandoff(maxBytes: 64 << 20)
+        let (durableNotices, noticeContinuation) = AsyncStream.makeStream(
+            of: UInt64.self, bufferingPolicy: .bufferingNewest(1))
         let startSeq = journal.lastSeq
         let receiver = ShippingReceiver(
             handoff: handoff, journalID: journal.journalID, startSeq: startSeq, baseURL: primary.baseURL,
             path: PrimaryClient.journalPath(from: startSeq + 1), hooks: receiverHooks(splittingAt: faultBatchLimit),
             logger: logger)
+        // Frames durable but not yet applied (a previous connection's) are applied first.
+        noticeContinuation.yield(startSeq)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { handoff.finish() }
@@ -157,17 +164,17 @@ final class StagingFollower: Sendable {
             group.addTask {
                 defer {
                     handoff.finish()
-                    applying.finish()
+                    noticeContinuation.finish()
                 }
                 // What the primary had durable when the response began (known before the first run
                 // arrives): until then frames arrive back to back, so they are synced in large batches.
                 try await self.commit(
-                    from: handoff, to: journal, then: applying, batchLimit: batchLimit,
+                    from: handoff, to: journal, notifying: noticeContinuation, batchLimit: batchLimit,
                     catchingUpThrough: { receiver.catchUpThrough })
             }
             group.addTask {
-                defer { applying.finish() }
-                try await self.apply(from: applying, on: applier)
+                defer { noticeContinuation.finish() }
+                try await self.apply(following: journal, notices: durableNotices, on: applier)
             }
             do {
                 while try await group.next() != nil {}
@@ -264,15 +271,16 @@ final class StagingFollower: Sendable {
     /// The size of the runs a catch-up is received and written in.
     static let catchUpRunBytes = 1 << 20
 
-    /// Makes frames durable in batches and hands them on to be applied, so that inflating and
-    /// applying events never holds up the next `fdatasync`.
+    /// Makes frames durable in batches and tells the applier the last durable seq after each, so
+    /// that inflating and applying events never holds up the next `fdatasync`.
     ///
     /// Frames are written in pieces of up to 1 MiB as they arrive, and synced once per batch: when
     /// nothing more has arrived within ``syncGrace``, or after `batchLimit` bytes. So a catch-up's writing overlaps its
     /// receiving, and only one `fdatasync` follows the last byte. Nothing is reported durable, and
     /// nothing is applied, before the sync that covers it.
     private func commit(
-        from handoff: FrameHandoff, to journal: Journal, then applying: FrameHandoff, batchLimit: Int,
+        from handoff: FrameHandoff, to journal: Journal, notifying durable: AsyncStream<UInt64>.Continuation,
+        batchLimit: Int,
         catchingUpThrough catchUpThrough: () -> UInt64
     ) async throws {
         let pause = faults.withLock { $0.pauseAfterCommit }
@@ -289,7 +297,7 @@ final class StagingFollower: Sendable {
             if let onCommit, let batch = Self.batch(written.flatMap(\.headers), lastSeq: lastSeq, stage: .durable) {
                 onCommit(batch)
             }
-            await applying.put(written)
+            durable.yield(lastSeq)
             written = []
             writtenBytes = 0
             if let pause { try await Task.sleep(for: pause) }
@@ -323,27 +331,43 @@ final class StagingFollower: Sendable {
         try await sync()
     }
 
-    /// Applies the events of durable frames to the state, in order, on `applier`'s thread.
-    private func apply(from applying: FrameHandoff, on applier: ApplyThread) async throws {
-        while let runs = await applying.take(limit: 16 << 20) {
-            try await applier.perform { try self.applyNow(runs) }
-            let headers = runs.flatMap(\.headers)
-            guard let lastSeq = headers.last?.lastSeq else { continue }
-            let latest = headers.last { $0.count > 0 }?.latestTimeMicroseconds
-            progressBox.withLock {
-                $0.lastSeq = max($0.lastSeq, lastSeq)
-                if let latest { $0.lastEventTimeMicroseconds = latest }
+    /// Applies the events of durable frames to the state, in order, on `applier`'s thread, reading
+    /// them back from this server's own journal whenever the commit stage reports a new durable seq.
+    ///
+    /// Applying follows the journal rather than taking the received bytes from the commit stage, so
+    /// a catch-up becomes durable as fast as it arrives however far applying falls behind (it is
+    /// several times slower: every event is inflated and folded into the state), and the bytes
+    /// waiting to be applied cost no memory: they are on disk, and fresh ones still in the page
+    /// cache. When the notices end (the connection is over), everything durable is applied first.
+    private func apply(
+        following journal: Journal, notices: AsyncStream<UInt64>, on applier: ApplyThread
+    ) async throws {
+        var follower: JournalFrameFollower?
+        let pause = faults.withLock { $0.pauseBeforeApply }
+        for await _ in notices {
+            while progressBox.withLock({ $0.lastSeq }) < journal.lastSeq {
+                let reader = try follower ?? journal.frameFollower(from: progressBox.withLock { $0.lastSeq } + 1)
+                follower = reader
+                let frames = try await reader.nextFrames(maxBytes: 16 << 20, waitingAtMost: .zero)
+                guard !frames.isEmpty else { break }
+                if let pause { try await Task.sleep(for: pause) }
+                try await applier.perform { try self.applyNow(frames) }
+                let headers = frames.map(\.header)
+                let lastSeq = headers.map(\.lastSeq).max() ?? 0
+                let latest = headers.last { $0.count > 0 }?.latestTimeMicroseconds
+                progressBox.withLock {
+                    $0.lastSeq = max($0.lastSeq, lastSeq)
+                    if let latest { $0.lastEventTimeMicroseconds = latest }
+                }
+                if let batch = Self.batch(headers, lastSeq: lastSeq, stage: .applied) { onCommit?(batch) }
             }
-            if let batch = Self.batch(headers, lastSeq: lastSeq, stage: .applied) { onCommit?(batch) }
         }
     }
 
-    /// Inflates the runs' frames and folds their events into the state.
-    private func applyNow(_ runs: [ShippedRun]) throws {
+    /// Inflates the frames and folds their events into the state.
+    private func applyNow(_ frames: [Frame]) throws {
         var events: [StoredEvent] = []
-        for run in runs {
-            for frame in run.frames() { events += try frame.events() }
-        }
+        for frame in frames { events += try frame.events() }
         // A restore event names an earlier seq; the state through it comes from this server's own
         // journal, which already holds every frame applied here (they are durable before they apply).
         let directory = self.directory
