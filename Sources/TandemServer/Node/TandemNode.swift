@@ -233,7 +233,8 @@ public actor TandemNode {
     }
 
     /// - Parameter appliedSeq: the last seq `state` includes, when it is behind `journal`.
-    private func startStaging(primary: String, journal: Journal?, state: EngineState, appliedSeq: UInt64? = nil) throws {
+    private func startStaging(primary: String, journal: Journal?, state: EngineState, appliedSeq: UInt64? = nil) throws
+    {
         let client = try PrimaryClient(baseURL: primary, token: options.token, caPath: options.tlsCAPath)
         let follower = StagingFollower(
             directory: journalDirectory, primary: client, journal: journal, state: state, appliedSeq: appliedSeq,
