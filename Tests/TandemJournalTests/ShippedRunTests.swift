@@ -34,6 +34,52 @@ import Testing
         return (runs, nil)
     }
 
+    /// Runs received into the recycled buffers of written runs hold exactly the bytes that fresh
+    /// buffers would; a buffer still held elsewhere is never written over.
+    @Test(arguments: [[1000], [4096, 1], [63, 65]])
+    func runsReceivedIntoRecycledBuffersAreTheSame(pieces: [Int]) async throws {
+        let from = TemporaryDirectory()
+        let (_, frames, stream) = try await shippingSource(from, count: 200, epochs: [90: 2])
+        let buffers = ShippedRunBuffers(keeping: 2)
+        var decoder = ShippedRunDecoder()
+        var received: [UInt8] = []
+        var headers: [FrameHeader] = []
+        var held: [(run: ShippedRun, copy: [UInt8])] = []
+        var offset = 0
+        var index = 0
+        var runs = 0
+        var reused = 0
+        // The spare a run was taken with becomes the buffer the next run is received into.
+        var receivingInto: UnsafePointer<UInt8>?
+        while offset < stream.count {
+            let end = min(stream.count, offset + pieces[index % pieces.count])
+            stream[offset..<end].withUnsafeBytes { decoder.append($0) }
+            offset = end
+            index += 1
+            var spareAddress: UnsafePointer<UInt8>?
+            let (run, rejection) = decoder.takeRun {
+                let spare = buffers.take()
+                spareAddress = spare?.withUnsafeBufferPointer { $0.baseAddress }
+                return spare
+            }
+            #expect(rejection == nil)
+            guard let run else { continue }
+            runs += 1
+            if let receivingInto, run.bytes.withUnsafeBufferPointer({ $0.baseAddress }) == receivingInto { reused += 1 }
+            receivingInto = spareAddress
+            received += run.bytes
+            headers += run.headers
+            // Every third run stays held (as if still being written): its buffer must keep its bytes.
+            if runs % 3 == 0 { held.append((run, run.bytes)) }
+            buffers.recycle([run])
+        }
+        #expect(received == stream)
+        #expect(headers == frames.map(\.header))
+        for (run, copy) in held { #expect(run.bytes == copy) }
+        #expect(runs >= 4)
+        #expect(reused > 0, "none of \(runs) runs was received into a recycled buffer")
+    }
+
     @Test(arguments: [[1], [7, 64, 3], [63, 65], [1000], [4096, 1], [1 << 20]])
     func framesSplitAcrossChunksComeOutWholeAndByteForByte(pieces: [Int]) async throws {
         let from = TemporaryDirectory()

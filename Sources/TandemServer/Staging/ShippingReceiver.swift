@@ -47,6 +47,8 @@ final class ShippingReceiver: HTTPClientResponseDelegate {
 
     private let state = Mutex(State())
     private let handoff: FrameHandoff
+    /// Buffers of runs the commit stage has written, to receive the next runs into.
+    let buffers = ShippedRunBuffers()
     private let journalID: UUID
     private let startSeq: UInt64
     private let path: String
@@ -123,7 +125,7 @@ final class ShippingReceiver: HTTPClientResponseDelegate {
                 return ([], nil)
             }
             let (run, rejection) = state.decoder.takeRun(
-                reservingForNext: state.catchingUp ? StagingFollower.catchUpRunBytes : 0)
+                reservingForNext: state.catchingUp ? StagingFollower.catchUpRunBytes : 0, into: buffers.take)
             return (run.map(split) ?? [], rejection)
         }
         var handedOn = task.eventLoop.makeSucceededVoidFuture()

@@ -169,7 +169,8 @@ final class StagingFollower: Sendable {
                 // What the primary had durable when the response began (known before the first run
                 // arrives): until then frames arrive back to back, so they are synced in large batches.
                 try await self.commit(
-                    from: handoff, to: journal, notifying: noticeContinuation, batchLimit: batchLimit,
+                    from: handoff, to: journal, notifying: noticeContinuation, recycling: receiver.buffers,
+                    batchLimit: batchLimit,
                     catchingUpThrough: { receiver.catchUpThrough })
             }
             group.addTask {
@@ -280,12 +281,12 @@ final class StagingFollower: Sendable {
     /// nothing is applied, before the sync that covers it.
     private func commit(
         from handoff: FrameHandoff, to journal: Journal, notifying durable: AsyncStream<UInt64>.Continuation,
-        batchLimit: Int,
+        recycling buffers: ShippedRunBuffers, batchLimit: Int,
         catchingUpThrough catchUpThrough: () -> UInt64
     ) async throws {
         let pause = faults.withLock { $0.pauseAfterCommit }
         let pieceLimit = min(1 << 20, batchLimit)
-        var written: [ShippedRun] = []
+        var written: [FrameHeader] = []
         var writtenBytes = 0
         func sync() async throws {
             guard !written.isEmpty else { return }
@@ -294,7 +295,7 @@ final class StagingFollower: Sendable {
                 $0.durableSeq = lastSeq
                 $0.lastError = nil
             }
-            if let onCommit, let batch = Self.batch(written.flatMap(\.headers), lastSeq: lastSeq, stage: .durable) {
+            if let onCommit, let batch = Self.batch(written, lastSeq: lastSeq, stage: .durable) {
                 onCommit(batch)
             }
             durable.yield(lastSeq)
@@ -311,9 +312,11 @@ final class StagingFollower: Sendable {
                     progressBox.withLock { $0.framesRejected += 1 }
                     throw ServerError(.rejectedFrame, "\(error)")
                 }
-                written += runs
+                written += runs.flatMap(\.headers)
                 writtenBytes += runs.reduce(0) { $0 + $1.bytes.count }
                 let writtenThrough = runs.last { !$0.headers.isEmpty }?.headers.last?.lastSeq ?? 0
+                // Written (the applier reads them back from the journal): their buffers take the next runs.
+                buffers.recycle(runs)
                 // Mid catch-up the next run is on its way: neither wait nor sync before the batch is full.
                 if writtenThrough < catchUpThrough() && writtenBytes < batchLimit { continue }
                 if writtenBytes < batchLimit && handoff.isEmpty {
