@@ -43,6 +43,9 @@ struct EngineBenchmarks: AsyncParsableCommand {
     )
     var exportPageSize: Int?
 
+    @Flag(help: "Print the engine's state digest after the engine stages, also when replay does not run.")
+    var digest = false
+
     func validate() throws {
         guard (1_000...5_000_000).contains(people) else { throw ValidationError("--people must be 1000–5000000") }
         _ = try selectedStages()
@@ -71,6 +74,7 @@ struct EngineBenchmarks: AsyncParsableCommand {
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: folder) } }
         var run = BenchmarkRun(
             population: Population(people: people), folder: folder, exportPageSize: exportPageSize)
+        run.printsDigest = digest
         try await run.measure(
             stages, reusing: dir != nil && FileManager.default.fileExists(atPath: folder + "/tandem.yaml"))
         print("# Tandem engine benchmarks")

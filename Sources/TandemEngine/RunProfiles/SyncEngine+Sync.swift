@@ -28,24 +28,30 @@ extension SyncEngine {
         syncIndexes = nil
         let taken = state
         state = EngineState()
+        // Decisions are encoded on another thread while the run computes the next ones (see
+        // ``SyncDecisionEncoder``); the events are appended, in order, when the run is done.
+        let encoder = SyncDecisionEncoder(
+            runID: runID, decisionsPerEvent: decisionsPerEvent, keepsEvents: objectIndexAccumulator != nil)
         var synchronizer = Synchronizer(
             state: consume taken, rules: rules, errorLimit: configuration.errorLimit, renamingConnectors: renaming,
-            indexes: indexes)
+            indexes: indexes, encoder: encoder)
         do {
             if adoptingInDoubtAdds { try synchronizer.adoptInDoubtAdds(connector: name) }
             try synchronizer.synchronize(connector: name, full: full) { done, total in
                 progress.report(done, total: total)
             }
         } catch {
+            _ = encoder.finish()
             try rebuildFromJournal(after: error)
             throw error
         }
         statistics = synchronizer.statistics
         let stopped = synchronizer.stoppedAtErrorLimit
-        let (working, decisions, newIndexes) = synchronizer.finish()
+        synchronizer.flushDecisions()
+        let (working, _, newIndexes) = synchronizer.finish()
         state = working
         do {
-            if let last = try await appendDecisions(decisions, runID: runID) { state.lastSeq = last }
+            if let last = try await appendEncodedDecisions(encoder.finish()) { state.lastSeq = last }
         } catch {
             try rebuildFromJournal(after: error)
             throw error
@@ -54,31 +60,23 @@ extension SyncEngine {
         return stopped
     }
 
-    /// Appends the decisions as `SyncDecisions` events of `decisionsPerEvent` each, several events
-    /// per append (one `fdatasync` shared by up to `decisionBytesPerAppend` of payload); returns the
-    /// seq of the last event, or `nil` if there were no decisions.
-    func appendDecisions(_ decisions: [SyncDecision], runID: UInt64) async throws -> UInt64? {
+    /// Appends events a ``SyncDecisionEncoder`` made, several per append (one `fdatasync` shared by up to
+    /// `decisionBytesPerAppend` of payload); returns the seq of the last event, or `nil` if there were none.
+    func appendEncodedDecisions(_ encoded: [SyncDecisionEncoder.Encoded]) async throws -> UInt64? {
         var last: UInt64?
-        var group: [JournalEvent] = []
-        var groupEvents: [EngineEvent] = []
-        var groupBytes = 0
         var start = 0
-        while start < decisions.count {
-            let end = min(start + decisionsPerEvent, decisions.count)
-            let event = EngineEvent.syncDecisions(SyncDecisions(runID: runID, decisions: Array(decisions[start..<end])))
-            let encoded = EngineEventCodec.encode(event, timeMicroseconds: JournalClock.nowMicroseconds())
-            group.append(encoded)
-            groupEvents.append(event)
-            groupBytes += encoded.payload.count
-            start = end
-            if groupBytes >= decisionBytesPerAppend || start == decisions.count {
-                let seqs = try await journal.append(contentsOf: group)
-                recordForObjectIndex(groupEvents, seqs: seqs)
-                last = seqs.upperBound
-                group = []
-                groupEvents = []
-                groupBytes = 0
+        while start < encoded.count {
+            var end = start
+            var groupBytes = 0
+            while end < encoded.count && (end == start || groupBytes < decisionBytesPerAppend) {
+                groupBytes += encoded[end].journalEvent.payload.count
+                end += 1
             }
+            let group = encoded[start..<end]
+            let seqs = try await journal.append(contentsOf: group.map(\.journalEvent))
+            recordForObjectIndex(group.compactMap(\.event), seqs: seqs)
+            last = seqs.upperBound
+            start = end
         }
         return last
     }

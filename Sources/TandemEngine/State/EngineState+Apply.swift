@@ -102,6 +102,12 @@ extension EngineState {
         }
     }
 
+    /// Makes room for `count` attributes in a metaverse object about to receive them (no change to its values).
+    mutating func reserveAttributes(_ count: Int, of id: MetaverseID) {
+        guard let index = metaverse.index(forKey: id) else { return }
+        metaverse.values[index].attributes.reserveCapacity(count)
+    }
+
     mutating func apply(_ decision: SyncDecision, seq: UInt64) throws(EngineError) {
         func missing(_ what: String) -> EngineError {
             EngineError(.inconsistentJournal, "sync decision refers to \(what), which does not exist", seq: seq)

@@ -57,8 +57,9 @@ struct MetaverseIndex {
     let indexed: Set<AttributePair>
     /// The indexed attributes of each type.
     private let attributesByType: [ObjectType: [String]]
-    /// The attributes indexed for any type.
-    private let attributeNames: Set<String>
+    /// The attributes indexed for any type, in a list: a few names (joined on or unique), compared
+    /// faster than a set hashes the name asked about for every attribute sync sets.
+    private let attributeNames: [String]
     /// The entries of each type indexed so far.
     private var entries: [ObjectType: [Key: Holders]] = [:]
 
@@ -70,7 +71,7 @@ struct MetaverseIndex {
     init(indexing pairs: Set<AttributePair>) {
         indexed = pairs
         attributesByType = Dictionary(grouping: pairs, by: \.type).mapValues { $0.map(\.attribute) }
-        attributeNames = Set(pairs.map(\.attribute))
+        attributeNames = Set(pairs.map(\.attribute)).sorted()
     }
 
     /// Whether `attribute` is indexed for some type: when not, no change of it needs the index.

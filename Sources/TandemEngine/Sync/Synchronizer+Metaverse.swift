@@ -43,6 +43,7 @@ extension Synchronizer {
                 let contributor = Contributor(
                     rule: rule.rule.name, connector: link.connector, anchor: link.anchor,
                     precedence: rule.rule.precedence)
+                if contributions.isEmpty { contributions.reserveCapacity(rule.flows.count) }
                 for flow in rule.flows {
                     do {
                         let result = try flow.expression.evaluateFlow(values)
@@ -63,6 +64,8 @@ extension Synchronizer {
         var names = Array(contributions.keys)
         for name in object.attributes.keys where contributions[name] == nil { names.append(name) }
         names.sort()
+        // A new object's attributes are set one by one: size its dictionary once instead of growing it.
+        if object.attributes.isEmpty && names.count > 1 { reserveAttributes(names.count, of: id) }
         for name in names where failed.isEmpty || !failed.contains(name) {
             let current = object.attributes[name]
             guard let winner = Self.winner(contributions[name] ?? []) else {
@@ -112,6 +115,14 @@ extension Synchronizer {
     /// The lowest-precedence contribution that says something: values, or an AuthoritativeNull
     /// (which blocks rules of lower precedence). `NULL` and empty results contribute nothing.
     static func winner(_ contributions: [Contribution]) -> Contribution? {
+        // One contributor is the common case (one rule flows each attribute): nothing to order.
+        if contributions.count == 1 {
+            switch contributions[0].result {
+            case .authoritativeNull: return contributions[0]
+            case .values(let values) where !values.isEmpty: return contributions[0]
+            default: return nil
+            }
+        }
         let ordered = contributions.sorted {
             ($0.contributor.precedence, $0.contributor.rule, $0.contributor.connector, $0.contributor.anchor.rawValue)
                 < (

@@ -57,7 +57,7 @@ extension Synchronizer {
                         connector: connector,
                         PendingExport(
                             anchor: provisional.anchor, objectType: rule.rule.targetType,
-                            operation: .add(distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty }),
+                            operation: .add(distinguishedName: dn, attributes: Self.nonEmpty(desired)),
                             metaverseID: id)))
             }
         }
@@ -91,6 +91,7 @@ extension Synchronizer {
             }
         }
         var result: Attributes = [:]
+        result.reserveCapacity(rule.flows.count)
         for flow in rule.flows {
             switch try flow.expression.evaluateFlow(source) {
             case .values(let values): result[flow.target] = values
@@ -101,6 +102,11 @@ extension Synchronizer {
         return (result, awaitsProvisioning)
     }
 
+    /// The attributes that have values (an add writes no empty ones); the same dictionary when all have.
+    static func nonEmpty(_ attributes: Attributes) -> Attributes {
+        attributes.values.contains(where: \.isEmpty) ? attributes.filter { !$0.value.isEmpty } : attributes
+    }
+
     /// Stages what differs between the desired values and what the connected system holds.
     mutating func update(_ link: ConnectorSpaceLink, desired: Attributes, dn: String?, id: MetaverseID)
         throws(EngineError)
@@ -108,8 +114,7 @@ extension Synchronizer {
         guard let object = state.connectorSpaces[link.connector]?.objects[link.anchor] else { return }
         let space = state.space(link.connector)
         if object.isPendingAdd {
-            let add = PendingExport.Operation.add(
-                distinguishedName: dn, attributes: desired.filter { !$0.value.isEmpty })
+            let add = PendingExport.Operation.add(distinguishedName: dn, attributes: Self.nonEmpty(desired))
             if space.pendingExports[link.anchor]?.operation != add {
                 try record(
                     .stageExport(

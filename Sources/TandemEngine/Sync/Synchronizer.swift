@@ -32,13 +32,18 @@ package struct Synchronizer {
     /// Connectors whose systems name objects and can rename them; others never get a rename staged.
     let renamingConnectors: Set<String>
 
+    /// Where full groups of decisions go to be encoded while the run goes on (`nil`: every decision is
+    /// kept until ``finish()``). With an encoder, ``decisions`` holds only the group being filled.
+    let encoder: SyncDecisionEncoder?
+
     /// - Parameter indexes: the indexes a previous run left, if they still describe `state`; `nil` builds
     ///   them as they are needed.
     package init(
         state: EngineState, rules: CompiledRules, errorLimit: Int = 5_000, renamingConnectors: Set<String>? = nil,
-        indexes: SyncIndexes? = nil
+        indexes: SyncIndexes? = nil, encoder: SyncDecisionEncoder? = nil
     ) {
         self.state = state
+        self.encoder = encoder
         self.renamingConnectors = renamingConnectors ?? Set(rules.outbound.map(\.rule.connector))
         self.rules = rules
         self.errorLimit = errorLimit
@@ -94,6 +99,11 @@ package struct Synchronizer {
             try state.apply(decision, seq: state.lastSeq)
         }
         decisions.append(decision)
+        if let encoder, decisions.count >= encoder.decisionsPerEvent {
+            encoder.submit(decisions)
+            decisions = []
+            decisions.reserveCapacity(encoder.decisionsPerEvent)
+        }
         switch decision {
         case .project: statistics.projections += 1
         case .join: statistics.joins += 1
@@ -104,9 +114,23 @@ package struct Synchronizer {
         }
     }
 
-    /// Hands over the working state, with every decision applied, and the decisions in order.
+    /// Makes room for `count` attributes in a metaverse object about to receive them (no decision: its
+    /// values do not change).
+    mutating func reserveAttributes(_ count: Int, of id: MetaverseID) {
+        state.reserveAttributes(count, of: id)
+    }
+
+    /// Hands over the working state, with every decision applied, and the decisions in order (with an
+    /// encoder: those not yet handed to it, which ``flushDecisions()`` hands over).
     package consuming func finish() -> (state: EngineState, decisions: [SyncDecision], indexes: SyncIndexes) {
         (state, decisions, indexes)
+    }
+
+    /// Hands the decisions of the group being filled to the encoder (the run's last, shorter event).
+    package mutating func flushDecisions() {
+        guard let encoder, !decisions.isEmpty else { return }
+        encoder.submit(decisions)
+        decisions = []
     }
 
     /// Records a sync error on one object (quarantining it for this run) unless the same error is already recorded.

@@ -9,6 +9,8 @@ struct BenchmarkRun {
     let population: Population
     let files: PopulationFiles
     let exportPageSize: Int?
+    /// Compute the live state digest after the engine stages even when replay does not run (`--digest`).
+    var printsDigest = false
     var report = EngineReport()
 
     /// Each stage's peak resident set and the connector-space objects at its end.
@@ -60,9 +62,11 @@ struct BenchmarkRun {
                     case .replay: break
                     }
                 }
-                if stages.contains(.replay) {
+                if stages.contains(.replay) || printsDigest {
                     progress("computing the live state digest (not timed)")
-                    liveDigest = await session.state.stateDigest
+                    let digest = await session.state.stateDigest
+                    liveDigest = digest
+                    report.notes.append("The engine ended with state digest \(digest).")
                 }
             } catch {
                 await session.close()
