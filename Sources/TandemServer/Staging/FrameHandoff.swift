@@ -2,8 +2,8 @@ import Synchronization
 import TandemJournal
 
 /// The bounded hand-off between the task that receives and checks shipped frames and the task
-/// that makes them durable (and between that one and the applier): runs of whole frames, as
-/// received. While one batch is being synced, the next accumulates, so a catch-up is written in
+/// that makes them durable: runs of whole frames, as received. (The applier takes nothing from
+/// here: it reads durable frames back from the journal.) While one batch is being synced, the next accumulates, so a catch-up is written in
 /// large batches (group commit) and a trickle is written at once.
 final class FrameHandoff: Sendable {
     private struct State {
