@@ -108,6 +108,21 @@ extension EngineState {
         metaverse.values[index].attributes.reserveCapacity(count)
     }
 
+    /// Makes room for `count` more metaverse objects (no change to the state's contents).
+    mutating func reserveMetaverseObjects(_ count: Int) {
+        metaverse.reserveCapacity(metaverse.count + count)
+    }
+
+    /// Makes room for `count` more objects and pending exports in an existing connector space (no change to its
+    /// contents).
+    mutating func reserveProvisioned(_ count: Int, in connector: String) {
+        guard let index = connectorSpaces.index(forKey: connector) else { return }
+        let objects = connectorSpaces.values[index].objects.count
+        connectorSpaces.values[index].objects.reserveCapacity(objects + count)
+        let exports = connectorSpaces.values[index].pendingExports.count
+        connectorSpaces.values[index].pendingExports.reserveCapacity(exports + count)
+    }
+
     mutating func apply(_ decision: SyncDecision, seq: UInt64) throws(EngineError) {
         func missing(_ what: String) -> EngineError {
             EngineError(.inconsistentJournal, "sync decision refers to \(what), which does not exist", seq: seq)

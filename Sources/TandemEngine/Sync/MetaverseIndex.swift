@@ -62,6 +62,8 @@ struct MetaverseIndex {
     private let attributeNames: [String]
     /// The entries of each type indexed so far.
     private var entries: [ObjectType: [Key: Holders]] = [:]
+    /// Objects a full sync is about to add to each type not indexed yet: its first build makes room for them.
+    private var expected: [ObjectType: Int] = [:]
 
     struct AttributePair: Hashable {
         var type: ObjectType
@@ -84,13 +86,29 @@ struct MetaverseIndex {
     mutating func objects(
         type: ObjectType, attribute: String, value: AttributeValue, in metaverse: [MetaverseID: MetaverseObject]
     ) -> Set<MetaverseID> {
-        if entries[type] == nil { entries[type] = build(type, metaverse) }
+        if entries[type] == nil {
+            entries[type] = build(type, metaverse, expecting: expected.removeValue(forKey: type) ?? 0)
+        }
         return entries[type]![Key(attribute: attribute, value: Self.normalize(value))]?.ids ?? []
     }
 
-    private func build(_ type: ObjectType, _ metaverse: [MetaverseID: MetaverseObject]) -> [Key: Holders] {
+    /// Makes room for the entries of `count` objects of `type` about to be added (no change to what is indexed).
+    mutating func expect(_ count: Int, of type: ObjectType) {
+        guard let attributes = attributesByType[type], count > 0 else { return }
+        guard let index = entries.index(forKey: type) else {
+            expected[type] = count
+            return
+        }
+        let held = entries.values[index].count
+        entries.values[index].reserveCapacity(held + count * attributes.count)
+    }
+
+    private func build(_ type: ObjectType, _ metaverse: [MetaverseID: MetaverseObject], expecting count: Int)
+        -> [Key: Holders]
+    {
         var entries: [Key: Holders] = [:]
         guard let attributes = attributesByType[type] else { return entries }
+        entries.reserveCapacity((metaverse.count + count) * attributes.count)
         for (id, object) in metaverse where object.objectType == type {
             for name in attributes {
                 for v in object.attributes[name]?.values ?? [] {

@@ -146,23 +146,70 @@ package struct Synchronizer {
         if statistics.errors >= errorLimit { stoppedAtErrorLimit = true }
     }
 
+    /// Whether `sorted` (ascending, without duplicates) holds `anchor`.
+    static func containsSorted(_ sorted: [Anchor], _ anchor: Anchor) -> Bool {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if sorted[middle] < anchor { low = middle + 1 } else { high = middle }
+        }
+        return low < sorted.count && sorted[low] == anchor
+    }
+
+    /// Makes room, before a full sync of `connector`, for what projecting its `count` unlinked objects adds:
+    /// metaverse objects, their index entries, and the objects and exports provisioned from them. Growing
+    /// these one object at a time rehashes each several times over a large first sync.
+    mutating func reserveForProjections(_ count: Int, from connector: String) {
+        var types = Set<ObjectType>()
+        for rule in rules.inbound where rule.rule.connector == connector && rule.rule.projection {
+            types.insert(rule.rule.targetType)
+        }
+        guard !types.isEmpty else { return }
+        state.reserveMetaverseObjects(count)
+        var provisioned = Set<String>()
+        for type in types.sorted() {
+            indexes.metaverse.expect(count, of: type)
+            for rule in rules.outboundRules(for: type) where rule.rule.provision {
+                provisioned.insert(rule.rule.connector)
+            }
+        }
+        for name in provisioned.sorted() { state.reserveProvisioned(count, in: name) }
+    }
+
     /// Synchronizes one connector: every object (full sync) or those imported since its last sync (delta sync).
     package mutating func synchronize(
         connector: String, full: Bool, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws(EngineError) {
         // No copy of the space is held across the loop: recording a decision while one is held would copy all
-        // of the space's objects.
-        let anchors: Set<Anchor>
+        // of the space's objects. A full sync visits every object and every object deleted since the last sync:
+        // the space's keys plus the deleted ones, disjoint, so no set of a million anchors is built to merge them.
+        var anchors: [Anchor]
+        var unlinked = 0
         do {
             let space = state.space(connector)
             if full {
                 indexes.spaceReferrers[connector] = nil  // rebuilt from the whole space if needed
+                anchors = Array(space.objects.keys)
+                for anchor in space.changedSinceSync where space.objects.index(forKey: anchor) == nil {
+                    anchors.append(anchor)
+                }
+                for object in space.objects.values where object.metaverseID == nil && !object.isPendingAdd {
+                    unlinked += 1
+                }
             } else {
                 indexes.refreshReferrers(of: space)
+                anchors = Array(space.changedSinceSync)
             }
-            anchors = full ? Set(space.objects.keys).union(space.changedSinceSync) : space.changedSinceSync
         }
-        for (done, anchor) in anchors.sorted().enumerated() {
+        anchors.sort()
+        if full {
+            // Every object of a full sync that is or gets linked is affected, and its link newly linked.
+            affected.reserveCapacity(affected.count + anchors.count)
+            newlyLinked.reserveCapacity(newlyLinked.count + anchors.count)
+            if unlinked > 0 { reserveForProjections(unlinked, from: connector) }
+        }
+        for (done, anchor) in anchors.enumerated() {
             if stoppedAtErrorLimit {
                 indexes.synchronized(connector, full: full, stopped: true, metaverse: state.metaverse)
                 return
@@ -175,16 +222,17 @@ package struct Synchronizer {
             // Also links to objects that name another metaverse object or none: noted, so that a later delete
             // of such an object finds this holder without a scan (see ``SyncIndexes/settledConnectors``).
             var gone: [(MetaverseID, ConnectorSpaceLink)] = []
-            for (id, object) in state.metaverse {
-                for link in object.links where link.connector == connector {
-                    if let objects = state.connectorSpaces[connector]?.objects,
-                        let index = objects.index(forKey: link.anchor)
-                    {
-                        if objects[index].value.metaverseID != id {
-                            indexes.deletedHolders[link, default: []].insert(id)
+            do {
+                let objects = state.connectorSpaces[connector]?.objects  // nothing is recorded during the scan
+                for (id, object) in state.metaverse {
+                    for link in object.links where link.connector == connector {
+                        if let objects, let index = objects.index(forKey: link.anchor) {
+                            if objects[index].value.metaverseID != id {
+                                indexes.deletedHolders[link, default: []].insert(id)
+                            }
+                        } else if !Self.containsSorted(anchors, link.anchor) {
+                            gone.append((id, link))
                         }
-                    } else if !anchors.contains(link.anchor) {
-                        gone.append((id, link))
                     }
                 }
             }
