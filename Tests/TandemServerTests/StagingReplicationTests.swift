@@ -118,14 +118,8 @@ import Testing
         let target = try primary.frames()
         let lastSeq = Int(try #require(target.last).header.lastSeq)
 
-        var staging = try await ServerProcess(
-            config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
-            environment: ["TANDEM_TEST_APPLY_PAUSE_MS": "60000", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "4096"],
-            label: "slow-apply")
-        try await eventually("every frame is durable") {
-            let shipping = try await HTTP.status(staging, token: primary.token)["shipping"] as? [String: Any]
-            return shipping?["durableSeq"] as? Int == lastSeq
-        }
+        var staging = try await slowApplyingStaging(
+            following: active, from: standby, pausingMilliseconds: 60000, durableThrough: lastSeq, token: primary.token)
         let behind = try await HTTP.status(staging, token: primary.token)
         #expect((behind["lastSeq"] as? Int ?? -1) == 0, "nothing is applied while applying is held back")
         #expect((behind["lagSeq"] as? Int ?? 0) > 0)
@@ -146,17 +140,27 @@ import Testing
         let standby = try primary.stagingCopy()
         let active = try await ServerProcess(config: primary.config, label: "active")
         let lastSeq = Int(try #require(try primary.frames().last).header.lastSeq)
-        let staging = try await ServerProcess(
-            config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
-            environment: ["TANDEM_TEST_APPLY_PAUSE_MS": "1500", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "4096"],
-            label: "slow-apply")
-        try await eventually("every frame is durable") {
-            let shipping = try await HTTP.status(staging, token: primary.token)["shipping"] as? [String: Any]
-            return shipping?["durableSeq"] as? Int == lastSeq
-        }
+        let staging = try await slowApplyingStaging(
+            following: active, from: standby, pausingMilliseconds: 1500, durableThrough: lastSeq, token: primary.token)
         let (a, s) = try await caughtUp(active, staging, token: primary.token)
         #expect(s["stateDigest"] as? String == a["stateDigest"] as? String)
         #expect(s["lastSeq"] as? Int == lastSeq)
+    }
+
+    /// A staging server that pauses before applying each batch, once every frame through `lastSeq` is durable.
+    private func slowApplyingStaging(
+        following active: ServerProcess, from standby: Deployment, pausingMilliseconds pause: Int,
+        durableThrough lastSeq: Int, token: String
+    ) async throws -> ServerProcess {
+        let staging = try await ServerProcess(
+            config: standby.config, arguments: ["--role", "staging", "--primary", active.url],
+            environment: ["TANDEM_TEST_APPLY_PAUSE_MS": "\(pause)", "TANDEM_TEST_SHIPPING_BATCH_BYTES": "4096"],
+            label: "slow-apply")
+        try await eventually("every frame is durable") {
+            let shipping = try await HTTP.status(staging, token: token)["shipping"] as? [String: Any]
+            return shipping?["durableSeq"] as? Int == lastSeq
+        }
+        return staging
     }
 
     @Test func aCorruptedShippedFrameIsRejectedAndFetchedAgain() async throws {
