@@ -134,7 +134,7 @@ extension EngineState {
                 let object = objects[index].value
                 objects.formIndex(after: &index)
                 note(object.objectType.rawValue)
-                for name in object.attributes.keys { note(name) }
+                object.attributes.forEachEncoded { name, _ in note(name) }
             }
         case .metaverse(let start):
             var index = start
@@ -168,9 +168,9 @@ extension EngineState {
                 names.write(object.objectType.rawValue, to: &w)
                 w.optionalString(object.distinguishedName)
                 w.count(object.attributes.count)
-                for (name, values) in object.attributes.sorted(by: { $0.key < $1.key }) {
+                object.attributes.forEachEncoded { name, values in
                     names.write(name, to: &w)
-                    w.values(values)
+                    w.raw(values)
                 }
                 w.optionalID(object.metaverseID)
                 w.bool(object.isPendingAdd)
@@ -478,14 +478,17 @@ extension EngineState {
             let type = ObjectType(try r.name(names))
             let dn = try r.optionalString()
             let attributeCount = try r.count()
-            var attributes = Attributes(minimumCapacity: attributeCount)
+            // Packed as they are read: names come in ascending order and values in the journal's encoding.
+            var attributes = PackedAttributes.Builder(count: attributeCount)
             for _ in 0..<attributeCount {
                 let name = try r.name(names)
-                attributes[name] = try r.values()
+                let start = r.offset
+                try r.skipValues()
+                attributes.append(name: name, block: r.bytesSlice(start..<r.offset))
             }
             objects.append(
                 ConnectorSpaceObject(
-                    anchor: anchor, objectType: type, distinguishedName: dn, attributes: attributes,
+                    anchor: anchor, objectType: type, distinguishedName: dn, attributes: attributes.finish(),
                     metaverseID: try r.optionalID(), isPendingAdd: try r.bool()))
         }
         return objects

@@ -79,7 +79,7 @@ extension EngineState {
             for _ in 0..<objects {
                 let object = ConnectorSpaceObject(
                     anchor: Anchor(try r.string()), objectType: ObjectType(try r.string()),
-                    distinguishedName: try r.optionalString(), attributes: try r.attributes(),
+                    distinguishedName: try r.optionalString(), attributes: PackedAttributes(try r.attributes()),
                     metaverseID: try r.optionalID(), isPendingAdd: try r.bool())
                 space.objects[object.anchor] = object
             }

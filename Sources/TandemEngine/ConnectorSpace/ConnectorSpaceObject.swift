@@ -6,16 +6,16 @@ public struct ConnectorSpaceObject: Hashable, Sendable {
     public var objectType: ObjectType
     public var distinguishedName: String?
     /// The values last imported (or, for an object Tandem provisioned and has not yet seen
-    /// imported, the values it intends to export).
-    public var attributes: Attributes
+    /// imported, the values it intends to export), packed (see ``PackedAttributes``).
+    public var attributes: PackedAttributes
     /// The metaverse object this one is joined to, if any.
     public var metaverseID: MetaverseID?
     /// Provisioned by Tandem and not yet confirmed by an import: its anchor is provisional.
     public var isPendingAdd: Bool
 
     public init(
-        anchor: Anchor, objectType: ObjectType, distinguishedName: String? = nil, attributes: Attributes = [:],
-        metaverseID: MetaverseID? = nil, isPendingAdd: Bool = false
+        anchor: Anchor, objectType: ObjectType, distinguishedName: String? = nil,
+        attributes: PackedAttributes = PackedAttributes(), metaverseID: MetaverseID? = nil, isPendingAdd: Bool = false
     ) {
         self.anchor = anchor
         self.objectType = objectType
@@ -28,12 +28,13 @@ public struct ConnectorSpaceObject: Hashable, Sendable {
     public init(_ object: ConnectorObject) {
         self.init(
             anchor: object.anchor, objectType: object.objectType, distinguishedName: object.distinguishedName,
-            attributes: object.attributes)
+            attributes: PackedAttributes(object.attributes))
     }
 
     public var connectorObject: ConnectorObject {
         ConnectorObject(
-            anchor: anchor, objectType: objectType, distinguishedName: distinguishedName, attributes: attributes)
+            anchor: anchor, objectType: objectType, distinguishedName: distinguishedName,
+            attributes: attributes.dictionary)
     }
 }
 

@@ -261,3 +261,34 @@ extension BinaryReader {
         return Int(value)
     }
 }
+
+extension BinaryWriter {
+    /// Appends bytes as they are (a part already encoded).
+    mutating func raw(_ part: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: part) }
+}
+
+extension BinaryReader {
+    /// Checks one attribute's values (count, then each value) as ``values()`` would read them, without
+    /// making them: strings must be UTF-8, tags known, lengths inside the bytes.
+    mutating func skipValues() throws(Malformed) {
+        let n = try count()
+        for _ in 0..<n {
+            switch try byte() {
+            case 0, 5:
+                let range = try stringBytes()
+                let valid = bytes.withUnsafeBufferPointer { buffer in
+                    let utf8 = UnsafeBufferPointer(rebasing: buffer[range])
+                    return utf8.allSatisfy({ $0 < 0x80 }) || String(validating: utf8, as: UTF8.self) != nil
+                }
+                guard valid else { throw Malformed(reason: "invalid UTF-8", offset: range.lowerBound) }
+            case 1, 4: _ = try varint()
+            case 2: _ = try bool()
+            case 3: _ = try skip(try count())
+            case let tag: throw Malformed(reason: "unknown value tag \(tag)", offset: offset - 1)
+            }
+        }
+    }
+
+    /// The bytes at `range` (inside what this reader reads).
+    func bytesSlice(_ range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
+}

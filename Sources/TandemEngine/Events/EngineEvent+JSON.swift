@@ -89,7 +89,8 @@ extension EngineEvent {
         switch change {
         case .upsert(let o):
             var object: [String: any Sendable] = [
-                "upsert": o.anchor.rawValue, "objectType": o.objectType.rawValue, "attributes": json(o.attributes),
+                "upsert": o.anchor.rawValue, "objectType": o.objectType.rawValue,
+                "attributes": json(o.attributes.dictionary),
             ]
             if let dn = o.distinguishedName { object["dn"] = dn }
             return object

@@ -159,10 +159,35 @@ public struct RunFinished: Hashable, Sendable {
 /// A change to a connector space, as imported.
 public enum ConnectorSpaceChange: Hashable, Sendable {
     /// The object's whole current state (added or changed).
-    case upsert(ConnectorObject)
+    case upsert(ImportedObject)
     case update(anchor: Anchor, changes: [AttributeChange])
     case rename(anchor: Anchor, distinguishedName: String)
     case delete(anchor: Anchor)
+}
+
+/// An object as an import reports it, its attributes packed as the connector space holds them (so an
+/// import packs each object once, and replay reads an event's objects without making dictionaries).
+public struct ImportedObject: Hashable, Sendable {
+    public var anchor: Anchor
+    public var objectType: ObjectType
+    public var distinguishedName: String?
+    public var attributes: PackedAttributes
+
+    public init(
+        anchor: Anchor, objectType: ObjectType, distinguishedName: String? = nil,
+        attributes: PackedAttributes = PackedAttributes()
+    ) {
+        self.anchor = anchor
+        self.objectType = objectType
+        self.distinguishedName = distinguishedName
+        self.attributes = attributes
+    }
+
+    public init(_ object: ConnectorObject) {
+        self.init(
+            anchor: object.anchor, objectType: object.objectType, distinguishedName: object.distinguishedName,
+            attributes: PackedAttributes(object.attributes))
+    }
 }
 
 /// One batch of an import: the changes to apply to a connector space, and on the last batch the new watermark.

@@ -269,17 +269,17 @@ public enum EngineEventCodec {
         }
     }
 
-    private static func encode(_ object: ConnectorObject, into w: inout BinaryWriter) {
+    private static func encode(_ object: ImportedObject, into w: inout BinaryWriter) {
         w.string(object.anchor.rawValue)
         w.string(object.objectType.rawValue)
         w.optionalString(object.distinguishedName)
         w.attributes(object.attributes)
     }
 
-    private static func decodeObject(_ r: inout BinaryReader) throws -> ConnectorObject {
-        ConnectorObject(
+    private static func decodeObject(_ r: inout BinaryReader) throws -> ImportedObject {
+        ImportedObject(
             anchor: Anchor(try r.string()), objectType: ObjectType(try r.string()),
-            distinguishedName: try r.optionalString(), attributes: try r.attributes())
+            distinguishedName: try r.optionalString(), attributes: try r.packedAttributes())
     }
 
     // MARK: Sync decisions

@@ -31,14 +31,18 @@ extension SyncEngine {
                 case .object(let object), .change(.add(let object)):
                     seen.insert(object.anchor)
                     // Unchanged objects are not journaled, unless the import confirms an export to them.
+                    // Packed once: compared as bytes, journaled and applied as they are.
+                    let imported = ImportedObject(object)
                     if let existing = space.objects[object.anchor], !existing.isPendingAdd,
-                        space.unconfirmedExports[object.anchor] == nil, existing.connectorObject == object
+                        space.unconfirmedExports[object.anchor] == nil, existing.objectType == imported.objectType,
+                        existing.distinguishedName == imported.distinguishedName,
+                        existing.attributes == imported.attributes
                     {
                         statistics.unchanged += 1
                         continue
                     }
                     if space.objects[object.anchor] == nil { statistics.adds += 1 } else { statistics.updates += 1 }
-                    changes.append(.upsert(object))
+                    changes.append(.upsert(imported))
                 case .change(.update(let anchor, _, let attributeChanges)):
                     guard space.objects[anchor] != nil || seen.contains(anchor) else {
                         throw ConnectorError(

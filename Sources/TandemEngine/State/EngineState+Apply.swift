@@ -14,7 +14,9 @@ extension EngineState {
                 space.objects.values[index].attributes = object.attributes
                 space.objects.values[index].isPendingAdd = false
             } else {
-                space.objects[object.anchor] = ConnectorSpaceObject(object)
+                space.objects[object.anchor] = ConnectorSpaceObject(
+                    anchor: object.anchor, objectType: object.objectType, distinguishedName: object.distinguishedName,
+                    attributes: object.attributes)
             }
             space.unconfirmedExports.removeUnlessEmpty(object.anchor)
         case .update(let anchor, let changes):
@@ -24,7 +26,9 @@ extension EngineState {
                     "import updates \(space.connector)/\(anchor), which the connector space does not hold",
                     seq: seq)
             }
-            for change in changes { change.apply(to: &stored.attributes) }
+            var attributes = stored.attributes.dictionary
+            for change in changes { change.apply(to: &attributes) }
+            stored.attributes = PackedAttributes(attributes)
             stored.isPendingAdd = false
             space.objects[anchor] = stored
             space.unconfirmedExports.removeUnlessEmpty(anchor)
@@ -94,7 +98,7 @@ extension EngineState {
                 // diff against it and a deprovisioning deletes it, even before an import confirms the add.
                 if let index = space.objects.index(forKey: newAnchor) {
                     space.objects.values[index].isPendingAdd = false
-                    space.objects.values[index].attributes = attributes
+                    space.objects.values[index].attributes = PackedAttributes(attributes)
                     if let dn { space.objects.values[index].distinguishedName = dn }
                 }
             }

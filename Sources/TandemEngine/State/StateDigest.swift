@@ -48,7 +48,7 @@ extension EngineState {
                 w.string(anchor.rawValue)
                 w.string(object.objectType.rawValue)
                 w.optionalString(object.distinguishedName)
-                Self.canonical(object.attributes, to: &w)
+                object.attributes.writeForDigest(to: &w)
                 w.varint(object.metaverseID?.rawValue ?? 0)
                 w.bool(object.isPendingAdd)
             }

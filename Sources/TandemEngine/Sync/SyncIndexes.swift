@@ -111,9 +111,7 @@ package struct SyncIndexes {
     }
 
     private static func add(_ object: ConnectorSpaceObject, to referrers: inout [Anchor: Set<Anchor>]) {
-        for values in object.attributes.values {
-            for case .reference(let target) in values { referrers[target, default: []].insert(object.anchor) }
-        }
+        object.attributes.forEachReference { target in referrers[target, default: []].insert(object.anchor) }
     }
 }
 

@@ -132,10 +132,7 @@ extension Synchronizer {
                 for referrer in referrers[anchor] ?? [] {
                     guard let object = space.objects[referrer], let id = object.metaverseID, !affected.contains(id)
                     else { continue }
-                    let refersToNew = object.attributes.values.contains { values in
-                        values.contains { if case .reference(let target) = $0 { target == anchor } else { false } }
-                    }
-                    if refersToNew { affected.insert(id) }
+                    if object.attributes.containsReference(to: anchor) { affected.insert(id) }
                 }
             }
         }

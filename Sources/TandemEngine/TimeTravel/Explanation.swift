@@ -104,7 +104,7 @@ public enum Explainer {
         }
         return explanation(
             of: object, asOf: state.lastSeq, history: history, attribute: attribute, configuration: configuration,
-            sourceAttributes: { state.space($0.connector).objects[$0.anchor]?.attributes ?? [:] })
+            sourceAttributes: { state.space($0.connector).objects[$0.anchor]?.attributes.dictionary ?? [:] })
     }
 
     /// The explanation of `object` given its history and its sources' attributes.

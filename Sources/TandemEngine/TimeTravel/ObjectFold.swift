@@ -80,7 +80,7 @@ struct ObjectFold {
                 objects[link]
                 ?? SpaceObject(distinguishedName: nil, attributes: [:], metaverseID: nil, isPendingAdd: false)
             stored.distinguishedName = object.distinguishedName
-            stored.attributes = object.attributes
+            stored.attributes = object.attributes.dictionary
             stored.isPendingAdd = false
             objects[link] = stored
         case .update(_, let changes):

@@ -99,7 +99,9 @@ import Testing
                 attributes: ["mail": [.string("u\($0)@x"), .string("alias\($0)@x")]])
         }
         try a.apply(
-            .objectsImported(ObjectsImported(runID: 1, connector: "hr", changes: objects.map { .upsert($0) })), seq: 1,
+            .objectsImported(
+                ObjectsImported(runID: 1, connector: "hr", changes: objects.map { .upsert(ImportedObject($0)) })),
+            seq: 1,
             timeMicroseconds: 0)
         try b.apply(
             .objectsImported(
@@ -108,7 +110,7 @@ import Testing
                     changes: objects.reversed().map {
                         var reordered = $0
                         reordered.attributes["mail"]!.reverse()
-                        return .upsert(reordered)
+                        return .upsert(ImportedObject(reordered))
                     })), seq: 500, timeMicroseconds: 99)
         try b.apply(.epochStarted(epoch: 4), seq: 501, timeMicroseconds: 100)
         #expect(a.stateDigest == b.stateDigest)

@@ -67,9 +67,9 @@ struct RandomEngineEvents {
                     nextAnchor += 1
                     changes.append(
                         .upsert(
-                            ConnectorObject(
+                            ImportedObject(
                                 anchor: anchor, objectType: "person", distinguishedName: "uid=\(anchor)",
-                                attributes: attributes())))
+                                attributes: PackedAttributes(attributes()))))
                     existing.append(anchor)
                 case 5..<7 where !existing.isEmpty:
                     changes.append(
@@ -88,7 +88,9 @@ struct RandomEngineEvents {
                 default:
                     if let anchor = existing.randomElement(using: &random) {
                         changes.append(
-                            .upsert(ConnectorObject(anchor: anchor, objectType: "person", attributes: attributes())))
+                            .upsert(
+                                ImportedObject(
+                                    ConnectorObject(anchor: anchor, objectType: "person", attributes: attributes()))))
                     }
                 }
             }

@@ -186,7 +186,8 @@ import Testing
             }
             state.metaverse[object.id] = object
             space.objects[Anchor("E\(id)")] = ConnectorSpaceObject(
-                anchor: Anchor("E\(id)"), objectType: "person", attributes: attributes, metaverseID: object.id)
+                anchor: Anchor("E\(id)"), objectType: "person", attributes: PackedAttributes(attributes),
+                metaverseID: object.id)
         }
         state.connectorSpaces["hr"] = space
         let decoded = try EngineState(checkpointPayload: state.checkpointPayload(chunkObjects: chunkObjects))

@@ -108,7 +108,7 @@ import Testing
                 w.string(anchor.rawValue)
                 w.string(object.objectType.rawValue)
                 w.optionalString(object.distinguishedName)
-                canonical(object.attributes)
+                canonical(object.attributes.dictionary)
                 w.varint(object.metaverseID?.rawValue ?? 0)
                 w.bool(object.isPendingAdd)
                 flushIfLarge()

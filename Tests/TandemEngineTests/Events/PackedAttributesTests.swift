@@ -1,0 +1,115 @@
+import ConnectorKit
+import Testing
+
+@testable import TandemEngine
+
+/// `PackedAttributes` holds a connector-space object's attributes in one buffer; it must read back
+/// exactly what it was given, compare as the dictionary would, and write the journal's and the
+/// digest's encodings byte for byte as the dictionary's encoders do.
+@Suite struct PackedAttributesTests {
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func readsBackWhatItWasGiven(seed: UInt64) {
+        var events = RandomEngineEvents(seed: seed)
+        for _ in 0..<200 {
+            let attributes = events.attributes()
+            let packed = PackedAttributes(attributes)
+            #expect(packed.dictionary == attributes)
+            #expect(packed.count == attributes.count)
+            #expect(packed.isEmpty == attributes.isEmpty)
+            #expect(packed.keys == attributes.keys.sorted())
+            for name in ["mail", "givenName", "member", "department", "photo", "absent", ""] {
+                #expect(packed[name] == attributes[name], "attribute \(name)")
+                #expect(packed.contains(name) == (attributes[name] != nil))
+            }
+            #expect(Array(packed.map(\.key)) == attributes.keys.sorted())
+            #expect(packed == PackedAttributes(packed.dictionary), "the same attributes pack to the same bytes")
+        }
+    }
+
+    @Test(arguments: [11, 12, 13, 14] as [UInt64])
+    func writesTheJournalsAndTheDigestsEncodingsAsTheDictionaryDoes(seed: UInt64) throws {
+        var events = RandomEngineEvents(seed: seed)
+        for _ in 0..<200 {
+            let attributes = events.attributes()
+            let packed = PackedAttributes(attributes)
+            var fromDictionary = BinaryWriter()
+            fromDictionary.attributes(attributes)
+            var fromPacked = BinaryWriter()
+            fromPacked.attributes(packed)
+            #expect(fromPacked.bytes == fromDictionary.bytes)
+
+            var digestOfDictionary = BinaryWriter()
+            EngineState.canonical(attributes, to: &digestOfDictionary)
+            var digestOfPacked = BinaryWriter()
+            packed.writeForDigest(to: &digestOfPacked)
+            #expect(digestOfPacked.bytes == digestOfDictionary.bytes)
+
+            var reader = BinaryReader(fromDictionary.bytes)
+            #expect(try reader.packedAttributes() == packed, "reading the journal's encoding packs the same bytes")
+            #expect(reader.isAtEnd)
+        }
+    }
+
+    @Test func equalityAndHashingFollowTheValues() {
+        let a: PackedAttributes = ["mail": [.string("ada@example.com")], "cn": [.string("Ada")]]
+        let b = PackedAttributes(["cn": [.string("Ada")], "mail": [.string("ada@example.com")]])
+        #expect(a == b && a.hashValue == b.hashValue)
+        #expect(a != ["mail": [.string("ada@example.com")]])
+        #expect(a != ["mail": [.string("ada@example.com")], "cn": [.string("Grace")]])
+        // The order of a multi-valued attribute's values is kept, as the dictionary keeps it.
+        let ab: PackedAttributes = ["member": [.reference("A1"), .reference("A2")]]
+        let ba: PackedAttributes = ["member": [.reference("A2"), .reference("A1")]]
+        #expect(ab != ba && ab["member"] == [.reference("A1"), .reference("A2")])
+        #expect(PackedAttributes() == [:] && PackedAttributes().isEmpty && PackedAttributes().count == 0)
+    }
+
+    @Test func editsRebuildTheBuffer() {
+        var packed: PackedAttributes = ["cn": [.string("Ada")], "member": [.reference("A1")]]
+        packed["mail"] = [.string("ada@example.com")]
+        packed["cn"] = nil
+        #expect(packed == ["mail": [.string("ada@example.com")], "member": [.reference("A1")]])
+        packed.apply(.add("member", [.reference("A2"), .reference("A1")]))
+        packed.apply(.replace("mail", []))
+        #expect(packed == ["member": [.reference("A1"), .reference("A2")]])
+    }
+
+    @Test func findsReferencesWithoutDecodingOtherValues() {
+        let packed: PackedAttributes = [
+            "cn": [.string("A1")], "manager": [.reference("E7")], "member": [.reference("A1"), .reference("A22")],
+            "photo": [.binary([5, 0, 5])], "since": [.date(microsecondsSince1970: -5)], "age": [.integer(300)],
+            "active": [.boolean(true)],
+        ]
+        var seen: [Anchor] = []
+        packed.forEachReference { seen.append($0) }
+        #expect(seen == ["E7", "A1", "A22"])
+        #expect(packed.containsReference(to: "A1") && packed.containsReference(to: "A22"))
+        #expect(!packed.containsReference(to: "A2") && !packed.containsReference(to: "cn"))
+    }
+
+    @Test func readingRejectsNamesOutOfOrderOrRepeatedAndBadValues() {
+        func encoded(_ entries: [(String, [AttributeValue])]) -> [UInt8] {
+            var w = BinaryWriter()
+            w.count(entries.count)
+            for (name, values) in entries {
+                w.string(name)
+                w.values(values)
+            }
+            return w.bytes
+        }
+        for bytes in [
+            encoded([("mail", [.string("a")]), ("cn", [.string("b")])]),
+            encoded([("cn", [.string("a")]), ("cn", [.string("b")])]),
+        ] {
+            var reader = BinaryReader(bytes)
+            #expect(throws: BinaryReader.Malformed.self) { try reader.packedAttributes() }
+        }
+        var badTag = encoded([("cn", [.string("a")])])
+        badTag[badTag.count - 3] = 9  // the value's tag
+        var reader = BinaryReader(badTag)
+        #expect(throws: BinaryReader.Malformed.self) { try reader.packedAttributes() }
+        var badText = encoded([("cn", [.string("ab")])])
+        badText[badText.count - 1] = 0xFF
+        reader = BinaryReader(badText)
+        #expect(throws: BinaryReader.Malformed.self) { try reader.packedAttributes() }
+    }
+}
