@@ -34,7 +34,12 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
             bytes = []
             return
         }
-        var builder = Builder(count: attributes.count, capacity: attributes.count * 24)
+        var capacity = 10
+        for (name, values) in attributes {
+            capacity += 12 + name.utf8.count
+            for value in values { capacity += Self.encodedSize(value) }
+        }
+        var builder = Builder(count: attributes.count, capacity: capacity)
         for name in attributes.keys.sorted() { builder.append(name, attributes[name]!) }
         bytes = builder.bytes
     }
@@ -155,20 +160,29 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
             }
         }
 
-        /// Appends one attribute; names must come in ascending order.
+        /// Appends one attribute; names must come in ascending order. The values are encoded in place: their
+        /// length is worked out first, so no intermediate buffer is made.
         mutating func append(_ name: String, _ values: [AttributeValue]) {
-            var w = BinaryWriter(capacity: 16 + values.count * 16)
-            w.values(values)
-            append(name: name, block: w.bytes)
+            appendName(name)
+            var length = PackedAttributes.varintSize(UInt64(values.count))
+            for value in values { length += PackedAttributes.encodedSize(value) }
+            PackedAttributes.appendVarint(UInt64(length), to: &bytes)
+            PackedAttributes.appendVarint(UInt64(values.count), to: &bytes)
+            for value in values { PackedAttributes.append(value, to: &bytes) }
+            appended += 1
         }
 
-        /// Appends one attribute whose values are already encoded (count, then each value).
-        mutating func append<Block: Collection<UInt8>>(name: String, block: Block) {
+        private mutating func appendName(_ name: String) {
             var name = name
             name.withUTF8 { utf8 in
                 PackedAttributes.appendVarint(UInt64(utf8.count), to: &bytes)
                 bytes.append(contentsOf: utf8)
             }
+        }
+
+        /// Appends one attribute whose values are already encoded (count, then each value).
+        mutating func append<Block: Collection<UInt8>>(name: String, block: Block) {
+            appendName(name)
             PackedAttributes.appendVarint(UInt64(block.count), to: &bytes)
             bytes.append(contentsOf: block)
             appended += 1
@@ -260,6 +274,54 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
             shift += 7
         }
     }
+
+    static func varintSize(_ value: UInt64) -> Int { value < 0x80 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7 }
+
+    /// What ``BinaryWriter/value(_:)`` writes for `value`, in bytes.
+    static func encodedSize(_ value: AttributeValue) -> Int {
+        switch value {
+        case .string(let text): return 1 + varintSize(UInt64(text.utf8.count)) + text.utf8.count
+        case .integer(let number): return 1 + varintSize(zigzagged(number))
+        case .boolean: return 2
+        case .binary(let raw): return 1 + varintSize(UInt64(raw.count)) + raw.count
+        case .date(let micros): return 1 + varintSize(zigzagged(micros))
+        case .reference(let anchor): return 1 + varintSize(UInt64(anchor.rawValue.utf8.count)) + anchor.rawValue.utf8.count
+        }
+    }
+
+    /// Appends `value` as ``BinaryWriter/value(_:)`` writes it.
+    static func append(_ value: AttributeValue, to bytes: inout [UInt8]) {
+        func text(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                appendVarint(UInt64(utf8.count), to: &bytes)
+                bytes.append(contentsOf: utf8)
+            }
+        }
+        switch value {
+        case .string(let value):
+            bytes.append(0)
+            text(value)
+        case .integer(let number):
+            bytes.append(1)
+            appendVarint(zigzagged(number), to: &bytes)
+        case .boolean(let flag):
+            bytes.append(2)
+            bytes.append(flag ? 1 : 0)
+        case .binary(let raw):
+            bytes.append(3)
+            appendVarint(UInt64(raw.count), to: &bytes)
+            bytes.append(contentsOf: raw)
+        case .date(let micros):
+            bytes.append(4)
+            appendVarint(zigzagged(micros), to: &bytes)
+        case .reference(let anchor):
+            bytes.append(5)
+            text(anchor.rawValue)
+        }
+    }
+
+    private static func zigzagged(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
 
     static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
         var v = value
