@@ -507,14 +507,37 @@ extension EngineState {
             var object = MetaverseObject(id: MetaverseID(try r.varint()), objectType: ObjectType(try r.name(names)))
             contributors.removeAll()
             let attributeCount = try r.count()
-            object.attributes.reserveCapacity(attributeCount)
+            // Packed as they are read when the names come in ascending order (as this version writes them);
+            // a checkpoint written before the metaverse was packed holds them in any order.
+            var attributes = MetaverseAttributes.Builder(capacity: attributeCount)
+            var unordered: [(String, MetaverseValue)] = []
             for _ in 0..<attributeCount {
                 let name = try r.name(names)
-                let values = try r.values()
+                let start = r.offset
+                try r.skipValues()
+                let end = r.offset
                 let isNull = try r.bool()
                 let contributor = try contributors.contributor(from: &r, names: names)
-                object.attributes[name] = MetaverseValue(
-                    values: values, contributor: contributor, isAuthoritativeNull: isNull)
+                if unordered.isEmpty && attributes.accepts(name) {
+                    attributes.append(
+                        name: name, block: r.bytesSlice(start..<end), isAuthoritativeNull: isNull,
+                        contributor: contributor)
+                } else {
+                    var values = BinaryReader(Array(r.bytesSlice(start..<end)))
+                    unordered.append(
+                        (
+                            name,
+                            MetaverseValue(
+                                values: try values.values(), contributor: contributor, isAuthoritativeNull: isNull)
+                        ))
+                }
+            }
+            object.attributes = attributes.finish()
+            for (name, value) in unordered {
+                guard !object.attributes.contains(name) else {
+                    throw BinaryReader.Malformed(reason: "metaverse attribute '\(name)' is repeated", offset: r.offset)
+                }
+                object.attributes[name] = value
             }
             let linkCount = try r.count()
             object.links.reserveCapacity(linkCount)

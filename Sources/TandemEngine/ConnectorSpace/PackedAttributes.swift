@@ -285,7 +285,8 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
         case .boolean: return 2
         case .binary(let raw): return 1 + varintSize(UInt64(raw.count)) + raw.count
         case .date(let micros): return 1 + varintSize(zigzagged(micros))
-        case .reference(let anchor): return 1 + varintSize(UInt64(anchor.rawValue.utf8.count)) + anchor.rawValue.utf8.count
+        case .reference(let anchor):
+            return 1 + varintSize(UInt64(anchor.rawValue.utf8.count)) + anchor.rawValue.utf8.count
         }
     }
 
@@ -332,7 +333,7 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
         bytes.append(UInt8(v))
     }
 
-    private static func string(_ buffer: UnsafeBufferPointer<UInt8>, _ offset: inout Int) -> String {
+    static func string(_ buffer: UnsafeBufferPointer<UInt8>, _ offset: inout Int) -> String {
         let length = Int(varint(buffer, &offset))
         let utf8 = UnsafeBufferPointer(rebasing: buffer[offset..<offset + length])
         offset += length
@@ -461,23 +462,31 @@ extension PackedAttributes {
             for _ in 0..<count {
                 offset += Int(Self.varint(buffer, &offset))  // the name
                 let blockLength = Int(Self.varint(buffer, &offset))
-                let blockEnd = offset + blockLength
-                let values = Self.varint(buffer, &offset)
-                for _ in 0..<values {
-                    let tag = buffer[offset]
-                    offset += 1
-                    switch tag {
-                    case 0, 3:
-                        offset += Int(Self.varint(buffer, &offset))
-                    case 1, 4: _ = Self.varint(buffer, &offset)
-                    case 2: offset += 1
-                    default:
-                        let length = Int(Self.varint(buffer, &offset))
-                        try body(UnsafeBufferPointer(rebasing: buffer[offset..<offset + length]))
-                        offset += length
-                    }
-                }
-                offset = blockEnd
+                try Self.forEachReference(
+                    inValues: UnsafeBufferPointer(rebasing: buffer[offset..<offset + blockLength]), body)
+                offset += blockLength
+            }
+        }
+    }
+
+    /// Calls `body` with the UTF-8 of each reference among `block`'s values (count, then each value).
+    static func forEachReference(
+        inValues block: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        var offset = 0
+        let values = varint(block, &offset)
+        for _ in 0..<values {
+            let tag = block[offset]
+            offset += 1
+            switch tag {
+            case 0, 3:
+                offset += Int(varint(block, &offset))
+            case 1, 4: _ = varint(block, &offset)
+            case 2: offset += 1
+            default:
+                let length = Int(varint(block, &offset))
+                try body(UnsafeBufferPointer(rebasing: block[offset..<offset + length]))
+                offset += length
             }
         }
     }

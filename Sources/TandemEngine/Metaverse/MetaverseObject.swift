@@ -98,7 +98,7 @@ public struct ConnectorSpaceLink: Hashable, Comparable, Sendable, CustomStringCo
 public struct MetaverseObject: Hashable, Sendable {
     public let id: MetaverseID
     public var objectType: ObjectType
-    public var attributes: [String: MetaverseValue] = [:]
+    public var attributes = MetaverseAttributes()
     /// The connector-space objects joined to this one.
     public var links: Set<ConnectorSpaceLink> = []
     /// The links that projected or joined through an inbound rule (their removal can delete the object).
@@ -111,7 +111,6 @@ public struct MetaverseObject: Hashable, Sendable {
 
     /// The values of `attribute` (empty if absent or authoritatively null).
     public func values(_ attribute: String) -> [AttributeValue] {
-        guard let value = attributes[attribute], !value.isAuthoritativeNull else { return [] }
-        return value.values
+        attributes.values(of: attribute)
     }
 }

@@ -106,10 +106,11 @@ extension EngineState {
         }
     }
 
-    /// Makes room for `count` attributes in a metaverse object about to receive them (no change to its values).
-    mutating func reserveAttributes(_ count: Int, of id: MetaverseID) {
+    /// Makes room for `count` attributes taking `bytes` in a metaverse object about to receive them (no change
+    /// to its values).
+    mutating func reserveAttributes(_ count: Int, bytes: Int, of id: MetaverseID) {
         guard let index = metaverse.index(forKey: id) else { return }
-        metaverse.values[index].attributes.reserveCapacity(count)
+        metaverse.values[index].attributes.reserveCapacity(count, bytes: bytes)
     }
 
     /// Makes room for `count` more metaverse objects (no change to the state's contents).
@@ -164,15 +165,15 @@ extension EngineState {
         // The most frequent decisions: one lookup of the object each, changed in place.
         case .setAttribute(let id, let attribute, let values, let contributor):
             guard let index = metaverse.index(forKey: id) else { throw missing("\(id)") }
-            metaverse.values[index].attributes[attribute] =
-                values.isEmpty ? nil : MetaverseValue(values: values, contributor: contributor)
+            metaverse.values[index].attributes.set(
+                attribute, values: values, contributor: contributor, isAuthoritativeNull: false)
         case .setAuthoritativeNull(let id, let attribute, let contributor):
             guard let index = metaverse.index(forKey: id) else { throw missing("\(id)") }
-            metaverse.values[index].attributes[attribute] = MetaverseValue(
-                values: [], contributor: contributor, isAuthoritativeNull: true)
+            metaverse.values[index].attributes.set(
+                attribute, values: [], contributor: contributor, isAuthoritativeNull: true)
         case .removeAttribute(let id, let attribute):
             guard let index = metaverse.index(forKey: id) else { throw missing("\(id)") }
-            metaverse.values[index].attributes[attribute] = nil
+            metaverse.values[index].attributes.remove(attribute)
         case .deleteMetaverseObject(let id):
             guard let object = metaverse.removeValue(forKey: id) else { throw missing("\(id)") }
             for link in object.links where connectorSpaces[link.connector]?.objects[link.anchor]?.metaverseID == id {

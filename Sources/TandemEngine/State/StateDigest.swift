@@ -101,15 +101,21 @@ extension EngineState {
             w.varint(id.rawValue)
             w.string(object.objectType.rawValue)
             w.count(object.attributes.count)
-            for name in object.attributes.keys.sorted() {
-                let value = object.attributes[name]!
+            // Names come in ascending order; values are sorted as for a connector-space object.
+            object.attributes.forEachEncoded { name, isAuthoritativeNull, contributor, block in
                 w.string(name)
-                w.values(value.values.sorted())
-                w.bool(value.isAuthoritativeNull)
-                w.string(value.contributor.rule)
-                w.string(value.contributor.connector)
-                w.string(value.contributor.anchor.rawValue)
-                w.int(Int64(value.contributor.precedence))
+                var offset = 0
+                if PackedAttributes.varint(block, &offset) <= 1 {
+                    w.raw(block)  // zero or one value: already in order
+                } else {
+                    offset = 0
+                    w.values(PackedAttributes.decodeValues(block, &offset).sorted())
+                }
+                w.bool(isAuthoritativeNull)
+                w.string(contributor.rule)
+                w.string(contributor.connector)
+                w.string(contributor.anchor.rawValue)
+                w.int(Int64(contributor.precedence))
             }
             w.count(object.links.count)
             for link in object.links.sorted() {

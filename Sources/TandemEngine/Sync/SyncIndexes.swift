@@ -48,11 +48,7 @@ package struct SyncIndexes {
         if let referrers = metaverseReferrers { return referrers }
         var referrers: [MetaverseID: Set<MetaverseID>] = [:]
         for (id, object) in metaverse {
-            for value in object.attributes.values {
-                for case .reference(let anchor) in value.values {
-                    if let target = MetaverseReference.id(anchor) { referrers[target, default: []].insert(id) }
-                }
-            }
+            object.attributes.forEachReferencedObject { target in referrers[target, default: []].insert(id) }
         }
         metaverseReferrers = referrers
         return referrers

@@ -144,11 +144,8 @@ extension Synchronizer {
         for target in newIDs {
             for id in metaverseReferrers[target] ?? [] where !affected.contains(id) {
                 guard let object = state.metaverse[id] else { continue }
-                let refers = object.attributes.values.contains { value in
-                    value.values.contains {
-                        if case .reference(let anchor) = $0 { MetaverseReference.id(anchor) == target } else { false }
-                    }
-                }
+                var refers = false
+                object.attributes.forEachReferencedObject { if $0 == target { refers = true } }
                 if refers { affected.insert(id) }
             }
         }

@@ -64,22 +64,32 @@ extension Synchronizer {
         var names = Array(contributions.keys)
         for name in object.attributes.keys where contributions[name] == nil { names.append(name) }
         names.sort()
-        // A new object's attributes are set one by one: size its dictionary once instead of growing it.
-        if object.attributes.isEmpty && names.count > 1 { reserveAttributes(names.count, of: id) }
+        // A new object's attributes are set one by one: size its buffer once, exactly, instead of growing it.
+        if object.attributes.isEmpty && names.count > 1 {
+            var bytes = 0
+            for name in names where failed.isEmpty || !failed.contains(name) {
+                guard let winner = Self.winner(contributions[name] ?? []) else { continue }
+                switch winner.result {
+                case .values(let values): bytes += MetaverseAttributes.encodedSize(name, values: values)
+                case .authoritativeNull: bytes += MetaverseAttributes.encodedSize(name, values: [])
+                case .null: break
+                }
+            }
+            reserveAttributes(names.count, bytes: bytes, of: id)
+        }
         for name in names where failed.isEmpty || !failed.contains(name) {
-            let current = object.attributes[name]
             guard let winner = Self.winner(contributions[name] ?? []) else {
-                if current != nil { try record(.removeAttribute(id, attribute: name)) }
+                if object.attributes.contains(name) { try record(.removeAttribute(id, attribute: name)) }
                 continue
             }
             switch winner.result {
             case .authoritativeNull:
-                if current?.isAuthoritativeNull != true || current?.contributor != winner.contributor {
+                if !object.attributes.holdsAuthoritativeNull(name, contributor: winner.contributor) {
                     try record(.setAuthoritativeNull(id, attribute: name, contributor: winner.contributor))
                 }
             case .values(let values):
-                if current?.values == values && current?.contributor == winner.contributor
-                    && current?.isAuthoritativeNull == false
+                if !object.attributes.isEmpty
+                    && object.attributes.holds(name, values: values, contributor: winner.contributor)
                 {
                     continue
                 }

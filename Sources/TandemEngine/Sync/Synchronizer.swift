@@ -114,10 +114,10 @@ package struct Synchronizer {
         }
     }
 
-    /// Makes room for `count` attributes in a metaverse object about to receive them (no decision: its
-    /// values do not change).
-    mutating func reserveAttributes(_ count: Int, of id: MetaverseID) {
-        state.reserveAttributes(count, of: id)
+    /// Makes room for `count` attributes taking `bytes` in a metaverse object about to receive them (no
+    /// decision: its values do not change).
+    mutating func reserveAttributes(_ count: Int, bytes: Int, of id: MetaverseID) {
+        state.reserveAttributes(count, bytes: bytes, of: id)
     }
 
     /// Hands over the working state, with every decision applied, and the decisions in order (with an

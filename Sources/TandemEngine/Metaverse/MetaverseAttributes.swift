@@ -1,0 +1,360 @@
+import ConnectorKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A metaverse object's attributes in one buffer plus one contributor per attribute: the metaverse's
+/// compact form of `[String: MetaverseValue]`, as ``PackedAttributes`` is the connector spaces'.
+///
+/// A dictionary of ``MetaverseValue`` costs a hash table, an array per attribute and often a string,
+/// about 3 KB for a person with 21 attributes; this is two allocations of about 700 bytes together. The
+/// contributors are shared records (see ``Contributor``), so the array holds one pointer per attribute.
+///
+/// The layout, per attribute with names ascending (`String` order) and no leading count, so that sync,
+/// which sets a new object's attributes in name order, appends in place:
+///
+///     name                       varint length, UTF-8
+///     flags                      1 byte: 1 if the attribute is an AuthoritativeNull (its values are empty)
+///     block length               varint, bytes of what follows for this attribute
+///     values                     varint count, each value as the journal encodes it
+///
+/// `contributors[i]` is the contributor of the i-th attribute in that order. Equal attribute sets have
+/// equal bytes and equal contributors, so equality and hashing read those.
+public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral,
+    CustomStringConvertible
+{
+    private(set) var bytes: [UInt8] = []
+    private(set) var contributors: [Contributor] = []
+
+    public init() {}
+
+    public init(_ attributes: [String: MetaverseValue]) {
+        var builder = Builder(capacity: attributes.count)
+        for name in attributes.keys.sorted() { builder.append(name, attributes[name]!) }
+        self = builder.finish()
+    }
+
+    public init(dictionaryLiteral elements: (String, MetaverseValue)...) {
+        self.init([String: MetaverseValue](elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    public var count: Int { contributors.count }
+
+    public var isEmpty: Bool { contributors.isEmpty }
+
+    /// Makes room for `count` attributes of about 32 bytes each.
+    public mutating func reserveCapacity(_ count: Int) { reserveCapacity(count, bytes: count * 32) }
+
+    /// Makes room for `count` attributes taking `bytes` in all (see ``encodedSize(_:values:)``).
+    mutating func reserveCapacity(_ count: Int, bytes: Int) {
+        self.bytes.reserveCapacity(self.bytes.count + bytes)
+        contributors.reserveCapacity(contributors.count + count)
+    }
+
+    /// The bytes an attribute takes in the layout.
+    static func encodedSize(_ name: String, values: [AttributeValue]) -> Int {
+        var length = PackedAttributes.varintSize(UInt64(values.count))
+        for value in values { length += PackedAttributes.encodedSize(value) }
+        let nameLength = name.utf8.count
+        return PackedAttributes.varintSize(UInt64(nameLength)) + nameLength + 1
+            + PackedAttributes.varintSize(UInt64(length)) + length
+    }
+
+    /// The attribute `name` with its contributor, or `nil` when the object has no such attribute. Setting
+    /// an attribute that sorts after every present one appends in place; any other change rebuilds the buffer.
+    public subscript(name: String) -> MetaverseValue? {
+        get {
+            guard let found = find(name), found.exists else { return nil }
+            return value(at: found)
+        }
+        set {
+            if let newValue {
+                store(
+                    name, values: newValue.values, contributor: newValue.contributor,
+                    isAuthoritativeNull: newValue.isAuthoritativeNull)
+            } else {
+                remove(name)
+            }
+        }
+    }
+
+    /// The values of `name`: empty when it is absent or an AuthoritativeNull.
+    public func values(of name: String) -> [AttributeValue] {
+        guard let found = find(name), found.exists, !found.isAuthoritativeNull else { return [] }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var offset = found.block.lowerBound
+            return PackedAttributes.decodeValues(buffer, &offset)
+        }
+    }
+
+    /// Whether `name` currently holds exactly `values` (in this order) from `contributor`, not as an
+    /// AuthoritativeNull: sync's test for "nothing to change", made without decoding the values.
+    func holds(_ name: String, values: [AttributeValue], contributor: Contributor) -> Bool {
+        guard let found = find(name), found.exists, !found.isAuthoritativeNull,
+            contributors[found.index] == contributor
+        else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var offset = found.block.lowerBound
+            guard PackedAttributes.varint(buffer, &offset) == UInt64(values.count) else { return false }
+            var encoded: [UInt8] = []
+            for value in values {
+                encoded.removeAll(keepingCapacity: true)
+                PackedAttributes.append(value, to: &encoded)
+                guard offset + encoded.count <= found.block.upperBound,
+                    memcmp(buffer.baseAddress! + offset, encoded, encoded.count) == 0
+                else { return false }
+                offset += encoded.count
+            }
+            return offset == found.block.upperBound
+        }
+    }
+
+    /// Whether the object has attribute `name` (values or an AuthoritativeNull).
+    public func contains(_ name: String) -> Bool { find(name)?.exists == true }
+
+    /// Whether `name` is an AuthoritativeNull set by `contributor`.
+    func holdsAuthoritativeNull(_ name: String, contributor: Contributor) -> Bool {
+        guard let found = find(name), found.exists, found.isAuthoritativeNull else { return false }
+        return contributors[found.index] == contributor
+    }
+
+    /// Sets `name` (values empty and not an AuthoritativeNull removes it).
+    mutating func set(_ name: String, values: [AttributeValue], contributor: Contributor, isAuthoritativeNull: Bool) {
+        if values.isEmpty && !isAuthoritativeNull { return remove(name) }
+        store(name, values: values, contributor: contributor, isAuthoritativeNull: isAuthoritativeNull)
+    }
+
+    /// Sets `name` to exactly this (also to no values).
+    private mutating func store(
+        _ name: String, values: [AttributeValue], contributor: Contributor, isAuthoritativeNull: Bool
+    ) {
+        let found = find(name) ?? Position(index: count, start: bytes.count, end: bytes.count, exists: false)
+        if found.start == bytes.count {
+            // After every present attribute: append in place.
+            Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
+            contributors.append(contributor)
+            return
+        }
+        var rebuilt: [UInt8] = []
+        rebuilt.reserveCapacity(bytes.count + 64)
+        rebuilt.append(contentsOf: bytes[..<found.start])
+        Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &rebuilt)
+        rebuilt.append(contentsOf: bytes[found.end...])
+        bytes = rebuilt
+        if found.exists {
+            contributors[found.index] = contributor
+        } else {
+            contributors.insert(contributor, at: found.index)
+        }
+    }
+
+    mutating func remove(_ name: String) {
+        guard let found = find(name), found.exists else { return }
+        bytes.removeSubrange(found.start..<found.end)
+        contributors.remove(at: found.index)
+    }
+
+    /// The attribute names, ascending.
+    public var keys: [String] {
+        var names: [String] = []
+        names.reserveCapacity(count)
+        forEachEncoded { name, _, _, _ in names.append(name) }
+        return names
+    }
+
+    /// Every attribute, in name order.
+    public var values: [MetaverseValue] { map(\.value) }
+
+    public var dictionary: [String: MetaverseValue] {
+        var result = [String: MetaverseValue](minimumCapacity: count)
+        for (name, value) in self { result[name] = value }
+        return result
+    }
+
+    public var description: String { dictionary.description }
+
+    // MARK: Iteration
+
+    public func makeIterator() -> Iterator { Iterator(attributes: self) }
+
+    /// The attributes in ascending name order, each decoded as it is reached.
+    public struct Iterator: IteratorProtocol {
+        private let attributes: MetaverseAttributes
+        private var offset = 0
+        private var index = 0
+
+        init(attributes: MetaverseAttributes) { self.attributes = attributes }
+
+        public mutating func next() -> (key: String, value: MetaverseValue)? {
+            guard index < attributes.contributors.count else { return nil }
+            let contributor = attributes.contributors[index]
+            index += 1
+            return attributes.bytes.withUnsafeBufferPointer { buffer in
+                let name = PackedAttributes.string(buffer, &offset)
+                let isNull = buffer[offset] & 1 != 0
+                offset += 1
+                _ = PackedAttributes.varint(buffer, &offset)
+                let values = PackedAttributes.decodeValues(buffer, &offset)
+                return (name, MetaverseValue(values: values, contributor: contributor, isAuthoritativeNull: isNull))
+            }
+        }
+    }
+
+    /// Calls `body` with each attribute's name, whether it is an AuthoritativeNull, its contributor and its
+    /// values as the journal encodes them (count, then each value), in name order, without decoding values.
+    func forEachEncoded(
+        _ body: (String, Bool, Contributor, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            for contributor in contributors {
+                let name = PackedAttributes.string(buffer, &offset)
+                let isNull = buffer[offset] & 1 != 0
+                offset += 1
+                let blockLength = Int(PackedAttributes.varint(buffer, &offset))
+                try body(
+                    name, isNull, contributor, UnsafeBufferPointer(rebasing: buffer[offset..<offset + blockLength]))
+                offset += blockLength
+            }
+        }
+    }
+
+    /// Calls `body` with the metaverse object each reference value names (`mv:N`), without decoding other
+    /// values.
+    func forEachReferencedObject(_ body: (MetaverseID) throws -> Void) rethrows {
+        try forEachEncoded { _, _, _, block in
+            try PackedAttributes.forEachReference(inValues: block) { utf8 in
+                if let id = MetaverseReference.id(Anchor(String(decoding: utf8, as: UTF8.self))) { try body(id) }
+            }
+        }
+    }
+
+    // MARK: Building
+
+    /// Builds attributes given in ascending name order.
+    struct Builder {
+        private var attributes = MetaverseAttributes()
+        private var previous: String?
+
+        init(capacity: Int) { attributes.reserveCapacity(capacity) }
+
+        mutating func append(_ name: String, _ value: MetaverseValue) {
+            checkOrder(name)
+            MetaverseAttributes.appendAttribute(
+                name, values: value.values, isAuthoritativeNull: value.isAuthoritativeNull, to: &attributes.bytes)
+            attributes.contributors.append(value.contributor)
+        }
+
+        /// Appends one attribute whose values are already encoded (count, then each value) and checked.
+        mutating func append<Block: Collection<UInt8>>(
+            name: String, block: Block, isAuthoritativeNull: Bool, contributor: Contributor
+        ) {
+            checkOrder(name)
+            MetaverseAttributes.appendName(name, isAuthoritativeNull: isAuthoritativeNull, to: &attributes.bytes)
+            PackedAttributes.appendVarint(UInt64(block.count), to: &attributes.bytes)
+            attributes.bytes.append(contentsOf: block)
+            attributes.contributors.append(contributor)
+        }
+
+        /// Whether `name` may come next (it sorts after every name appended so far).
+        func accepts(_ name: String) -> Bool { previous.map { $0 < name } ?? true }
+
+        private mutating func checkOrder(_ name: String) {
+            precondition(accepts(name), "metaverse attribute '\(name)' appended out of order")
+            previous = name
+        }
+
+        func finish() -> MetaverseAttributes { attributes }
+    }
+
+    // MARK: The layout
+
+    /// Where an attribute is, or would be inserted: its index among the attributes and its byte range.
+    private struct Position {
+        var index: Int
+        var start: Int
+        var end: Int
+        var exists: Bool
+        var isAuthoritativeNull = false
+        var block: Range<Int> = 0..<0
+    }
+
+    /// The position of `name`: the attribute itself, or the first attribute after it (where it would go).
+    private func find(_ name: String) -> Position? {
+        guard !contributors.isEmpty else { return nil }
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { buffer -> Position? in
+                var offset = 0
+                for index in contributors.indices {
+                    let start = offset
+                    let nameLength = Int(PackedAttributes.varint(buffer, &offset))
+                    let nameStart = offset
+                    offset += nameLength
+                    let flags = buffer[offset]
+                    offset += 1
+                    let blockLength = Int(PackedAttributes.varint(buffer, &offset))
+                    let blockStart = offset
+                    offset += blockLength
+                    let held = UnsafeBufferPointer(rebasing: buffer[nameStart..<nameStart + nameLength])
+                    switch Self.compare(held, wanted) {
+                    case 0:
+                        return Position(
+                            index: index, start: start, end: offset, exists: true, isAuthoritativeNull: flags & 1 != 0,
+                            block: blockStart..<offset)
+                    case 1:
+                        return Position(index: index, start: start, end: start, exists: false)
+                    default:
+                        continue
+                    }
+                }
+                return Position(index: contributors.count, start: offset, end: offset, exists: false)
+            }
+        }
+    }
+
+    private func value(at position: Position) -> MetaverseValue {
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = position.block.lowerBound
+            return MetaverseValue(
+                values: PackedAttributes.decodeValues(buffer, &offset), contributor: contributors[position.index],
+                isAuthoritativeNull: position.isAuthoritativeNull)
+        }
+    }
+
+    /// -1, 0 or 1 as `held` sorts before, equal to or after `wanted` in `String` order (byte order for
+    /// ASCII, which attribute names nearly always are).
+    private static func compare(_ held: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Int {
+        if held.allSatisfy({ $0 < 0x80 }) && wanted.allSatisfy({ $0 < 0x80 }) {
+            let common = Swift.min(held.count, wanted.count)
+            let order = common == 0 ? 0 : memcmp(held.baseAddress!, wanted.baseAddress!, common)
+            if order != 0 { return order < 0 ? -1 : 1 }
+            return held.count == wanted.count ? 0 : (held.count < wanted.count ? -1 : 1)
+        }
+        let a = String(decoding: held, as: UTF8.self)
+        let b = String(decoding: wanted, as: UTF8.self)
+        return a == b ? 0 : (a < b ? -1 : 1)
+    }
+
+    private static func appendName(_ name: String, isAuthoritativeNull: Bool, to bytes: inout [UInt8]) {
+        var name = name
+        name.withUTF8 { utf8 in
+            PackedAttributes.appendVarint(UInt64(utf8.count), to: &bytes)
+            bytes.append(contentsOf: utf8)
+        }
+        bytes.append(isAuthoritativeNull ? 1 : 0)
+    }
+
+    private static func appendAttribute(
+        _ name: String, values: [AttributeValue], isAuthoritativeNull: Bool, to bytes: inout [UInt8]
+    ) {
+        appendName(name, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
+        let values = isAuthoritativeNull ? [] : values
+        var length = PackedAttributes.varintSize(UInt64(values.count))
+        for value in values { length += PackedAttributes.encodedSize(value) }
+        PackedAttributes.appendVarint(UInt64(length), to: &bytes)
+        PackedAttributes.appendVarint(UInt64(values.count), to: &bytes)
+        for value in values { PackedAttributes.append(value, to: &bytes) }
+    }
+}
