@@ -79,6 +79,28 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
         }
     }
 
+    /// Whether attribute `name` holds the same values as `values`, in any order (absent holds none). One value,
+    /// the common case, is compared encoded, without decoding.
+    public func holds(_ name: String, sameValuesAs values: [AttributeValue]) -> Bool {
+        guard let block = block(of: name) else { return values.isEmpty }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var offset = block.lowerBound
+            guard Self.varint(buffer, &offset) == UInt64(values.count) else { return false }
+            switch values.count {
+            case 0: return true
+            case 1:
+                var encoded: [UInt8] = []
+                encoded.reserveCapacity(block.upperBound - offset)
+                Self.append(values[0], to: &encoded)
+                return encoded.count == block.upperBound - offset
+                    && memcmp(buffer.baseAddress! + offset, encoded, encoded.count) == 0
+            default:
+                var start = block.lowerBound
+                return Self.decodeValues(buffer, &start).sorted() == values.sorted()
+            }
+        }
+    }
+
     /// Whether the object has attribute `name` (without decoding its values).
     public func contains(_ name: String) -> Bool { block(of: name) != nil }
 

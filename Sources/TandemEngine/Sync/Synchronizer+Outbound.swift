@@ -125,7 +125,7 @@ extension Synchronizer {
             return
         }
         var changes: Attributes = [:]
-        for (name, values) in desired where (object.attributes[name] ?? []).sorted() != values.sorted() {
+        for (name, values) in desired where !object.attributes.holds(name, sameValuesAs: values) {
             changes[name] = values
         }
         // Values already exported and awaiting confirmation are not staged again until an import shows them.

@@ -60,7 +60,7 @@ extension Synchronizer {
         }
         return found.filter { anchor in
             guard let object = space.objects[anchor], eligible(object) else { return false }
-            return attributes.allSatisfy { (object.attributes[$0.key] ?? []).sorted() == $0.value.sorted() }
+            return attributes.allSatisfy { object.attributes.holds($0.key, sameValuesAs: $0.value) }
         }.sorted()
     }
 }
