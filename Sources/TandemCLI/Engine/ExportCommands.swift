@@ -47,10 +47,10 @@ struct ExportsPendingCommand: AsyncParsableCommand {
                         case .add(let dn, let attributes):
                             object["operation"] = "add"
                             object["dn"] = dn ?? NSNull()
-                            object["attributes"] = attributes.mapValues { $0.map(\.text) }
+                            object["attributes"] = attributes.dictionary.mapValues { $0.map(\.text) }
                         case .update(let attributes):
                             object["operation"] = "update"
-                            object["attributes"] = attributes.mapValues { $0.map(\.text) }
+                            object["attributes"] = attributes.dictionary.mapValues { $0.map(\.text) }
                         case .rename(let dn):
                             object["operation"] = "rename"
                             object["dn"] = dn

@@ -174,8 +174,8 @@ extension BinaryReader {
 
     mutating func operation() throws(Malformed) -> PendingExport.Operation {
         switch try byte() {
-        case 0: return .add(distinguishedName: try optionalString(), attributes: try attributes())
-        case 1: return .update(try attributes())
+        case 0: return .add(distinguishedName: try optionalString(), attributes: try packedAttributes())
+        case 1: return .update(try packedAttributes())
         case 2: return .rename(distinguishedName: try string())
         case 3: return .delete
         case let tag: throw Malformed(reason: "unknown export operation \(tag)", offset: offset)

@@ -5,9 +5,9 @@ import ConnectorKit
 public struct PendingExport: Hashable, Sendable {
     public enum Operation: Hashable, Sendable {
         /// Create the object with these values (`distinguishedName` if the system names objects).
-        case add(distinguishedName: String?, attributes: Attributes)
+        case add(distinguishedName: String?, attributes: PackedAttributes)
         /// Make these attributes hold exactly these values (an empty list removes the attribute).
-        case update(Attributes)
+        case update(PackedAttributes)
         /// Give the object a new name or location.
         case rename(distinguishedName: String)
         case delete

@@ -137,11 +137,11 @@ extension EngineEvent {
                 switch export.operation {
                 case .add(let dn, let attributes):
                     object["operation"] = "add"
-                    object["attributes"] = json(attributes)
+                    object["attributes"] = json(attributes.dictionary)
                     if let dn { object["dn"] = dn }
                 case .update(let attributes):
                     object["operation"] = "update"
-                    object["attributes"] = json(attributes)
+                    object["attributes"] = json(attributes.dictionary)
                 case .rename(let dn):
                     object["operation"] = "rename"
                     object["dn"] = dn

@@ -429,8 +429,8 @@ public enum EngineEventCodec {
             let type = ObjectType(try r.string())
             let operation: PendingExport.Operation
             switch try r.byte() {
-            case 0: operation = .add(distinguishedName: try r.optionalString(), attributes: try r.attributes())
-            case 1: operation = .update(try r.attributes())
+            case 0: operation = .add(distinguishedName: try r.optionalString(), attributes: try r.packedAttributes())
+            case 1: operation = .update(try r.packedAttributes())
             case 2: operation = .rename(distinguishedName: try r.string())
             case 3: operation = .delete
             case let tag: throw BinaryReader.Malformed(reason: "unknown export operation \(tag)", offset: r.offset)

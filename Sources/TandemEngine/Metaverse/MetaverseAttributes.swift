@@ -65,7 +65,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     /// an attribute that sorts after every present one appends in place; any other change rebuilds the buffer.
     public subscript(name: String) -> MetaverseValue? {
         get {
-            guard let found = find(name), found.exists else { return nil }
+            guard let found = find(name) else { return nil }
             return value(at: found)
         }
         set {
@@ -81,7 +81,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     /// The values of `name`: empty when it is absent or an AuthoritativeNull.
     public func values(of name: String) -> [AttributeValue] {
-        guard let found = find(name), found.exists, !found.isAuthoritativeNull else { return [] }
+        guard let found = find(name), !found.isAuthoritativeNull else { return [] }
         return bytes.withUnsafeBufferPointer { buffer in
             var offset = found.block.lowerBound
             return PackedAttributes.decodeValues(buffer, &offset)
@@ -91,7 +91,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     /// Whether `name` currently holds exactly `values` (in this order) from `contributor`, not as an
     /// AuthoritativeNull: sync's test for "nothing to change", made without decoding the values.
     func holds(_ name: String, values: [AttributeValue], contributor: Contributor) -> Bool {
-        guard let found = find(name), found.exists, !found.isAuthoritativeNull,
+        guard let found = find(name), !found.isAuthoritativeNull,
             contributors[found.index] == contributor
         else { return false }
         return bytes.withUnsafeBufferPointer { buffer in
@@ -111,11 +111,11 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     }
 
     /// Whether the object has attribute `name` (values or an AuthoritativeNull).
-    public func contains(_ name: String) -> Bool { find(name)?.exists == true }
+    public func contains(_ name: String) -> Bool { find(name) != nil }
 
     /// Whether `name` is an AuthoritativeNull set by `contributor`.
     func holdsAuthoritativeNull(_ name: String, contributor: Contributor) -> Bool {
-        guard let found = find(name), found.exists, found.isAuthoritativeNull else { return false }
+        guard let found = find(name), found.isAuthoritativeNull else { return false }
         return contributors[found.index] == contributor
     }
 
@@ -129,28 +129,32 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     private mutating func store(
         _ name: String, values: [AttributeValue], contributor: Contributor, isAuthoritativeNull: Bool
     ) {
-        let found = find(name) ?? Position(index: count, start: bytes.count, end: bytes.count, exists: false)
-        if found.start == bytes.count {
-            // After every present attribute: append in place.
-            Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
-            contributors.append(contributor)
-            return
+        let at: (index: Int, start: Int, end: Int)
+        switch lookup(name) {
+        case .found(let found):
+            at = (found.index, found.start, found.end)
+            contributors[found.index] = contributor
+        case .absent(let lastName):
+            if lastName.map({ sortsBefore($0, name) }) ?? true {
+                // After every present attribute (sync sets a new object's attributes in name order): in place.
+                Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
+                contributors.append(contributor)
+                return
+            }
+            let insertion = insertionPoint(name)
+            at = (insertion.index, insertion.start, insertion.start)
+            contributors.insert(contributor, at: insertion.index)
         }
         var rebuilt: [UInt8] = []
         rebuilt.reserveCapacity(bytes.count + 64)
-        rebuilt.append(contentsOf: bytes[..<found.start])
+        rebuilt.append(contentsOf: bytes[..<at.start])
         Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &rebuilt)
-        rebuilt.append(contentsOf: bytes[found.end...])
+        rebuilt.append(contentsOf: bytes[at.end...])
         bytes = rebuilt
-        if found.exists {
-            contributors[found.index] = contributor
-        } else {
-            contributors.insert(contributor, at: found.index)
-        }
     }
 
     mutating func remove(_ name: String) {
-        guard let found = find(name), found.exists else { return }
+        guard let found = find(name) else { return }
         bytes.removeSubrange(found.start..<found.end)
         contributors.remove(at: found.index)
     }
@@ -270,46 +274,84 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     // MARK: The layout
 
-    /// Where an attribute is, or would be inserted: its index among the attributes and its byte range.
+    /// Where an attribute is: its index among the attributes and its byte ranges.
     private struct Position {
         var index: Int
         var start: Int
         var end: Int
-        var exists: Bool
-        var isAuthoritativeNull = false
-        var block: Range<Int> = 0..<0
+        var isAuthoritativeNull: Bool
+        var block: Range<Int>
     }
 
-    /// The position of `name`: the attribute itself, or the first attribute after it (where it would go).
+    private enum Lookup {
+        case found(Position)
+        /// Not there; the byte range of the last attribute's name (`nil` when there are no attributes).
+        case absent(lastName: Range<Int>?)
+    }
+
+    /// The attribute `name`, compared by its bytes (as ``PackedAttributes`` compares names).
     private func find(_ name: String) -> Position? {
-        guard !contributors.isEmpty else { return nil }
+        if case .found(let position) = lookup(name) { return position }
+        return nil
+    }
+
+    private func lookup(_ name: String) -> Lookup {
+        guard !contributors.isEmpty else { return .absent(lastName: nil) }
         var name = name
         return name.withUTF8 { wanted in
-            bytes.withUnsafeBufferPointer { buffer -> Position? in
+            bytes.withUnsafeBufferPointer { buffer -> Lookup in
                 var offset = 0
+                var lastName = 0..<0
                 for index in contributors.indices {
                     let start = offset
                     let nameLength = Int(PackedAttributes.varint(buffer, &offset))
                     let nameStart = offset
                     offset += nameLength
-                    let flags = buffer[offset]
-                    offset += 1
-                    let blockLength = Int(PackedAttributes.varint(buffer, &offset))
-                    let blockStart = offset
-                    offset += blockLength
-                    let held = UnsafeBufferPointer(rebasing: buffer[nameStart..<nameStart + nameLength])
-                    switch Self.compare(held, wanted) {
-                    case 0:
-                        return Position(
-                            index: index, start: start, end: offset, exists: true, isAuthoritativeNull: flags & 1 != 0,
-                            block: blockStart..<offset)
-                    case 1:
-                        return Position(index: index, start: start, end: start, exists: false)
-                    default:
-                        continue
+                    lastName = nameStart..<offset
+                    if nameLength == wanted.count
+                        && (nameLength == 0
+                            || (buffer[nameStart] == wanted[0]
+                                && memcmp(buffer.baseAddress! + nameStart, wanted.baseAddress!, nameLength) == 0))
+                    {
+                        let flags = buffer[offset]
+                        offset += 1
+                        let blockLength = Int(PackedAttributes.varint(buffer, &offset))
+                        return .found(
+                            Position(
+                                index: index, start: start, end: offset + blockLength,
+                                isAuthoritativeNull: flags & 1 != 0, block: offset..<offset + blockLength))
                     }
+                    offset += 1
+                    offset += Int(PackedAttributes.varint(buffer, &offset))
                 }
-                return Position(index: contributors.count, start: offset, end: offset, exists: false)
+                return .absent(lastName: lastName)
+            }
+        }
+    }
+
+    /// Whether the name at `range` of the buffer sorts before `name`.
+    private func sortsBefore(_ range: Range<Int>, _ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { Self.compare(UnsafeBufferPointer(rebasing: $0[range]), wanted) < 0 }
+        }
+    }
+
+    /// Where an absent attribute `name` goes: before the first attribute that sorts after it.
+    private func insertionPoint(_ name: String) -> (index: Int, start: Int) {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { buffer in
+                var offset = 0
+                for index in contributors.indices {
+                    let start = offset
+                    let nameLength = Int(PackedAttributes.varint(buffer, &offset))
+                    let held = UnsafeBufferPointer(rebasing: buffer[offset..<offset + nameLength])
+                    if Self.compare(held, wanted) >= 0 { return (index, start) }
+                    offset += nameLength + 1
+                    offset += Int(PackedAttributes.varint(buffer, &offset))
+                }
+                return (contributors.count, offset)
             }
         }
     }

@@ -85,14 +85,14 @@ extension PendingExport {
 
     /// The provisional anchors the export's values reference.
     var provisionalReferences: [Anchor] {
-        let attributes: Attributes
+        let attributes: PackedAttributes
         switch operation {
         case .add(_, let values), .update(let values): attributes = values
         case .rename, .delete: return []
         }
         var anchors: [Anchor] = []
-        for values in attributes.values {
-            for case .reference(let anchor) in values where anchor.isProvisional { anchors.append(anchor) }
+        attributes.forEachReference { anchor in
+            if anchor.isProvisional { anchors.append(anchor) }
         }
         return anchors
     }

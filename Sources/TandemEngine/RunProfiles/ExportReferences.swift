@@ -63,7 +63,7 @@ struct ExportReferences {
                 if !translated.isEmpty { written[name] = translated }
                 if !isComplete { deferred[name] = followUp(values) }
             }
-            export.operation = .add(distinguishedName: dn, attributes: written)
+            export.operation = .add(distinguishedName: dn, attributes: PackedAttributes(written))
             self.written = export
         case .update(let attributes):
             var written: Attributes = [:]
@@ -71,7 +71,7 @@ struct ExportReferences {
                 let (translated, isComplete) = translate(values)
                 if isComplete { written[name] = translated } else { deferred[name] = followUp(values) }
             }
-            export.operation = .update(written)
+            export.operation = .update(PackedAttributes(written))
             self.written = written.isEmpty ? nil : export
         case .rename, .delete:
             self.written = export

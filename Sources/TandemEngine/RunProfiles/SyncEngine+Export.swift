@@ -99,7 +99,8 @@ extension SyncEngine {
                 if case .add = pending.operation, !plan.deferred.isEmpty {
                     followUps.append(
                         PendingExport(
-                            anchor: applied, objectType: pending.objectType, operation: .update(plan.deferred),
+                            anchor: applied, objectType: pending.objectType,
+                            operation: .update(PackedAttributes(plan.deferred)),
                             metaverseID: pending.metaverseID))
                 }
                 switch pending.operation {
@@ -119,7 +120,8 @@ extension SyncEngine {
             guard case .applied = result, case .update = pending.operation, !plan.deferred.isEmpty else { continue }
             followUps.append(
                 PendingExport(
-                    anchor: pending.anchor, objectType: pending.objectType, operation: .update(plan.deferred),
+                    anchor: pending.anchor, objectType: pending.objectType,
+                    operation: .update(PackedAttributes(plan.deferred)),
                     metaverseID: pending.metaverseID))
         }
         // Decisions carry whole objects: a page of them goes in events of `decisionsPerEvent` each, as a
@@ -159,11 +161,12 @@ extension SyncEngine {
             let anchor = export.anchor.isProvisional ? Anchor("") : export.anchor
             return .add(
                 ConnectorObject(
-                    anchor: anchor, objectType: export.objectType, distinguishedName: dn, attributes: attributes))
+                    anchor: anchor, objectType: export.objectType, distinguishedName: dn,
+                    attributes: attributes.dictionary))
         case .update(let attributes):
             return .update(
                 anchor: export.anchor, objectType: export.objectType,
-                changes: attributes.keys.sorted().map { .replace($0, attributes[$0]!) })
+                changes: attributes.map { .replace($0.key, $0.value) })
         case .rename(let dn):
             return .rename(anchor: export.anchor, objectType: export.objectType, newDistinguishedName: dn)
         case .delete:

@@ -98,7 +98,7 @@ extension EngineState {
                 // diff against it and a deprovisioning deletes it, even before an import confirms the add.
                 if let index = space.objects.index(forKey: newAnchor) {
                     space.objects.values[index].isPendingAdd = false
-                    space.objects.values[index].attributes = PackedAttributes(attributes)
+                    space.objects.values[index].attributes = attributes
                     if let dn { space.objects.values[index].distinguishedName = dn }
                 }
             }

@@ -15,16 +15,15 @@ extension EngineState {
                 w = BinaryWriter(capacity: 1 << 16)
             }
         }
-        func canonical(_ attributes: Attributes) { Self.canonical(attributes, to: &w) }
         func operation(_ op: PendingExport.Operation) {
             switch op {
             case .add(let dn, let attributes):
                 w.byte(0)
                 w.optionalString(dn)
-                canonical(attributes)
+                attributes.writeForDigest(to: &w)
             case .update(let attributes):
                 w.byte(1)
-                canonical(attributes)
+                attributes.writeForDigest(to: &w)
             case .rename(let dn):
                 w.byte(2)
                 w.string(dn)

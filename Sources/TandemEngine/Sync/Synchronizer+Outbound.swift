@@ -57,7 +57,7 @@ extension Synchronizer {
                         connector: connector,
                         PendingExport(
                             anchor: provisional.anchor, objectType: rule.rule.targetType,
-                            operation: .add(distinguishedName: dn, attributes: Self.nonEmpty(desired)),
+                            operation: .add(distinguishedName: dn, attributes: Self.packedNonEmpty(desired)),
                             metaverseID: id)))
             }
         }
@@ -102,9 +102,10 @@ extension Synchronizer {
         return (result, awaitsProvisioning)
     }
 
-    /// The attributes that have values (an add writes no empty ones); the same dictionary when all have.
-    static func nonEmpty(_ attributes: Attributes) -> Attributes {
-        attributes.values.contains(where: \.isEmpty) ? attributes.filter { !$0.value.isEmpty } : attributes
+    /// The attributes that have values (an add writes no empty ones), packed.
+    static func packedNonEmpty(_ attributes: Attributes) -> PackedAttributes {
+        PackedAttributes(
+            attributes.values.contains(where: \.isEmpty) ? attributes.filter { !$0.value.isEmpty } : attributes)
     }
 
     /// Stages what differs between the desired values and what the connected system holds.
@@ -114,7 +115,7 @@ extension Synchronizer {
         guard let object = state.connectorSpaces[link.connector]?.objects[link.anchor] else { return }
         let space = state.space(link.connector)
         if object.isPendingAdd {
-            let add = PendingExport.Operation.add(distinguishedName: dn, attributes: Self.nonEmpty(desired))
+            let add = PendingExport.Operation.add(distinguishedName: dn, attributes: Self.packedNonEmpty(desired))
             if space.pendingExports[link.anchor]?.operation != add {
                 try record(
                     .stageExport(
@@ -130,7 +131,7 @@ extension Synchronizer {
         }
         // Values already exported and awaiting confirmation are not staged again until an import shows them.
         if case .update(let exported)? = space.unconfirmedExports[link.anchor] {
-            changes = changes.filter { exported[$0.key]?.sorted() != $0.value.sorted() }
+            changes = changes.filter { !(exported.contains($0.key) && exported.holds($0.key, sameValuesAs: $0.value)) }
         }
         if let dn, dn != object.distinguishedName, renamingConnectors.contains(link.connector),
             space.unconfirmedExports[link.anchor] != .rename(distinguishedName: dn)
@@ -150,7 +151,8 @@ extension Synchronizer {
             return
         }
         let export = PendingExport(
-            anchor: link.anchor, objectType: object.objectType, operation: .update(changes), metaverseID: id)
+            anchor: link.anchor, objectType: object.objectType, operation: .update(PackedAttributes(changes)),
+            metaverseID: id)
         if space.pendingExports[link.anchor] != export { try record(.stageExport(connector: link.connector, export)) }
     }
 

@@ -17,7 +17,7 @@ extension Synchronizer {
                 space.objects[anchor]?.isPendingAdd == true
             else { continue }
             let candidates = createdObjects(
-                connector: connector, type: export.objectType, distinguishedName: dn, attributes: attributes)
+                connector: connector, type: export.objectType, distinguishedName: dn, attributes: attributes.dictionary)
             guard candidates.count == 1, let found = candidates.first else {
                 if candidates.count > 1 {
                     try recordError(

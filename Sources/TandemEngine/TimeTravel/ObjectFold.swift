@@ -107,7 +107,7 @@ struct ObjectFold {
             }
         }
         objects[newLink]?.isPendingAdd = false
-        objects[newLink]?.attributes = attributes
+        objects[newLink]?.attributes = attributes.dictionary
         if let dn { objects[newLink]?.distinguishedName = dn }
     }
 

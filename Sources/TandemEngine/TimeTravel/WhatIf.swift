@@ -107,7 +107,7 @@ public enum WhatIf {
 
     static func attributes(of operation: PendingExport.Operation) -> Attributes {
         switch operation {
-        case .add(_, let attributes), .update(let attributes): attributes
+        case .add(_, let attributes), .update(let attributes): attributes.dictionary
         case .rename, .delete: [:]
         }
     }

@@ -195,7 +195,7 @@ struct RandomEngineEvents {
                 let operation: PendingExport.Operation =
                     switch Int.random(in: 0..<4, using: &random) {
                     case 0 where object.isPendingAdd:
-                        .add(distinguishedName: object.distinguishedName, attributes: attributes())
+                        .add(distinguishedName: object.distinguishedName, attributes: PackedAttributes(attributes()))
                     case 1: .delete
                     case 2: .rename(distinguishedName: "uid=moved\(nextAnchor)")
                     default: .update(["mail": [value()], "department": []])

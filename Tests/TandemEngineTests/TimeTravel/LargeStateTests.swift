@@ -84,10 +84,10 @@ import Testing
             case .add(let dn, let attributes):
                 w.byte(0)
                 w.optionalString(dn)
-                canonical(attributes)
+                canonical(attributes.dictionary)
             case .update(let attributes):
                 w.byte(1)
-                canonical(attributes)
+                canonical(attributes.dictionary)
             case .rename(let dn):
                 w.byte(2)
                 w.string(dn)
