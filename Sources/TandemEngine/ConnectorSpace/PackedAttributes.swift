@@ -101,6 +101,39 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
         }
     }
 
+    /// Whether attribute `name` holds the same values, in any order, as `encoded` (a count, then each value, as
+    /// the journal encodes them). Equal bytes, the common case, need no decoding.
+    func holds(_ name: String, sameValuesAsEncoded encoded: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let block = block(of: name) else { return encoded.first == 0 }
+        return bytes.withUnsafeBufferPointer { buffer in
+            let held = UnsafeBufferPointer(rebasing: buffer[block])
+            if held.count == encoded.count && memcmp(held.baseAddress!, encoded.baseAddress!, held.count) == 0 {
+                return true
+            }
+            var heldOffset = 0
+            var otherOffset = 0
+            let count = Self.varint(held, &heldOffset)
+            guard count > 1, Self.varint(encoded, &otherOffset) == count else { return false }
+            return Self.decodeValues(held).sorted() == Self.decodeValues(encoded).sorted()
+        }
+    }
+
+    /// These attributes without those that hold no values (an add writes no empty ones).
+    func withoutEmptyAttributes() -> PackedAttributes {
+        var empty = 0
+        forEachEncoded { _, block in if block.first == 0 { empty += 1 } }
+        guard empty > 0 else { return self }
+        var builder = Builder(count: count - empty)
+        forEachEncoded { name, block in if block.first != 0 { builder.append(name: name, block: block) } }
+        return builder.finish()
+    }
+
+    /// The values encoded in `block` (a count, then each value).
+    static func decodeValues(_ block: UnsafeBufferPointer<UInt8>) -> [AttributeValue] {
+        var offset = 0
+        return decodeValues(block, &offset)
+    }
+
     /// Whether the object has attribute `name` (without decoding its values).
     public func contains(_ name: String) -> Bool { block(of: name) != nil }
 

@@ -26,6 +26,9 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 {
     private(set) var bytes: [UInt8] = []
     private(set) var contributors: [Contributor] = []
+    /// Where the last attribute starts in `bytes` (0 when there is none): an append compares its name with
+    /// that one only, instead of looking the name up.
+    private var lastStart = 0
 
     public init() {}
 
@@ -129,18 +132,19 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     private mutating func store(
         _ name: String, values: [AttributeValue], contributor: Contributor, isAuthoritativeNull: Bool
     ) {
+        if contributors.isEmpty || sortsBefore(nameAt: lastStart, name) {
+            // After every present attribute (sync sets a new object's attributes in name order): in place.
+            lastStart = bytes.count
+            Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
+            contributors.append(contributor)
+            return
+        }
         let at: (index: Int, start: Int, end: Int)
         switch lookup(name) {
         case .found(let found):
             at = (found.index, found.start, found.end)
             contributors[found.index] = contributor
-        case .absent(let lastName):
-            if lastName.map({ sortsBefore($0, name) }) ?? true {
-                // After every present attribute (sync sets a new object's attributes in name order): in place.
-                Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
-                contributors.append(contributor)
-                return
-            }
+        case .absent:
             let insertion = insertionPoint(name)
             at = (insertion.index, insertion.start, insertion.start)
             contributors.insert(contributor, at: insertion.index)
@@ -151,12 +155,14 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
         Self.appendAttribute(name, values: values, isAuthoritativeNull: isAuthoritativeNull, to: &rebuilt)
         rebuilt.append(contentsOf: bytes[at.end...])
         bytes = rebuilt
+        lastStart = Self.lastStart(of: bytes, count: contributors.count)
     }
 
     mutating func remove(_ name: String) {
         guard let found = find(name) else { return }
         bytes.removeSubrange(found.start..<found.end)
         contributors.remove(at: found.index)
+        lastStart = Self.lastStart(of: bytes, count: contributors.count)
     }
 
     /// The attribute names, ascending.
@@ -245,6 +251,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
         mutating func append(_ name: String, _ value: MetaverseValue) {
             checkOrder(name)
+            attributes.lastStart = attributes.bytes.count
             MetaverseAttributes.appendAttribute(
                 name, values: value.values, isAuthoritativeNull: value.isAuthoritativeNull, to: &attributes.bytes)
             attributes.contributors.append(value.contributor)
@@ -255,6 +262,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
             name: String, block: Block, isAuthoritativeNull: Bool, contributor: Contributor
         ) {
             checkOrder(name)
+            attributes.lastStart = attributes.bytes.count
             MetaverseAttributes.appendName(name, isAuthoritativeNull: isAuthoritativeNull, to: &attributes.bytes)
             PackedAttributes.appendVarint(UInt64(block.count), to: &attributes.bytes)
             attributes.bytes.append(contentsOf: block)
@@ -285,8 +293,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     private enum Lookup {
         case found(Position)
-        /// Not there; the byte range of the last attribute's name (`nil` when there are no attributes).
-        case absent(lastName: Range<Int>?)
+        case absent
     }
 
     /// The attribute `name`, compared by its bytes (as ``PackedAttributes`` compares names).
@@ -296,18 +303,16 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     }
 
     private func lookup(_ name: String) -> Lookup {
-        guard !contributors.isEmpty else { return .absent(lastName: nil) }
+        guard !contributors.isEmpty else { return .absent }
         var name = name
         return name.withUTF8 { wanted in
             bytes.withUnsafeBufferPointer { buffer -> Lookup in
                 var offset = 0
-                var lastName = 0..<0
                 for index in contributors.indices {
                     let start = offset
                     let nameLength = Int(PackedAttributes.varint(buffer, &offset))
                     let nameStart = offset
                     offset += nameLength
-                    lastName = nameStart..<offset
                     if nameLength == wanted.count
                         && (nameLength == 0
                             || (buffer[nameStart] == wanted[0]
@@ -324,16 +329,33 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
                     offset += 1
                     offset += Int(PackedAttributes.varint(buffer, &offset))
                 }
-                return .absent(lastName: lastName)
+                return .absent
             }
         }
     }
 
-    /// Whether the name at `range` of the buffer sorts before `name`.
-    private func sortsBefore(_ range: Range<Int>, _ name: String) -> Bool {
+    /// Whether the name of the attribute starting at `start` sorts before `name`.
+    private func sortsBefore(nameAt start: Int, _ name: String) -> Bool {
         var name = name
         return name.withUTF8 { wanted in
-            bytes.withUnsafeBufferPointer { Self.compare(UnsafeBufferPointer(rebasing: $0[range]), wanted) < 0 }
+            bytes.withUnsafeBufferPointer { buffer in
+                var offset = start
+                let length = Int(PackedAttributes.varint(buffer, &offset))
+                return Self.compare(UnsafeBufferPointer(rebasing: buffer[offset..<offset + length]), wanted) < 0
+            }
+        }
+    }
+
+    /// Where the last of `count` attributes starts in `bytes`.
+    private static func lastStart(of bytes: [UInt8], count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            for _ in 0..<count - 1 {
+                offset += Int(PackedAttributes.varint(buffer, &offset)) + 1
+                offset += Int(PackedAttributes.varint(buffer, &offset))
+            }
+            return offset
         }
     }
 

@@ -36,6 +36,18 @@ package struct CompiledOutboundRule: Sendable {
     package var rule: OutboundRule
     package var flows: [CompiledFlow]
     package var distinguishedName: (any FlowExpression)?
+    /// The flows' targets ascending, each with its flows' positions in `flows` (a later flow with a result
+    /// overrides an earlier one): how the desired values are packed without a dictionary.
+    package let flowsByTarget: [(target: String, flows: [Int])]
+
+    package init(rule: OutboundRule, flows: [CompiledFlow], distinguishedName: (any FlowExpression)?) {
+        self.rule = rule
+        self.flows = flows
+        self.distinguishedName = distinguishedName
+        flowsByTarget = Dictionary(grouping: flows.indices, by: { flows[$0].target })
+            .sorted { $0.key < $1.key }
+            .map { (target: $0.key, flows: $0.value) }
+    }
 }
 
 /// The configuration's rules, compiled and grouped the way sync looks them up.

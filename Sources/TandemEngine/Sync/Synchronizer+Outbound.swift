@@ -15,7 +15,7 @@ extension Synchronizer {
                 continue
             }
             handled.insert(connector)
-            let desired: Attributes
+            let desired: PackedAttributes
             let dn: String?
             do {
                 let awaitsProvisioning: Bool
@@ -57,7 +57,7 @@ extension Synchronizer {
                         connector: connector,
                         PendingExport(
                             anchor: provisional.anchor, objectType: rule.rule.targetType,
-                            operation: .add(distinguishedName: dn, attributes: Self.packedNonEmpty(desired)),
+                            operation: .add(distinguishedName: dn, attributes: desired.withoutEmptyAttributes()),
                             metaverseID: id)))
             }
         }
@@ -68,7 +68,7 @@ extension Synchronizer {
     /// tells that some were left out because their object is not in `connector` yet, though a rule may
     /// provision it there.
     func outboundValues(_ rule: CompiledOutboundRule, object: MetaverseObject, connector: String) throws
-        -> (values: Attributes, awaitsProvisioning: Bool)
+        -> (values: PackedAttributes, awaitsProvisioning: Bool)
     {
         var awaitsProvisioning = false
         let source: (String) -> [AttributeValue] = { name in
@@ -90,32 +90,33 @@ extension Synchronizer {
                 return exported
             }
         }
-        var result: Attributes = [:]
-        result.reserveCapacity(rule.flows.count)
-        for flow in rule.flows {
+        // Evaluated in the rule's order, packed in name order.
+        var results = [[AttributeValue]?](repeating: nil, count: rule.flows.count)
+        for (index, flow) in rule.flows.enumerated() {
             switch try flow.expression.evaluateFlow(source) {
-            case .values(let values): result[flow.target] = values
-            case .authoritativeNull: result[flow.target] = []
+            case .values(let values): results[index] = values
+            case .authoritativeNull: results[index] = []
             case .null: break
             }
         }
-        return (result, awaitsProvisioning)
-    }
-
-    /// The attributes that have values (an add writes no empty ones), packed.
-    static func packedNonEmpty(_ attributes: Attributes) -> PackedAttributes {
-        PackedAttributes(
-            attributes.values.contains(where: \.isEmpty) ? attributes.filter { !$0.value.isEmpty } : attributes)
+        var winners: [(target: String, values: [AttributeValue])] = []
+        winners.reserveCapacity(rule.flowsByTarget.count)
+        for (target, flows) in rule.flowsByTarget {
+            if let winner = flows.last(where: { results[$0] != nil }) { winners.append((target, results[winner]!)) }
+        }
+        var builder = PackedAttributes.Builder(count: winners.count)
+        for (target, values) in winners { builder.append(target, values) }
+        return (builder.finish(), awaitsProvisioning)
     }
 
     /// Stages what differs between the desired values and what the connected system holds.
-    mutating func update(_ link: ConnectorSpaceLink, desired: Attributes, dn: String?, id: MetaverseID)
+    mutating func update(_ link: ConnectorSpaceLink, desired: PackedAttributes, dn: String?, id: MetaverseID)
         throws(EngineError)
     {
         guard let object = state.connectorSpaces[link.connector]?.objects[link.anchor] else { return }
         let space = state.space(link.connector)
         if object.isPendingAdd {
-            let add = PendingExport.Operation.add(distinguishedName: dn, attributes: Self.packedNonEmpty(desired))
+            let add = PendingExport.Operation.add(distinguishedName: dn, attributes: desired.withoutEmptyAttributes())
             if space.pendingExports[link.anchor]?.operation != add {
                 try record(
                     .stageExport(
@@ -126,8 +127,10 @@ extension Synchronizer {
             return
         }
         var changes: Attributes = [:]
-        for (name, values) in desired where !object.attributes.holds(name, sameValuesAs: values) {
-            changes[name] = values
+        desired.forEachEncoded { name, block in
+            if !object.attributes.holds(name, sameValuesAsEncoded: block) {
+                changes[name] = PackedAttributes.decodeValues(block)
+            }
         }
         // Values already exported and awaiting confirmation are not staged again until an import shows them.
         if case .update(let exported)? = space.unconfirmedExports[link.anchor] {

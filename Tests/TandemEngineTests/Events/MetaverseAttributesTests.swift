@@ -75,16 +75,4 @@ import Testing
         attributes.forEachReferencedObject { found.append($0) }
         #expect(found == [MetaverseID(3), MetaverseID(12)], "strings and non-metaverse anchors are not references")
     }
-
-    @Test func packedAttributesCompareValuesInAnyOrder() {
-        let packed: PackedAttributes = ["member": [.reference("A1"), .reference("A2")], "cn": [.string("Ada")]]
-        #expect(packed.holds("cn", sameValuesAs: [.string("Ada")]))
-        #expect(!packed.holds("cn", sameValuesAs: [.string("Ad")]))
-        #expect(!packed.holds("cn", sameValuesAs: [.integer(3)]))
-        #expect(!packed.holds("cn", sameValuesAs: []))
-        #expect(packed.holds("member", sameValuesAs: [.reference("A2"), .reference("A1")]))
-        #expect(!packed.holds("member", sameValuesAs: [.reference("A2")]))
-        #expect(packed.holds("absent", sameValuesAs: []))
-        #expect(!packed.holds("absent", sameValuesAs: [.string("x")]))
-    }
 }

@@ -112,4 +112,41 @@ import Testing
         reader = BinaryReader(badText)
         #expect(throws: BinaryReader.Malformed.self) { try reader.packedAttributes() }
     }
+
+    @Test func heldValuesCompareInAnyOrder() {
+        let packed: PackedAttributes = ["member": [.reference("A1"), .reference("A2")], "cn": [.string("Ada")]]
+        #expect(packed.holds("cn", sameValuesAs: [.string("Ada")]))
+        #expect(!packed.holds("cn", sameValuesAs: [.string("Ad")]))
+        #expect(!packed.holds("cn", sameValuesAs: [.integer(3)]))
+        #expect(!packed.holds("cn", sameValuesAs: []))
+        #expect(packed.holds("member", sameValuesAs: [.reference("A2"), .reference("A1")]))
+        #expect(!packed.holds("member", sameValuesAs: [.reference("A2")]))
+        #expect(packed.holds("absent", sameValuesAs: []))
+        #expect(!packed.holds("absent", sameValuesAs: [.string("x")]))
+    }
+
+    @Test func heldValuesCompareWithEncodedValues() {
+        let packed: PackedAttributes = ["member": [.reference("A1"), .reference("A2")], "cn": [.string("Ada")]]
+        func holds(_ name: String, _ values: [AttributeValue]) -> Bool {
+            var w = BinaryWriter()
+            w.values(values)
+            return w.bytes.withUnsafeBufferPointer { packed.holds(name, sameValuesAsEncoded: $0) }
+        }
+        #expect(holds("cn", [.string("Ada")]))
+        #expect(!holds("cn", [.string("Ad")]))
+        #expect(!holds("cn", []))
+        #expect(holds("member", [.reference("A2"), .reference("A1")]), "any order")
+        #expect(!holds("member", [.reference("A2"), .reference("A3")]))
+        #expect(!holds("member", [.reference("A2")]))
+        #expect(holds("absent", []))
+        #expect(!holds("absent", [.string("x")]))
+    }
+
+    @Test func emptyAttributesAreLeftOutOfAnAdd() {
+        let packed: PackedAttributes = ["cn": [.string("Ada")], "mail": [], "title": [], "sn": [.string("L")]]
+        #expect(packed.withoutEmptyAttributes() == ["cn": [.string("Ada")], "sn": [.string("L")]])
+        let full: PackedAttributes = ["cn": [.string("Ada")]]
+        #expect(full.withoutEmptyAttributes() == full)
+        #expect(PackedAttributes(["mail": []]).withoutEmptyAttributes().isEmpty)
+    }
 }
