@@ -420,6 +420,8 @@ extension EngineState {
         let decoded = try concurrentMap(allChunks.count) { index in
             let chunk = allChunks[index]
             var r = BinaryReader(bytes, range: chunk.bytes)
+            // Names of this chunk's own: strings shared by every core would contend for their reference counts.
+            let nameTable = nameTable.map { String(decoding: Array($0.utf8), as: UTF8.self) }
             let result: Decoded =
                 chunk.space == nil
                 ? .metaverse(try Self.decodeMetaverseObjects(chunk.count, from: &r, names: nameTable))
@@ -484,7 +486,7 @@ extension EngineState {
                 let name = try r.name(names)
                 let start = r.offset
                 try r.skipValues()
-                attributes.append(name: name, block: r.bytesSlice(start..<r.offset))
+                r.withBytes(start..<r.offset) { attributes.append(name: name, block: $0) }
             }
             objects.append(
                 ConnectorSpaceObject(
@@ -519,9 +521,9 @@ extension EngineState {
                 let isNull = try r.bool()
                 let contributor = try contributors.contributor(from: &r, names: names)
                 if unordered.isEmpty && attributes.accepts(name) {
-                    attributes.append(
-                        name: name, block: r.bytesSlice(start..<end), isAuthoritativeNull: isNull,
-                        contributor: contributor)
+                    r.withBytes(start..<end) {
+                        attributes.append(name: name, block: $0, isAuthoritativeNull: isNull, contributor: contributor)
+                    }
                 } else {
                     var values = BinaryReader(Array(r.bytesSlice(start..<end)))
                     unordered.append(

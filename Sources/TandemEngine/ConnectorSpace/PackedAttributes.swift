@@ -446,7 +446,7 @@ extension BinaryReader {
             previous = name
             let start = offset
             try skipValues()
-            builder.append(name: name, block: bytesSlice(start..<offset))
+            withBytes(start..<offset) { builder.append(name: name, block: $0) }
         }
         return builder.finish()
     }

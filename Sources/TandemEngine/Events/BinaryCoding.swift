@@ -291,4 +291,12 @@ extension BinaryReader {
 
     /// The bytes at `range` (inside what this reader reads).
     func bytesSlice(_ range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
+
+    /// Calls `body` with `range` of the bytes, without a slice: a slice retains the whole buffer, and when
+    /// chunks of one buffer decode on several cores, those retains contend for one reference count.
+    func withBytes<Result>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows
+        -> Result
+    {
+        try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
 }
