@@ -318,7 +318,18 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
 
     // The buffer was built by this type or checked when it was read, so these do not check bounds twice.
 
+    @inline(__always)
     static func varint(_ buffer: UnsafeBufferPointer<UInt8>, _ offset: inout Int) -> UInt64 {
+        // Names, lengths and counts nearly always fit one byte.
+        let first = buffer[offset]
+        if first < 0x80 {
+            offset += 1
+            return UInt64(first)
+        }
+        return longVarint(buffer, &offset)
+    }
+
+    private static func longVarint(_ buffer: UnsafeBufferPointer<UInt8>, _ offset: inout Int) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
