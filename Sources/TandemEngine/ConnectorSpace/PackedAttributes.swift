@@ -295,7 +295,13 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
     }
 
     /// The canonical encoding of the journal (``BinaryWriter/attributes(_:)``): without the block lengths.
-    func writeCanonical(to w: inout BinaryWriter) {
+    func writeCanonical(to w: inout BinaryWriter) { write(to: &w) { w, block in w.raw(block) } }
+
+    /// Writes the count, then each attribute's name as encoded (length, UTF-8) followed by what `writeValues`
+    /// writes for its values block (count, then each value): the journal's and the digest's layouts.
+    fileprivate func write(
+        to w: inout BinaryWriter, writeValues: (inout BinaryWriter, UnsafeBufferPointer<UInt8>) -> Void
+    ) {
         guard !bytes.isEmpty else {
             w.count(0)
             return
@@ -310,7 +316,7 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
                 offset += nameLength
                 w.raw(UnsafeBufferPointer(rebasing: buffer[nameStart..<offset]))
                 let blockLength = Int(Self.varint(buffer, &offset))
-                w.raw(UnsafeBufferPointer(rebasing: buffer[offset..<offset + blockLength]))
+                writeValues(&w, UnsafeBufferPointer(rebasing: buffer[offset..<offset + blockLength]))
                 offset += blockLength
             }
         }
@@ -467,30 +473,12 @@ extension PackedAttributes {
     /// The state digest's canonical form (``EngineState/canonical(_:to:)``): names ascending, each
     /// attribute's values sorted.
     func writeForDigest(to w: inout BinaryWriter) {
-        guard !bytes.isEmpty else {
-            w.count(0)
-            return
-        }
-        bytes.withUnsafeBufferPointer { buffer in
+        write(to: &w) { w, block in
             var offset = 0
-            let count = Self.varint(buffer, &offset)
-            w.count(Int(count))
-            for _ in 0..<count {
-                let nameStart = offset
-                let nameLength = Int(Self.varint(buffer, &offset))
-                offset += nameLength
-                w.raw(UnsafeBufferPointer(rebasing: buffer[nameStart..<offset]))
-                let blockLength = Int(Self.varint(buffer, &offset))
-                let blockEnd = offset + blockLength
-                var valuesOffset = offset
-                if Self.varint(buffer, &valuesOffset) <= 1 {
-                    // Zero or one value: already in order.
-                    w.raw(UnsafeBufferPointer(rebasing: buffer[offset..<blockEnd]))
-                } else {
-                    var decodeOffset = offset
-                    w.values(Self.decodeValues(buffer, &decodeOffset).sorted())
-                }
-                offset = blockEnd
+            if Self.varint(block, &offset) <= 1 {
+                w.raw(block)  // zero or one value: already in order
+            } else {
+                w.values(Self.decodeValues(block).sorted())
             }
         }
     }
