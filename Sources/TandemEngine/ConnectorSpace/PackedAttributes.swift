@@ -82,23 +82,9 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
     /// Whether attribute `name` holds the same values as `values`, in any order (absent holds none). One value,
     /// the common case, is compared encoded, without decoding.
     public func holds(_ name: String, sameValuesAs values: [AttributeValue]) -> Bool {
-        guard let block = block(of: name) else { return values.isEmpty }
-        return bytes.withUnsafeBufferPointer { buffer in
-            var offset = block.lowerBound
-            guard Self.varint(buffer, &offset) == UInt64(values.count) else { return false }
-            switch values.count {
-            case 0: return true
-            case 1:
-                var encoded: [UInt8] = []
-                encoded.reserveCapacity(block.upperBound - offset)
-                Self.append(values[0], to: &encoded)
-                return encoded.count == block.upperBound - offset
-                    && memcmp(buffer.baseAddress! + offset, encoded, encoded.count) == 0
-            default:
-                var start = block.lowerBound
-                return Self.decodeValues(buffer, &start).sorted() == values.sorted()
-            }
-        }
+        var encoded: [UInt8] = []
+        Self.appendValues(values, to: &encoded)
+        return encoded.withUnsafeBufferPointer { holds(name, sameValuesAsEncoded: $0) }
     }
 
     /// Whether attribute `name` holds the same values, in any order, as `encoded` (a count, then each value, as
@@ -219,11 +205,8 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
         /// length is worked out first, so no intermediate buffer is made.
         mutating func append(_ name: String, _ values: [AttributeValue]) {
             appendName(name)
-            var length = PackedAttributes.varintSize(UInt64(values.count))
-            for value in values { length += PackedAttributes.encodedSize(value) }
-            PackedAttributes.appendVarint(UInt64(length), to: &bytes)
-            PackedAttributes.appendVarint(UInt64(values.count), to: &bytes)
-            for value in values { PackedAttributes.append(value, to: &bytes) }
+            PackedAttributes.appendVarint(UInt64(PackedAttributes.valuesSize(values)), to: &bytes)
+            PackedAttributes.appendValues(values, to: &bytes)
             appended += 1
         }
 
@@ -349,6 +332,19 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
 
     static func varintSize(_ value: UInt64) -> Int { value < 0x80 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7 }
 
+    /// What ``BinaryWriter/values(_:)`` writes for `values` (count, then each value), in bytes.
+    static func valuesSize(_ values: [AttributeValue]) -> Int {
+        var size = varintSize(UInt64(values.count))
+        for value in values { size += encodedSize(value) }
+        return size
+    }
+
+    /// Appends `values` as ``BinaryWriter/values(_:)`` writes them.
+    static func appendValues(_ values: [AttributeValue], to bytes: inout [UInt8]) {
+        appendVarint(UInt64(values.count), to: &bytes)
+        for value in values { append(value, to: &bytes) }
+    }
+
     /// What ``BinaryWriter/value(_:)`` writes for `value`, in bytes.
     static func encodedSize(_ value: AttributeValue) -> Int {
         switch value {
@@ -473,13 +469,16 @@ extension PackedAttributes {
     /// The state digest's canonical form (``EngineState/canonical(_:to:)``): names ascending, each
     /// attribute's values sorted.
     func writeForDigest(to w: inout BinaryWriter) {
-        write(to: &w) { w, block in
-            var offset = 0
-            if Self.varint(block, &offset) <= 1 {
-                w.raw(block)  // zero or one value: already in order
-            } else {
-                w.values(Self.decodeValues(block).sorted())
-            }
+        write(to: &w) { w, block in Self.writeValuesForDigest(block, to: &w) }
+    }
+
+    /// One attribute's encoded values (count, then each value) in the digest's form: sorted.
+    static func writeValuesForDigest(_ block: UnsafeBufferPointer<UInt8>, to w: inout BinaryWriter) {
+        var offset = 0
+        if varint(block, &offset) <= 1 {
+            w.raw(block)  // zero or one value: already in order
+        } else {
+            w.values(decodeValues(block).sorted())
         }
     }
 }

@@ -57,8 +57,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     /// The bytes an attribute takes in the layout.
     static func encodedSize(_ name: String, values: [AttributeValue]) -> Int {
-        var length = PackedAttributes.varintSize(UInt64(values.count))
-        for value in values { length += PackedAttributes.encodedSize(value) }
+        let length = PackedAttributes.valuesSize(values)
         let nameLength = name.utf8.count
         return PackedAttributes.varintSize(UInt64(nameLength)) + nameLength + 1
             + PackedAttributes.varintSize(UInt64(length)) + length
@@ -97,20 +96,12 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
         guard let found = find(name), !found.isAuthoritativeNull,
             contributors[found.index] == contributor
         else { return false }
-        return bytes.withUnsafeBufferPointer { buffer in
-            var offset = found.block.lowerBound
-            guard PackedAttributes.varint(buffer, &offset) == UInt64(values.count) else { return false }
-            var encoded: [UInt8] = []
-            for value in values {
-                encoded.removeAll(keepingCapacity: true)
-                PackedAttributes.append(value, to: &encoded)
-                guard offset + encoded.count <= found.block.upperBound,
-                    memcmp(buffer.baseAddress! + offset, encoded, encoded.count) == 0
-                else { return false }
-                offset += encoded.count
+        var encoded: [UInt8] = []
+        PackedAttributes.appendValues(values, to: &encoded)
+        return encoded.count == found.block.count
+            && bytes.withUnsafeBufferPointer {
+                memcmp($0.baseAddress! + found.block.lowerBound, encoded, encoded.count) == 0
             }
-            return offset == found.block.upperBound
-        }
     }
 
     /// Whether the object has attribute `name` (values or an AuthoritativeNull).
@@ -415,10 +406,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     ) {
         appendName(name, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
         let values = isAuthoritativeNull ? [] : values
-        var length = PackedAttributes.varintSize(UInt64(values.count))
-        for value in values { length += PackedAttributes.encodedSize(value) }
-        PackedAttributes.appendVarint(UInt64(length), to: &bytes)
-        PackedAttributes.appendVarint(UInt64(values.count), to: &bytes)
-        for value in values { PackedAttributes.append(value, to: &bytes) }
+        PackedAttributes.appendVarint(UInt64(PackedAttributes.valuesSize(values)), to: &bytes)
+        PackedAttributes.appendValues(values, to: &bytes)
     }
 }

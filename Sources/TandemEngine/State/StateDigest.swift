@@ -103,13 +103,7 @@ extension EngineState {
             // Names come in ascending order; values are sorted as for a connector-space object.
             object.attributes.forEachEncoded { name, isAuthoritativeNull, contributor, block in
                 w.string(name)
-                var offset = 0
-                if PackedAttributes.varint(block, &offset) <= 1 {
-                    w.raw(block)  // zero or one value: already in order
-                } else {
-                    offset = 0
-                    w.values(PackedAttributes.decodeValues(block, &offset).sorted())
-                }
+                PackedAttributes.writeValuesForDigest(block, to: &w)
                 w.bool(isAuthoritativeNull)
                 w.string(contributor.rule)
                 w.string(contributor.connector)

@@ -64,11 +64,13 @@ extension Synchronizer {
         var names = Array(contributions.keys)
         for name in object.attributes.keys where contributions[name] == nil { names.append(name) }
         names.sort()
+        let winners = names.filter { failed.isEmpty || !failed.contains($0) }.map {
+            (name: $0, winner: Self.winner(contributions[$0] ?? []))
+        }
         // A new object's attributes are set one by one: size its buffer once, exactly, instead of growing it.
         if object.attributes.isEmpty && names.count > 1 {
             var bytes = 0
-            for name in names where failed.isEmpty || !failed.contains(name) {
-                guard let winner = Self.winner(contributions[name] ?? []) else { continue }
+            for case (let name, let winner?) in winners {
                 switch winner.result {
                 case .values(let values): bytes += MetaverseAttributes.encodedSize(name, values: values)
                 case .authoritativeNull: bytes += MetaverseAttributes.encodedSize(name, values: [])
@@ -77,8 +79,8 @@ extension Synchronizer {
             }
             reserveAttributes(names.count, bytes: bytes, of: id)
         }
-        for name in names where failed.isEmpty || !failed.contains(name) {
-            guard let winner = Self.winner(contributions[name] ?? []) else {
+        for (name, winner) in winners {
+            guard let winner else {
                 if object.attributes.contains(name) { try record(.removeAttribute(id, attribute: name)) }
                 continue
             }
