@@ -104,6 +104,41 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
         }
     }
 
+    /// `name`'s values as they are encoded, when a direct flow (`[name]`) passes them on unchanged: some
+    /// values, none of them an empty string (a flow leaves those out) or a reference (a flow translates those
+    /// to metaverse objects). `nil` otherwise, and the flow evaluates the decoded values instead.
+    ///
+    /// The result shares this object's buffer: nothing is copied or allocated.
+    func plainValues(_ name: String) -> EncodedValues? {
+        guard let block = block(of: name) else { return nil }
+        let plain = bytes.withUnsafeBufferPointer { buffer in
+            Self.holdsPlainValues(UnsafeBufferPointer(rebasing: buffer[block]))
+        }
+        return plain ? EncodedValues(encoded: bytes, block) : nil
+    }
+
+    /// Whether a values block holds values, none of them an empty string or a reference.
+    private static func holdsPlainValues(_ block: UnsafeBufferPointer<UInt8>) -> Bool {
+        var offset = 0
+        let count = varint(block, &offset)
+        guard count > 0 else { return false }
+        for _ in 0..<count {
+            let tag = block[offset]
+            offset += 1
+            switch tag {
+            case 0:
+                let length = Int(varint(block, &offset))
+                if length == 0 { return false }
+                offset += length
+            case 3: offset += Int(varint(block, &offset))
+            case 1, 4: _ = varint(block, &offset)
+            case 2: offset += 1
+            default: return false  // a reference
+            }
+        }
+        return true
+    }
+
     /// These attributes without those that hold no values (an add writes no empty ones).
     func withoutEmptyAttributes() -> PackedAttributes {
         var empty = 0

@@ -117,7 +117,7 @@ extension EngineEvent {
         case .disconnect(let link, let id): ["disconnect": "\(link)", "from": "\(id)"]
         case .setAttribute(let id, let attribute, let values, let c):
             [
-                "set": "\(id)", "attribute": attribute, "values": json(values), "rule": c.rule,
+                "set": "\(id)", "attribute": attribute, "values": json(values.values), "rule": c.rule,
                 "source": "\(c.connector)/\(c.anchor)", "precedence": c.precedence,
             ]
         case .setAuthoritativeNull(let id, let attribute, let c):

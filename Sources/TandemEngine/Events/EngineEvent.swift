@@ -217,7 +217,7 @@ public enum SyncDecision: Hashable, Sendable {
     /// The connector-space object no longer belongs to the metaverse object (it left scope or was deleted).
     case disconnect(ConnectorSpaceLink, from: MetaverseID)
     /// Values of a metaverse attribute, with who set them.
-    case setAttribute(MetaverseID, attribute: String, values: [AttributeValue], contributor: Contributor)
+    case setAttribute(MetaverseID, attribute: String, values: EncodedValues, contributor: Contributor)
     /// An `AuthoritativeNull`: the attribute is absent and lower-precedence rules may not set it.
     case setAuthoritativeNull(MetaverseID, attribute: String, contributor: Contributor)
     case removeAttribute(MetaverseID, attribute: String)

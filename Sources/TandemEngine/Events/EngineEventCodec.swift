@@ -411,7 +411,7 @@ public enum EngineEventCodec {
         case 2: return .disconnect(try decodeLink(&r), from: MetaverseID(try r.varint()))
         case 3:
             return .setAttribute(
-                MetaverseID(try r.varint()), attribute: try r.string(), values: try r.values(),
+                MetaverseID(try r.varint()), attribute: try r.string(), values: try r.encodedValues(),
                 contributor: try decodeContributor(&r, previous: &contributor))
         case 4:
             return .setAuthoritativeNull(

@@ -9,4 +9,9 @@ extension CompiledExpression: FlowExpression {
         case .authoritativeNull: .authoritativeNull
         }
     }
+
+    package var directSource: String? {
+        if case .attribute(let name) = root { return name }
+        return nil
+    }
 }

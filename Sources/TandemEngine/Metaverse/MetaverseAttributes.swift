@@ -57,7 +57,15 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     /// The bytes an attribute takes in the layout.
     static func encodedSize(_ name: String, values: [AttributeValue]) -> Int {
-        let length = PackedAttributes.valuesSize(values)
+        encodedSize(name, valuesLength: PackedAttributes.valuesSize(values))
+    }
+
+    /// The bytes an attribute takes in the layout.
+    static func encodedSize(_ name: String, values: EncodedValues) -> Int {
+        encodedSize(name, valuesLength: values.byteCount)
+    }
+
+    private static func encodedSize(_ name: String, valuesLength length: Int) -> Int {
         let nameLength = name.utf8.count
         return PackedAttributes.varintSize(UInt64(nameLength)) + nameLength + 1
             + PackedAttributes.varintSize(UInt64(length)) + length
@@ -73,8 +81,8 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
         set {
             if let newValue {
                 store(
-                    name, values: newValue.values, contributor: newValue.contributor,
-                    isAuthoritativeNull: newValue.isAuthoritativeNull)
+                    name, values: EncodedValues(newValue.isAuthoritativeNull ? [] : newValue.values),
+                    contributor: newValue.contributor, isAuthoritativeNull: newValue.isAuthoritativeNull)
             } else {
                 remove(name)
             }
@@ -92,16 +100,16 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     /// Whether `name` currently holds exactly `values` (in this order) from `contributor`, not as an
     /// AuthoritativeNull: sync's test for "nothing to change", made without decoding the values.
-    func holds(_ name: String, values: [AttributeValue], contributor: Contributor) -> Bool {
+    func holds(_ name: String, values: EncodedValues, contributor: Contributor) -> Bool {
         guard let found = find(name), !found.isAuthoritativeNull,
             contributors[found.index] == contributor
         else { return false }
-        var encoded: [UInt8] = []
-        PackedAttributes.appendValues(values, to: &encoded)
-        return encoded.count == found.block.count
-            && bytes.withUnsafeBufferPointer {
-                memcmp($0.baseAddress! + found.block.lowerBound, encoded, encoded.count) == 0
-            }
+        return values.withUnsafeBufferPointer { encoded in
+            encoded.count == found.block.count
+                && bytes.withUnsafeBufferPointer {
+                    memcmp($0.baseAddress! + found.block.lowerBound, encoded.baseAddress!, encoded.count) == 0
+                }
+        }
     }
 
     /// Whether the object has attribute `name` (values or an AuthoritativeNull).
@@ -114,14 +122,14 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     }
 
     /// Sets `name` (values empty and not an AuthoritativeNull removes it).
-    mutating func set(_ name: String, values: [AttributeValue], contributor: Contributor, isAuthoritativeNull: Bool) {
+    mutating func set(_ name: String, values: EncodedValues, contributor: Contributor, isAuthoritativeNull: Bool) {
         if values.isEmpty && !isAuthoritativeNull { return remove(name) }
         store(name, values: values, contributor: contributor, isAuthoritativeNull: isAuthoritativeNull)
     }
 
-    /// Sets `name` to exactly this (also to no values).
+    /// Sets `name` to exactly this (also to no values; an AuthoritativeNull's `values` are empty).
     private mutating func store(
-        _ name: String, values: [AttributeValue], contributor: Contributor, isAuthoritativeNull: Bool
+        _ name: String, values: EncodedValues, contributor: Contributor, isAuthoritativeNull: Bool
     ) {
         if contributors.isEmpty || sortsBefore(nameAt: lastStart, name) {
             // After every present attribute (sync sets a new object's attributes in name order): in place.
@@ -244,7 +252,8 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
             checkOrder(name)
             attributes.lastStart = attributes.bytes.count
             MetaverseAttributes.appendAttribute(
-                name, values: value.values, isAuthoritativeNull: value.isAuthoritativeNull, to: &attributes.bytes)
+                name, values: EncodedValues(value.isAuthoritativeNull ? [] : value.values),
+                isAuthoritativeNull: value.isAuthoritativeNull, to: &attributes.bytes)
             attributes.contributors.append(value.contributor)
         }
 
@@ -402,11 +411,12 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     }
 
     private static func appendAttribute(
-        _ name: String, values: [AttributeValue], isAuthoritativeNull: Bool, to bytes: inout [UInt8]
+        _ name: String, values: EncodedValues, isAuthoritativeNull: Bool, to bytes: inout [UInt8]
     ) {
         appendName(name, isAuthoritativeNull: isAuthoritativeNull, to: &bytes)
-        let values = isAuthoritativeNull ? [] : values
-        PackedAttributes.appendVarint(UInt64(PackedAttributes.valuesSize(values)), to: &bytes)
-        PackedAttributes.appendValues(values, to: &bytes)
+        values.withUnsafeBufferPointer { block in
+            PackedAttributes.appendVarint(UInt64(block.count), to: &bytes)
+            bytes.append(contentsOf: block)
+        }
     }
 }

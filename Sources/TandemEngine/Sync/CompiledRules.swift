@@ -6,6 +6,9 @@ package protocol FlowExpression: Sendable {
     var referencedAttributes: Set<String> { get }
     /// Evaluates against an object's attribute values.
     func evaluateFlow(_ source: (String) -> [AttributeValue]) throws -> FlowResult
+    /// The attribute a direct flow (`[name]`, the expression a flow's result is exactly the source's values
+    /// of, empty strings left out) reads; `nil` for any other expression.
+    var directSource: String? { get }
 }
 
 /// The outcome of one attribute flow.
@@ -30,6 +33,15 @@ package struct CompiledFlow: Sendable {
 package struct CompiledInboundRule: Sendable {
     package var rule: InboundRule
     package var flows: [CompiledFlow]
+    /// The positions in `flows` ordered by target (flows to one target in their order): sync evaluates them
+    /// in this order, so that one rule's contributions come out sorted, ready to be set in name order.
+    package let flowsInTargetOrder: [Int]
+
+    package init(rule: InboundRule, flows: [CompiledFlow]) {
+        self.rule = rule
+        self.flows = flows
+        flowsInTargetOrder = flows.indices.sorted { (flows[$0].target, $0) < (flows[$1].target, $1) }
+    }
 }
 
 package struct CompiledOutboundRule: Sendable {

@@ -34,11 +34,13 @@ package struct SyncIndexes {
     }
 
     /// Notes that metaverse object `id` now holds `values` (entries for values it dropped become stale).
-    mutating func metaverseValuesSet(_ id: MetaverseID, _ values: [AttributeValue]) {
+    mutating func metaverseValuesSet(_ id: MetaverseID, _ values: EncodedValues) {
         guard metaverseReferrers != nil else { return }
-        for value in values {
-            if case .reference(let anchor) = value, let target = MetaverseReference.id(anchor) {
-                metaverseReferrers![target, default: []].insert(id)
+        values.withUnsafeBufferPointer { block in
+            PackedAttributes.forEachReference(inValues: block) { utf8 in
+                if let target = MetaverseReference.id(Anchor(String(decoding: utf8, as: UTF8.self))) {
+                    metaverseReferrers![target, default: []].insert(id)
+                }
             }
         }
     }

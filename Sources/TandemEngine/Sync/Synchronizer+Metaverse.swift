@@ -1,10 +1,12 @@
 import ConnectorKit
 
 extension Synchronizer {
-    /// One contribution to a metaverse attribute: a flow of an in-scope rule on a linked object.
+    /// One contribution to a metaverse attribute: a flow of an in-scope rule on a linked object that said
+    /// something (`NULL` and empty results contribute nothing).
     struct Contribution {
         var contributor: Contributor
-        var result: FlowResult
+        /// The values; `nil` for an AuthoritativeNull.
+        var values: EncodedValues?
     }
 
     /// Recomputes a metaverse object's attributes from every linked object's inbound flows
@@ -28,8 +30,11 @@ extension Synchronizer {
     /// Evaluates the inbound flows of every linked object and sets each attribute to its winner.
     mutating func flowInbound(_ id: MetaverseID) throws(EngineError) {
         guard let object = state.metaverse[id] else { return }
-        var contributions: [String: [Contribution]] = [:]
-        var failed = Set<String>()  // attributes whose flow failed: keep their current value
+        // Every contribution with its target, sorted by target (a list rather than a dictionary of lists:
+        // one rule contributes most attributes, and its flows come in target order).
+        var contributed: [(target: String, contribution: Contribution)] = []
+        var contributingRules = 0
+        var failed: [String] = []  // attributes whose flow failed: keep their current value
         var erred = Set<ConnectorSpaceLink>()
         for link in object.links.sorted() {
             guard let source = state.connectorSpaces[link.connector]?.objects[link.anchor], !source.isPendingAdd else {
@@ -39,18 +44,31 @@ extension Synchronizer {
             for rule in rules.inboundRules(connector: link.connector, type: source.objectType)
             where rule.rule.targetType == object.objectType && rule.rule.scope.matches({ source.attributes[$0] ?? [] })
             {
+                contributingRules += 1
                 // One record for all of the rule's flows from this object (see ``Contributor``).
                 let contributor = Contributor(
                     rule: rule.rule.name, connector: link.connector, anchor: link.anchor,
                     precedence: rule.rule.precedence)
-                if contributions.isEmpty { contributions.reserveCapacity(rule.flows.count) }
-                for flow in rule.flows {
+                if contributed.isEmpty { contributed.reserveCapacity(rule.flows.count) }
+                for index in rule.flowsInTargetOrder {
+                    let flow = rule.flows[index]
+                    // A direct flow of plain values hands on the object's own bytes, decoding nothing.
+                    if let name = flow.expression.directSource, let encoded = source.attributes.plainValues(name) {
+                        contributed.append((flow.target, Contribution(contributor: contributor, values: encoded)))
+                        continue
+                    }
                     do {
-                        let result = try flow.expression.evaluateFlow(values)
-                        contributions[flow.target, default: []].append(
-                            Contribution(contributor: contributor, result: result))
+                        switch try flow.expression.evaluateFlow(values) {
+                        case .values(let result) where !result.isEmpty:
+                            contributed.append(
+                                (flow.target, Contribution(contributor: contributor, values: EncodedValues(result))))
+                        case .authoritativeNull:
+                            contributed.append((flow.target, Contribution(contributor: contributor, values: nil)))
+                        case .values, .null:
+                            break
+                        }
                     } catch {
-                        failed.insert(flow.target)
+                        failed.append(flow.target)
                         erred.insert(link)
                         try recordError(
                             link, rule: rule.rule.name, code: "expression",
@@ -59,60 +77,56 @@ extension Synchronizer {
                 }
             }
         }
-        let unique = rules.metaverse[object.objectType]?.unique ?? []  // a few names: no set needed
-        // Every attribute contributed or held, in name order, except those whose flow failed.
-        var names = Array(contributions.keys)
-        for name in object.attributes.keys where contributions[name] == nil { names.append(name) }
-        names.sort()
-        let winners = names.filter { failed.isEmpty || !failed.contains($0) }.map {
-            (name: $0, winner: Self.winner(contributions[$0] ?? []))
+        if contributingRules > 1 {
+            // Several rules' sorted runs: sort them together, keeping each target's contributions in order.
+            contributed = contributed.enumerated().sorted {
+                ($0.element.target, $0.offset) < ($1.element.target, $1.offset)
+            }
+            .map(\.element)
         }
+        let winners = Self.winners(contributed, held: object.attributes.isEmpty ? [] : object.attributes.keys)
+            .filter { failed.isEmpty || !failed.contains($0.name) }
+        let unique = rules.metaverse[object.objectType]?.unique ?? []  // a few names: no set needed
         // A new object's attributes are set one by one: size its buffer once, exactly, instead of growing it.
-        if object.attributes.isEmpty && names.count > 1 {
+        if object.attributes.isEmpty && winners.count > 1 {
             var bytes = 0
             for case (let name, let winner?) in winners {
-                switch winner.result {
-                case .values(let values): bytes += MetaverseAttributes.encodedSize(name, values: values)
-                case .authoritativeNull: bytes += MetaverseAttributes.encodedSize(name, values: [])
-                case .null: break
-                }
+                bytes += MetaverseAttributes.encodedSize(name, values: winner.values ?? [])
             }
-            reserveAttributes(names.count, bytes: bytes, of: id)
+            reserveAttributes(winners.count, bytes: bytes, of: id)
         }
         for (name, winner) in winners {
             guard let winner else {
                 if object.attributes.contains(name) { try record(.removeAttribute(id, attribute: name)) }
                 continue
             }
-            switch winner.result {
-            case .authoritativeNull:
+            guard let values = winner.values else {
                 if !object.attributes.holdsAuthoritativeNull(name, contributor: winner.contributor) {
                     try record(.setAuthoritativeNull(id, attribute: name, contributor: winner.contributor))
                 }
-            case .values(let values):
-                if !object.attributes.isEmpty
-                    && object.attributes.holds(name, values: values, contributor: winner.contributor)
-                {
-                    continue
-                }
-                if unique.contains(name),
-                    let holder = duplicateHolder(of: values, attribute: name, type: object.objectType, except: id)
-                {
-                    let link = ConnectorSpaceLink(
-                        connector: winner.contributor.connector, anchor: winner.contributor.anchor)
-                    erred.insert(link)
-                    try recordError(
-                        link,
-                        rule: winner.contributor.rule, code: "duplicate-value",
-                        message:
-                            "\(name) would duplicate the value held by metaverse object \(holder); \(name) must be unique"
-                    )
-                    continue
-                }
-                try record(.setAttribute(id, attribute: name, values: values, contributor: winner.contributor))
-            case .null:
-                break
+                continue
             }
+            if !object.attributes.isEmpty
+                && object.attributes.holds(name, values: values, contributor: winner.contributor)
+            {
+                continue
+            }
+            if unique.contains(name),
+                let holder = duplicateHolder(
+                    of: values.values, attribute: name, type: object.objectType, except: id)
+            {
+                let link = ConnectorSpaceLink(
+                    connector: winner.contributor.connector, anchor: winner.contributor.anchor)
+                erred.insert(link)
+                try recordError(
+                    link,
+                    rule: winner.contributor.rule, code: "duplicate-value",
+                    message:
+                        "\(name) would duplicate the value held by metaverse object \(holder); \(name) must be unique"
+                )
+                continue
+            }
+            try record(.setAttribute(id, attribute: name, values: values, contributor: winner.contributor))
         }
         // Flow errors from earlier runs that did not happen again are resolved.
         for link in object.links.sorted() where !erred.contains(link) {
@@ -124,32 +138,45 @@ extension Synchronizer {
         }
     }
 
-    /// The lowest-precedence contribution that says something: values, or an AuthoritativeNull
-    /// (which blocks rules of lower precedence). `NULL` and empty results contribute nothing.
-    static func winner(_ contributions: [Contribution]) -> Contribution? {
-        // One contributor is the common case (one rule flows each attribute): nothing to order.
-        if contributions.count == 1 {
-            switch contributions[0].result {
-            case .authoritativeNull: return contributions[0]
-            case .values(let values) where !values.isEmpty: return contributions[0]
-            default: return nil
+    /// Every attribute contributed or `held`, in name order, with its winner (`nil`: none contributed).
+    /// `contributed` is sorted by target, and `held` ascending.
+    static func winners(_ contributed: [(target: String, contribution: Contribution)], held: [String])
+        -> [(name: String, winner: Contribution?)]
+    {
+        var winners: [(name: String, winner: Contribution?)] = []
+        winners.reserveCapacity(Swift.max(contributed.count, held.count))
+        var next = 0  // the next held name
+        var start = 0
+        while start < contributed.count {
+            let target = contributed[start].target
+            var end = start + 1
+            while end < contributed.count && contributed[end].target == target { end += 1 }
+            while next < held.count && held[next] < target {
+                winners.append((held[next], nil))
+                next += 1
             }
+            if next < held.count && held[next] == target { next += 1 }
+            winners.append(
+                (target, end == start + 1 ? contributed[start].contribution : winner(contributed[start..<end])))
+            start = end
         }
-        let ordered = contributions.sorted {
+        while next < held.count {
+            winners.append((held[next], nil))
+            next += 1
+        }
+        return winners
+    }
+
+    /// The lowest-precedence contribution: values, or an AuthoritativeNull (which blocks rules of lower
+    /// precedence). Ties go to the rule, connector and anchor that sort first.
+    static func winner(_ contributions: ArraySlice<(target: String, contribution: Contribution)>) -> Contribution? {
+        contributions.lazy.map(\.contribution).min {
             ($0.contributor.precedence, $0.contributor.rule, $0.contributor.connector, $0.contributor.anchor.rawValue)
                 < (
                     $1.contributor.precedence, $1.contributor.rule, $1.contributor.connector,
                     $1.contributor.anchor.rawValue
                 )
         }
-        for contribution in ordered {
-            switch contribution.result {
-            case .authoritativeNull: return contribution
-            case .values(let values) where !values.isEmpty: return contribution
-            default: continue
-            }
-        }
-        return nil
     }
 
     mutating func duplicateHolder(

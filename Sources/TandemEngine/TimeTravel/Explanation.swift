@@ -240,7 +240,7 @@ public enum Explainer {
         case .setAttribute(let mv, let attribute, let values, let contributor) where mv == id:
             return (
                 attribute,
-                "\(attribute) = \(values.map(\.text).joined(separator: " | ")) by '\(contributor.rule)' "
+                "\(attribute) = \(values.values.map(\.text).joined(separator: " | ")) by '\(contributor.rule)' "
                     + "(precedence \(contributor.precedence)) from \(contributor.connector)/\(contributor.anchor)",
                 contributor
             )

@@ -137,7 +137,7 @@ struct ObjectFold {
             }
         case .setAttribute(let id, let attribute, let values, let contributor):
             metaverse[id]?.attributes[attribute] =
-                values.isEmpty ? nil : MetaverseValue(values: values, contributor: contributor)
+                values.isEmpty ? nil : MetaverseValue(values: values.values, contributor: contributor)
         case .setAuthoritativeNull(let id, let attribute, let contributor):
             metaverse[id]?.attributes[attribute] = MetaverseValue(
                 values: [], contributor: contributor, isAuthoritativeNull: true)

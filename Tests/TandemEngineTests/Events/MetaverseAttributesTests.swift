@@ -28,7 +28,7 @@ import Testing
                 dictionary[name] = MetaverseValue(values: [], contributor: contributor, isAuthoritativeNull: true)
             default:
                 let values = (0..<Int.random(in: 0...3, using: &events.random)).map { _ in events.value() }
-                packed.set(name, values: values, contributor: contributor, isAuthoritativeNull: false)
+                packed.set(name, values: EncodedValues(values), contributor: contributor, isAuthoritativeNull: false)
                 dictionary[name] = values.isEmpty ? nil : MetaverseValue(values: values, contributor: contributor)
             }
             #expect(packed.dictionary == dictionary, "after step \(step)")
@@ -39,10 +39,10 @@ import Testing
                 #expect(
                     packed.values(of: name) == (dictionary[name].map { $0.isAuthoritativeNull ? [] : $0.values } ?? []))
                 if let value = dictionary[name], !value.isAuthoritativeNull {
-                    #expect(packed.holds(name, values: value.values, contributor: value.contributor))
-                    #expect(!packed.holds(name, values: value.values + [.string("x")], contributor: value.contributor))
+                    #expect(packed.holds(name, values: EncodedValues(value.values), contributor: value.contributor))
+                    #expect(!packed.holds(name, values: EncodedValues(value.values + [.string("x")]), contributor: value.contributor))
                     let other = value.contributor == Self.hr ? Self.crm : Self.hr
-                    #expect(!packed.holds(name, values: value.values, contributor: other))
+                    #expect(!packed.holds(name, values: EncodedValues(value.values), contributor: other))
                 }
                 #expect(
                     packed.holdsAuthoritativeNull(name, contributor: Self.hr)
