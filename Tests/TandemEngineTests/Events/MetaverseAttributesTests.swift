@@ -40,7 +40,9 @@ import Testing
                     packed.values(of: name) == (dictionary[name].map { $0.isAuthoritativeNull ? [] : $0.values } ?? []))
                 if let value = dictionary[name], !value.isAuthoritativeNull {
                     #expect(packed.holds(name, values: EncodedValues(value.values), contributor: value.contributor))
-                    #expect(!packed.holds(name, values: EncodedValues(value.values + [.string("x")]), contributor: value.contributor))
+                    #expect(
+                        !packed.holds(
+                            name, values: EncodedValues(value.values + [.string("x")]), contributor: value.contributor))
                     let other = value.contributor == Self.hr ? Self.crm : Self.hr
                     #expect(!packed.holds(name, values: EncodedValues(value.values), contributor: other))
                 }
