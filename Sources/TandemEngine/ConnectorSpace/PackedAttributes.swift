@@ -118,7 +118,7 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
     }
 
     /// Whether a values block holds values, none of them an empty string or a reference.
-    private static func holdsPlainValues(_ block: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func holdsPlainValues(_ block: UnsafeBufferPointer<UInt8>) -> Bool {
         var offset = 0
         let count = varint(block, &offset)
         guard count > 0 else { return false }

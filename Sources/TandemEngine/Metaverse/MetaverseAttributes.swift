@@ -112,6 +112,16 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
         }
     }
 
+    /// `name`'s values as they are encoded, when a direct flow (`[name]`) passes them on unchanged (see
+    /// ``PackedAttributes/plainValues(_:)``); `nil` otherwise. Shares this object's buffer.
+    func plainValues(_ name: String) -> EncodedValues? {
+        guard let found = find(name), !found.isAuthoritativeNull else { return nil }
+        let plain = bytes.withUnsafeBufferPointer { buffer in
+            PackedAttributes.holdsPlainValues(UnsafeBufferPointer(rebasing: buffer[found.block]))
+        }
+        return plain ? EncodedValues(encoded: bytes, found.block) : nil
+    }
+
     /// Whether the object has attribute `name` (values or an AuthoritativeNull).
     public func contains(_ name: String) -> Bool { find(name) != nil }
 

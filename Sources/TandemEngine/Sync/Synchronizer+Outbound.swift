@@ -90,22 +90,34 @@ extension Synchronizer {
                 return exported
             }
         }
-        // Evaluated in the rule's order, packed in name order.
-        var results = [[AttributeValue]?](repeating: nil, count: rule.flows.count)
+        // Evaluated in the rule's order, packed in name order. A direct flow of plain values copies the
+        // metaverse object's bytes, decoding nothing.
+        var results = [EncodedValues?](repeating: nil, count: rule.flows.count)
         for (index, flow) in rule.flows.enumerated() {
+            if let name = flow.expression.directSource, let encoded = object.attributes.plainValues(name) {
+                results[index] = encoded
+                continue
+            }
             switch try flow.expression.evaluateFlow(source) {
-            case .values(let values): results[index] = values
+            case .values(let values): results[index] = EncodedValues(values)
             case .authoritativeNull: results[index] = []
             case .null: break
             }
         }
-        var winners: [(target: String, values: [AttributeValue])] = []
-        winners.reserveCapacity(rule.flowsByTarget.count)
+        var winners = 0
+        var capacity = 10  // the count
         for (target, flows) in rule.flowsByTarget {
-            if let winner = flows.last(where: { results[$0] != nil }) { winners.append((target, results[winner]!)) }
+            if let winner = flows.last(where: { results[$0] != nil }) {
+                winners += 1
+                capacity += target.utf8.count + 4 + results[winner]!.byteCount
+            }
         }
-        var builder = PackedAttributes.Builder(count: winners.count)
-        for (target, values) in winners { builder.append(target, values) }
+        var builder = PackedAttributes.Builder(count: winners, capacity: capacity)
+        for (target, flows) in rule.flowsByTarget {
+            if let winner = flows.last(where: { results[$0] != nil }) {
+                results[winner]!.withUnsafeBufferPointer { builder.append(name: target, block: $0) }
+            }
+        }
         return (builder.finish(), awaitsProvisioning)
     }
 
