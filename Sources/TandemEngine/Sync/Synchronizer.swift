@@ -64,7 +64,10 @@ package struct Synchronizer {
     }
 
     /// Records a decision: applies it to the working state (keeping the index current) and keeps it.
-    mutating func record(_ decision: SyncDecision) throws(EngineError) {
+    ///
+    /// The decision is consumed: it moves into the list of decisions rather than being copied (a copy retains
+    /// every string and buffer it holds, and the list's release later releases them again).
+    mutating func record(_ decision: consuming SyncDecision) throws(EngineError) {
         switch decision {
         case .setAttribute(let id, let attribute, _, _), .setAuthoritativeNull(let id, let attribute, _),
             .removeAttribute(let id, let attribute):
@@ -98,12 +101,6 @@ package struct Synchronizer {
         default:
             try state.apply(decision, seq: state.lastSeq)
         }
-        decisions.append(decision)
-        if let encoder, decisions.count >= encoder.decisionsPerEvent {
-            encoder.submit(decisions)
-            decisions = []
-            decisions.reserveCapacity(encoder.decisionsPerEvent)
-        }
         switch decision {
         case .project: statistics.projections += 1
         case .join: statistics.joins += 1
@@ -111,6 +108,12 @@ package struct Synchronizer {
         case .stageExport: statistics.exportsStaged += 1
         case .recordError: statistics.errors += 1
         default: break
+        }
+        decisions.append(decision)
+        if let encoder, decisions.count >= encoder.decisionsPerEvent {
+            encoder.submit(decisions)
+            decisions = []
+            decisions.reserveCapacity(encoder.decisionsPerEvent)
         }
     }
 

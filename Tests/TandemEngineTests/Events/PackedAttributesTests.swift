@@ -50,6 +50,42 @@ import Testing
         }
     }
 
+    /// What a sync decision carries: the values' journal encoding, taken from an object's buffer unchanged when
+    /// a direct flow would pass the values on as they are, and equal to the same values encoded afresh.
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func plainValuesAreTheObjectsOwnBytesOfValuesAFlowPassesOnUnchanged(seed: UInt64) throws {
+        var events = RandomEngineEvents(seed: seed)
+        for _ in 0..<200 {
+            let attributes = events.attributes()
+            let packed = PackedAttributes(attributes)
+            for (name, values) in attributes {
+                let unchanged =
+                    !values.isEmpty
+                    && !values.contains { value in
+                        if case .string("") = value { return true }
+                        return value.kind == .reference
+                    }
+                let plain = packed.plainValues(name)
+                #expect((plain != nil) == unchanged, "attribute \(name): \(values)")
+                if let plain {
+                    #expect(plain.values == values)
+                    #expect(plain == EncodedValues(values) && plain.hashValue == EncodedValues(values).hashValue)
+                }
+                let encoded = EncodedValues(values)
+                #expect(encoded.values == values && encoded.isEmpty == values.isEmpty)
+                var w = BinaryWriter()
+                w.values(encoded)
+                var r = BinaryReader(w.bytes)
+                #expect(try r.encodedValues() == encoded && r.isAtEnd, "read back from the journal's encoding")
+            }
+            #expect(packed.plainValues("absent") == nil)
+        }
+        #expect(PackedAttributes(["a": [.string(""), .string("x")]]).plainValues("a") == nil)
+        #expect(PackedAttributes(["a": [.reference("E1")]]).plainValues("a") == nil)
+        #expect(PackedAttributes(["a": []]).plainValues("a") == nil)
+        #expect(EncodedValues([]).isEmpty && EncodedValues([.string("")]).isEmpty == false)
+    }
+
     @Test func equalityAndHashingFollowTheValues() {
         let a: PackedAttributes = ["mail": [.string("ada@example.com")], "cn": [.string("Ada")]]
         let b = PackedAttributes(["cn": [.string("Ada")], "mail": [.string("ada@example.com")]])

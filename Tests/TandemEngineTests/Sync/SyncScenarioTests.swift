@@ -260,6 +260,54 @@ import Testing
         await harness.close()
     }
 
+    /// A direct flow (`[name]`) of plain values hands on the connector-space object's bytes; one over values a
+    /// flow changes (empty strings left out, references translated) is evaluated instead. Both must give what the
+    /// expression means, in and out, and replay the same.
+    @Test func directFlowsPassOnValuesExactlyAsTheExpressionMeansThem() async throws {
+        var first = Self.employee(1)
+        first.attributes["phones"] = [.string("+1 555 0100"), .string(""), .string("+1 555 0101")]
+        first.attributes["nickname"] = [.string("")]
+        first.attributes["level"] = [.integer(7), .integer(-3)]
+        first.attributes["badge"] = [.binary([0, 1, 255])]
+        first.attributes["hired"] = [.date(microsecondsSince1970: 1_700_000_000_000_000)]
+        first.attributes["remote"] = [.boolean(true)]
+        var second = Self.employee(2)
+        second.attributes["manager"] = [.reference("E1")]
+        second.attributes["nickname"] = [.string("Sam")]
+        let direct = ["employeeId", "phones", "nickname", "level", "badge", "hired", "remote", "manager"]
+        var inbound = Self.hrIn
+        inbound.flows = flows(direct.map { ($0, "[\($0)]") })
+        var outbound = Self.directoryOut
+        outbound.flows = flows([("uid", "Lower([employeeId])")] + direct.dropFirst().map { ($0, "[\($0)]") })
+        let hr = Self.hr([first, second])
+        let directory = Self.directory()
+        let harness = try await EngineHarness(
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [inbound], outbound: [outbound]),
+            connectors: ["hr": hr, "directory": directory])
+        try await harness.cycle(initial: true)
+        let state = await harness.state
+        let one = try #require(state.space("hr").objects["E1"]?.metaverseID.flatMap { state.metaverse[$0] })
+        let two = try #require(state.space("hr").objects["E2"]?.metaverseID.flatMap { state.metaverse[$0] })
+        #expect(one.values("phones") == [.string("+1 555 0100"), .string("+1 555 0101")], "empty strings left out")
+        #expect(!one.attributes.contains("nickname"), "only an empty string: the flow contributes nothing")
+        #expect(one.values("level") == [.integer(7), .integer(-3)])
+        #expect(one.values("badge") == [.binary([0, 1, 255])])
+        #expect(one.values("hired") == [.date(microsecondsSince1970: 1_700_000_000_000_000)])
+        #expect(one.values("remote") == [.boolean(true)])
+        #expect(two.values("manager") == [.reference(Anchor("mv:\(one.id.rawValue)"))], "a reference is translated")
+        #expect(two.values("nickname") == [.string("Sam")])
+        // The same values leave for the directory, the reference as the directory's anchor.
+        let account = try #require(directory.object("e1"))
+        #expect(account.attributes["phones"] == [.string("+1 555 0100"), .string("+1 555 0101")])
+        #expect(account.attributes["nickname"] == nil)
+        #expect(account.attributes["level"] == [.integer(7), .integer(-3)])
+        for _ in 0..<2 { try await harness.cycle() }
+        #expect(directory.object("e2")?.attributes["manager"] == [.reference("e1")])
+        #expect(try harness.replayedDigest() == (await harness.state).stateDigest)
+        await harness.close()
+    }
+
     @Test func theDeletionThresholdHoldsDeletesButLetsAddsThrough() async throws {
         let hr = Self.hr((1...6).map { Self.employee($0) })
         let directory = Self.directory()
