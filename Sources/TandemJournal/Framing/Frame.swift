@@ -51,9 +51,20 @@ public struct Frame: Sendable, Hashable {
     }
 }
 
+/// An events frame's payload, encoded and compressed: all of a frame but where it goes in the journal (its
+/// epoch, first seq and link to the previous frame), so it can be made ahead, on any core.
+struct FramePayload: Sendable {
+    var count: Int
+    var stored: [UInt8]
+    var codec: FormatV1.Codec
+    var inflatedLength: Int
+    var earliestTimeMicroseconds: Int64
+    var latestTimeMicroseconds: Int64
+}
+
 /// Encodes batches of events into frames.
 struct FrameEncoder {
-    private let deflater: Deflater
+    let deflater: Deflater
 
     init(compressionLevel: Int32) throws {
         deflater = try Deflater(level: compressionLevel)
@@ -63,34 +74,49 @@ struct FrameEncoder {
     func encode(
         _ events: ArraySlice<JournalEvent>, epoch: UInt64, firstSeq: UInt64, previousChecksum: UInt32
     ) throws -> Frame {
+        Self.frame(
+            try Self.payload(events, deflater: deflater), epoch: epoch, firstSeq: firstSeq,
+            previousChecksum: previousChecksum)
+    }
+
+    /// Encodes and compresses `events` (not empty) with `deflater`; stored as they are when compressing does
+    /// not make them smaller.
+    static func payload(_ events: ArraySlice<JournalEvent>, deflater: Deflater) throws -> FramePayload {
         precondition(!events.isEmpty)
         let (raw, earliest, latest) = EventBatchCodec.encode(events)
-        var compressed = try deflater.compress(raw)
+        var stored = try deflater.compress(raw)
         var codec = FormatV1.Codec.zlib
-        if compressed.count >= raw.count {
-            compressed = raw
+        if stored.count >= raw.count {
+            stored = raw
             codec = .stored
         }
+        return FramePayload(
+            count: events.count, stored: stored, codec: codec, inflatedLength: raw.count,
+            earliestTimeMicroseconds: earliest, latestTimeMicroseconds: latest)
+    }
+
+    /// The frame holding `payload` at `firstSeq` of `epoch`, linked to the frame before it.
+    static func frame(_ payload: FramePayload, epoch: UInt64, firstSeq: UInt64, previousChecksum: UInt32) -> Frame {
         var header = FrameHeader(
-            storedLength: UInt32(compressed.count),
+            storedLength: UInt32(payload.stored.count),
             checksum: 0,
             previousChecksum: previousChecksum,
             type: FormatV1.frameTypeEvents,
-            codec: codec.rawValue,
+            codec: payload.codec.rawValue,
             flags: 0,
-            count: UInt32(events.count),
+            count: UInt32(payload.count),
             epoch: epoch,
             firstSeq: firstSeq,
-            earliestTimeMicroseconds: earliest,
-            latestTimeMicroseconds: latest,
-            inflatedLength: UInt32(raw.count)
+            earliestTimeMicroseconds: payload.earliestTimeMicroseconds,
+            latestTimeMicroseconds: payload.latestTimeMicroseconds,
+            inflatedLength: UInt32(payload.inflatedLength)
         )
         var bytes = header.serialized()
         header.checksum = bytes.withUnsafeBytes { h in
-            compressed.withUnsafeBytes { p in FrameHeader.computeChecksum(header: h, payload: p) }
+            payload.stored.withUnsafeBytes { p in FrameHeader.computeChecksum(header: h, payload: p) }
         }
         bytes.storeLittleEndian(header.checksum, at: 8)
-        bytes.append(contentsOf: compressed)
+        bytes.append(contentsOf: payload.stored)
         return Frame(header: header, bytes: bytes)
     }
 }

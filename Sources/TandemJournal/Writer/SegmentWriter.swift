@@ -79,6 +79,7 @@ final class SegmentWriter {
             lastSeqs.append(nextSeq + UInt64(events.count) - 1)
         }
 
+        var frames: [Range<Int>] = []
         var start = events.startIndex
         while start < events.endIndex {
             var end = start
@@ -89,14 +90,27 @@ final class SegmentWriter {
                 bytes += events[end].payload.count
                 end += 1
             }
-            let frame = try encoder.encode(
-                events[start..<end], epoch: epoch, firstSeq: nextSeq, previousChecksum: lastChecksum)
-
-            try place(frame, &pending, &pendingSummaries, &pendingRaw)
+            frames.append(start..<end)
             start = end
+        }
+        for payload in try payloads(of: frames, in: events) {
+            let frame = FrameEncoder.frame(payload, epoch: epoch, firstSeq: nextSeq, previousChecksum: lastChecksum)
+            try place(frame, &pending, &pendingSummaries, &pendingRaw)
         }
         try flush(&pending, &pendingSummaries, &pendingRaw)
         return lastSeqs
+    }
+
+    /// The frames' payloads, compressed on every core when there are several (a sync run appends megabytes of
+    /// decisions at a time, and zlib is most of what appending them costs); the frames are then linked in order.
+    private func payloads(of frames: [Range<Int>], in events: [JournalEvent]) throws -> [FramePayload] {
+        guard frames.count > 1 else {
+            return try frames.map { try FrameEncoder.payload(events[$0], deflater: encoder.deflater) }
+        }
+        let level = options.compressionLevel
+        return try concurrentMap(frames.count) { index in
+            try FrameEncoder.payload(events[frames[index]], deflater: Deflater(level: level))
+        }
     }
 
     /// Appends a frame to the pending bytes, first flushing and rolling to a new segment when the
