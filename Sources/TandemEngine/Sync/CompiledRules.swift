@@ -6,8 +6,8 @@ package protocol FlowExpression: Sendable {
     var referencedAttributes: Set<String> { get }
     /// Evaluates against an object's attribute values.
     func evaluateFlow(_ source: (String) -> [AttributeValue]) throws -> FlowResult
-    /// The attribute a direct flow (`[name]`, the expression a flow's result is exactly the source's values
-    /// of, empty strings left out) reads; `nil` for any other expression.
+    /// For a direct flow (`[name]`, whose result is the source's values of `name` with empty strings left out),
+    /// `name`; `nil` for any other expression.
     var directSource: String? { get }
 }
 
