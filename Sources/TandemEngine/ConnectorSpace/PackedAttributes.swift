@@ -110,15 +110,17 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
     ///
     /// The result shares this object's buffer: nothing is copied or allocated.
     func plainValues(_ name: String) -> EncodedValues? {
-        guard let block = block(of: name) else { return nil }
-        let plain = bytes.withUnsafeBufferPointer { buffer in
-            Self.holdsPlainValues(UnsafeBufferPointer(rebasing: buffer[block]))
-        }
+        block(of: name).flatMap { Self.plainValues(bytes, $0) }
+    }
+
+    /// The values block at `block` of `bytes`, sharing them, if it holds plain values (see above).
+    static func plainValues(_ bytes: [UInt8], _ block: Range<Int>) -> EncodedValues? {
+        let plain = bytes.withUnsafeBufferPointer { holdsPlainValues(UnsafeBufferPointer(rebasing: $0[block])) }
         return plain ? EncodedValues(encoded: bytes, block) : nil
     }
 
     /// Whether a values block holds values, none of them an empty string or a reference.
-    static func holdsPlainValues(_ block: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func holdsPlainValues(_ block: UnsafeBufferPointer<UInt8>) -> Bool {
         var offset = 0
         let count = varint(block, &offset)
         guard count > 0 else { return false }

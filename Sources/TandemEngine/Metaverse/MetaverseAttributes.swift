@@ -116,10 +116,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
     /// ``PackedAttributes/plainValues(_:)``); `nil` otherwise. Shares this object's buffer.
     func plainValues(_ name: String) -> EncodedValues? {
         guard let found = find(name), !found.isAuthoritativeNull else { return nil }
-        let plain = bytes.withUnsafeBufferPointer { buffer in
-            PackedAttributes.holdsPlainValues(UnsafeBufferPointer(rebasing: buffer[found.block]))
-        }
-        return plain ? EncodedValues(encoded: bytes, found.block) : nil
+        return PackedAttributes.plainValues(bytes, found.block)
     }
 
     /// Whether the object has attribute `name` (values or an AuthoritativeNull).

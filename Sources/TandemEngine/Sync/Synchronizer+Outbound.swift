@@ -104,20 +104,17 @@ extension Synchronizer {
             case .null: break
             }
         }
-        var winners = 0
+        var winners: [(target: String, values: EncodedValues)] = []
+        winners.reserveCapacity(rule.flowsByTarget.count)
         var capacity = 10  // the count
         for (target, flows) in rule.flowsByTarget {
-            if let winner = flows.last(where: { results[$0] != nil }) {
-                winners += 1
-                capacity += target.utf8.count + 4 + results[winner]!.byteCount
+            if let winner = flows.last(where: { results[$0] != nil }), let values = results[winner] {
+                winners.append((target, values))
+                capacity += target.utf8.count + 4 + values.byteCount
             }
         }
-        var builder = PackedAttributes.Builder(count: winners, capacity: capacity)
-        for (target, flows) in rule.flowsByTarget {
-            if let winner = flows.last(where: { results[$0] != nil }) {
-                results[winner]!.withUnsafeBufferPointer { builder.append(name: target, block: $0) }
-            }
-        }
+        var builder = PackedAttributes.Builder(count: winners.count, capacity: capacity)
+        for (target, values) in winners { values.withUnsafeBufferPointer { builder.append(name: target, block: $0) } }
         return (builder.finish(), awaitsProvisioning)
     }
 
