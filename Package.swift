@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers (DESIGN.md): imports only point down.
 //   tandem (@main) → TandemCLI → TandemEngine → FileConnector, … → ConnectorKit
-//                                             → TandemJournal → CZlib
+//                                             → TandemJournal → CZlib, CDeflate
 let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
@@ -35,10 +35,17 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Inflation: libdeflate decompresses whole zlib streams about three times as fast as zlib.
+        .systemLibrary(
+            name: "CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
         .target(
             name: "TandemJournal",
             dependencies: [
                 "CZlib",
+                "CDeflate",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -148,12 +155,15 @@ let package = Package(
             name: "PluginConnectorTests",
             // The engine too: to prove a plug-in killed mid-import leaves the connector space unchanged.
             dependencies: [
-                "PluginConnector", "ConnectorKit", "ConnectorKitTesting", "TandemEngine", "TandemJournal", "TandemTestSupport",
+                "PluginConnector", "ConnectorKit", "ConnectorKitTesting", "TandemEngine", "TandemJournal",
+                "TandemTestSupport",
             ]
         ),
         .testTarget(
             name: "TandemServerTests",
-            dependencies: ["TandemServer", "TandemEngine", "TandemJournal", "ConnectorKit", "tandem", "TandemTestSupport"]
+            dependencies: [
+                "TandemServer", "TandemEngine", "TandemJournal", "ConnectorKit", "tandem", "TandemTestSupport",
+            ]
         ),
         .testTarget(
             name: "TandemCLITests",
