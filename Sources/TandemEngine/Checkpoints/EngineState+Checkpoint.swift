@@ -475,22 +475,46 @@ extension EngineState {
     ) throws(BinaryReader.Malformed) -> [ConnectorSpaceObject] {
         var objects: [ConnectorSpaceObject] = []
         objects.reserveCapacity(count)
+        let packedNames = PackedNames(names)
+        // Where each attribute of the object being read is: its name's number and its values' bytes.
+        var spans: [(name: Int, block: Range<Int>)] = []
         for _ in 0..<count {
             let anchor = Anchor(try r.string())
             let type = ObjectType(try r.name(names))
             let dn = try r.optionalString()
             let attributeCount = try r.count()
-            // Packed as they are read: names come in ascending order and values in the journal's encoding.
-            var attributes = PackedAttributes.Builder(count: attributeCount)
+            // The values are checked and measured first, so that the object's buffer is allocated once at its
+            // exact size and filled by copying: names come in ascending order and values in the journal's
+            // encoding, as the buffer lays them out (see ``PackedAttributes``).
+            spans.removeAll(keepingCapacity: true)
+            let first = r.offset
+            var size = attributeCount == 0 ? 0 : PackedAttributes.varintSize(UInt64(attributeCount))
             for _ in 0..<attributeCount {
-                let name = try r.name(names)
+                let name = try r.number(below: names.count)
                 let start = r.offset
                 try r.skipValues()
-                r.withBytes(start..<r.offset) { attributes.append(name: name, block: $0) }
+                spans.append((name, start..<r.offset))
+                size +=
+                    packedNames.ranges[name].count + PackedAttributes.varintSize(UInt64(r.offset - start))
+                    + (r.offset - start)
+            }
+            let attributes = r.withBytes(first..<r.offset) { source in
+                PackedAttributes(
+                    packed: [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                        var at = 0
+                        if attributeCount > 0 { buffer.putVarint(UInt64(attributeCount), at: &at) }
+                        for span in spans {
+                            packedNames.copy(span.name, into: buffer, at: &at)
+                            buffer.putVarint(UInt64(span.block.count), at: &at)
+                            buffer.put(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
+                        }
+                        precondition(at == size, "a connector-space object's attributes were measured wrong")
+                        initialized = at
+                    })
             }
             objects.append(
                 ConnectorSpaceObject(
-                    anchor: anchor, objectType: type, distinguishedName: dn, attributes: attributes.finish(),
+                    anchor: anchor, objectType: type, distinguishedName: dn, attributes: attributes,
                     metaverseID: try r.optionalID(), isPendingAdd: try r.bool()))
         }
         return objects
@@ -505,41 +529,68 @@ extension EngineState {
         // reusing it (and its anchor for the links) as the live state does saves a record, and often
         // a string, per value.
         var contributors = ContributorCache()
+        let packedNames = PackedNames(names)
+        let ranks = Self.ranks(of: names)
+        // The attributes of the object being read: name number, values' bytes, AuthoritativeNull; their contributors.
+        var spans: [(name: Int, block: Range<Int>, isAuthoritativeNull: Bool)] = []
+        var made: [Contributor] = []
         for _ in 0..<count {
             var object = MetaverseObject(id: MetaverseID(try r.varint()), objectType: ObjectType(try r.name(names)))
             contributors.removeAll()
+            spans.removeAll(keepingCapacity: true)
+            made.removeAll(keepingCapacity: true)
             let attributeCount = try r.count()
-            // Packed as they are read when the names come in ascending order (as this version writes them);
-            // a checkpoint written before the metaverse was packed holds them in any order.
-            var attributes = MetaverseAttributes.Builder(capacity: attributeCount)
-            var unordered: [(String, MetaverseValue)] = []
+            let first = r.offset
+            var size = 0
+            var previousRank = -1
+            var ascending = true
             for _ in 0..<attributeCount {
-                let name = try r.name(names)
+                let name = try r.number(below: names.count)
                 let start = r.offset
                 try r.skipValues()
-                let end = r.offset
+                let block = start..<r.offset
                 let isNull = try r.bool()
-                let contributor = try contributors.contributor(from: &r, names: names)
-                if unordered.isEmpty && attributes.accepts(name) {
-                    r.withBytes(start..<end) {
-                        attributes.append(name: name, block: $0, isAuthoritativeNull: isNull, contributor: contributor)
-                    }
-                } else {
-                    var values = BinaryReader(Array(r.bytesSlice(start..<end)))
-                    unordered.append(
-                        (
-                            name,
-                            MetaverseValue(
-                                values: try values.values(), contributor: contributor, isAuthoritativeNull: isNull)
-                        ))
-                }
+                made.append(try contributors.contributor(from: &r, names: names))
+                spans.append((name, block, isNull))
+                ascending = ascending && ranks[name] > previousRank
+                previousRank = ranks[name]
+                size +=
+                    packedNames.ranges[name].count + 1 + PackedAttributes.varintSize(UInt64(block.count)) + block.count
             }
-            object.attributes = attributes.finish()
-            for (name, value) in unordered {
-                guard !object.attributes.contains(name) else {
-                    throw BinaryReader.Malformed(reason: "metaverse attribute '\(name)' is repeated", offset: r.offset)
+            if ascending {
+                // As this version writes them: the buffer is allocated once at its exact size and filled by copying.
+                var lastStart = 0
+                let bytes = r.withBytes(first..<r.offset) { source in
+                    [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                        var at = 0
+                        for span in spans {
+                            lastStart = at
+                            packedNames.copy(span.name, into: buffer, at: &at)
+                            buffer[at] = span.isAuthoritativeNull ? 1 : 0
+                            at += 1
+                            buffer.putVarint(UInt64(span.block.count), at: &at)
+                            buffer.put(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
+                        }
+                        precondition(at == size, "a metaverse object's attributes were measured wrong")
+                        initialized = at
+                    }
                 }
-                object.attributes[name] = value
+                object.attributes = MetaverseAttributes(packed: bytes, contributors: Array(made), lastStart: lastStart)
+            } else {
+                // A checkpoint written before the metaverse was packed holds the names in any order.
+                var attributes: [String: MetaverseValue] = [:]
+                for (span, contributor) in zip(spans, made) {
+                    let name = names[span.name]
+                    guard attributes[name] == nil else {
+                        throw BinaryReader.Malformed(
+                            reason: "metaverse attribute '\(name)' is repeated", offset: r.offset)
+                    }
+                    var values = BinaryReader(Array(r.bytesSlice(span.block)))
+                    attributes[name] = MetaverseValue(
+                        values: try values.values(), contributor: contributor,
+                        isAuthoritativeNull: span.isAuthoritativeNull)
+                }
+                object.attributes = MetaverseAttributes(attributes)
             }
             let linkCount = try r.count()
             object.links.reserveCapacity(linkCount)
@@ -552,6 +603,20 @@ extension EngineState {
             objects.append(object)
         }
         return objects
+    }
+
+    /// Each name's place in `String` order, equal names at the same place: ascending places mean
+    /// ascending, distinct names.
+    private static func ranks(of names: [String]) -> [Int] {
+        var ranks = [Int](repeating: 0, count: names.count)
+        var rank = -1
+        var previous: String?
+        for index in names.indices.sorted(by: { names[$0] < names[$1] }) {
+            if names[index] != previous { rank += 1 }
+            previous = names[index]
+            ranks[index] = rank
+        }
+        return ranks
     }
 }
 
@@ -591,6 +656,48 @@ private struct ContributorCache {
             return ConnectorSpaceLink(connector: names[connector], anchor: entry.made.anchor)
         }
         return ConnectorSpaceLink(connector: names[connector], anchor: Anchor(try r.string(at: anchor)))
+    }
+}
+
+/// A checkpoint's names as an attribute buffer begins each (varint length, UTF-8), all in one array.
+private struct PackedNames {
+    private var bytes: [UInt8] = []
+    private(set) var ranges: [Range<Int>] = []
+
+    init(_ names: [String]) {
+        ranges.reserveCapacity(names.count)
+        for name in names {
+            let start = bytes.count
+            PackedAttributes.appendVarint(UInt64(name.utf8.count), to: &bytes)
+            bytes.append(contentsOf: name.utf8)
+            ranges.append(start..<bytes.count)
+        }
+    }
+
+    func copy(_ name: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: inout Int) {
+        bytes.withUnsafeBufferPointer { buffer.put($0, ranges[name], at: &offset) }
+    }
+}
+
+extension UnsafeMutableBufferPointer<UInt8> {
+    /// Writes `value` as a varint at `offset` and moves past it.
+    fileprivate func putVarint(_ value: UInt64, at offset: inout Int) {
+        var value = value
+        while value >= 0x80 {
+            self[offset] = UInt8(truncatingIfNeeded: value) | 0x80
+            value >>= 7
+            offset += 1
+        }
+        self[offset] = UInt8(value)
+        offset += 1
+    }
+
+    /// Copies `range` of `source` to `offset` and moves past it.
+    fileprivate func put(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, at offset: inout Int) {
+        precondition(offset + range.count <= count, "a copy past the end of a buffer")
+        _ = UnsafeMutableBufferPointer(rebasing: self[offset..<offset + range.count])
+            .update(fromContentsOf: UnsafeBufferPointer(rebasing: source[range]))
+        offset += range.count
     }
 }
 

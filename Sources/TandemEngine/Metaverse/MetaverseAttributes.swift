@@ -32,6 +32,14 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     public init() {}
 
+    /// Takes bytes already in the layout above, with one contributor per attribute and where the last
+    /// attribute starts (a checkpoint's, checked as it was read).
+    init(packed bytes: [UInt8], contributors: [Contributor], lastStart: Int) {
+        self.bytes = bytes
+        self.contributors = contributors
+        self.lastStart = lastStart
+    }
+
     public init(_ attributes: [String: MetaverseValue]) {
         var builder = Builder(capacity: attributes.count)
         for name in attributes.keys.sorted() { builder.append(name, attributes[name]!) }
@@ -264,20 +272,8 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
             attributes.contributors.append(value.contributor)
         }
 
-        /// Appends one attribute whose values are already encoded (count, then each value) and checked.
-        mutating func append<Block: Collection<UInt8>>(
-            name: String, block: Block, isAuthoritativeNull: Bool, contributor: Contributor
-        ) {
-            checkOrder(name)
-            attributes.lastStart = attributes.bytes.count
-            MetaverseAttributes.appendName(name, isAuthoritativeNull: isAuthoritativeNull, to: &attributes.bytes)
-            PackedAttributes.appendVarint(UInt64(block.count), to: &attributes.bytes)
-            attributes.bytes.append(contentsOf: block)
-            attributes.contributors.append(contributor)
-        }
-
         /// Whether `name` may come next (it sorts after every name appended so far).
-        func accepts(_ name: String) -> Bool { previous.map { $0 < name } ?? true }
+        private func accepts(_ name: String) -> Bool { previous.map { $0 < name } ?? true }
 
         private mutating func checkOrder(_ name: String) {
             precondition(accepts(name), "metaverse attribute '\(name)' appended out of order")

@@ -202,6 +202,75 @@ import Testing
         #expect(changed.metaverse[MetaverseID(2)]?.attributes["new"] != nil)
     }
 
+    /// A version 2 payload holding one metaverse object whose attributes are given as (name number,
+    /// value) in that order, over the name table `names` (which starts with the object type, rule and
+    /// connector).
+    private func payload(names: [String], attributes: [(name: Int, value: String)]) -> [UInt8] {
+        var object = BinaryWriter(capacity: 256)
+        object.varint(1)
+        object.count(0)
+        object.count(attributes.count)
+        for (name, value) in attributes {
+            object.count(name)
+            object.values([.string(value)])
+            object.bool(false)
+            object.count(1)
+            object.count(2)
+            object.string("E1")
+            object.int(10)
+        }
+        object.count(0)
+        object.byte(0)
+        var w = BinaryWriter(capacity: 1_024)
+        w.byte(2)
+        w.varint(9)
+        w.varint(1)
+        w.varint(2)
+        w.optionalString(nil)
+        w.count(names.count)
+        for name in names { w.string(name) }
+        w.count(0)
+        w.count(1)
+        w.chunks([(1, object.bytes)])
+        for _ in 0..<4 { w.count(0) }
+        return w.bytes
+    }
+
+    /// Checkpoints this version writes hold each metaverse object's names ascending, and decode into the
+    /// packed buffer directly; earlier ones held them in any order and still decode, to the same object;
+    /// a name given twice (under one number or two) is refused.
+    @Test func metaverseAttributesDecodeInEveryOrderAndRepeatsAreRefused() throws {
+        let names = ["person", "hr-in", "hr", "sn", "givenName", "mail", "sn"]
+        let contributor = Contributor(rule: "hr-in", connector: "hr", anchor: "E1", precedence: 10)
+        let expected: MetaverseAttributes = [
+            "givenName": MetaverseValue(values: [.string("Ada")], contributor: contributor),
+            "mail": MetaverseValue(values: [.string("ada@example.com")], contributor: contributor),
+            "sn": MetaverseValue(values: [.string("Lovelace")], contributor: contributor),
+        ]
+        for order in [[4, 5, 3], [3, 4, 5], [5, 3, 4], [4, 5, 6]] {
+            let values = ["Lovelace", "Ada", "ada@example.com", "Lovelace"]
+            let state = try EngineState(
+                checkpointPayload: payload(names: names, attributes: order.map { ($0, values[$0 - 3]) }))
+            var decoded = try #require(state.metaverse[MetaverseID(1)]).attributes
+            #expect(decoded == expected, "order \(order)")
+            // The decoded buffer takes an attribute after its last one as a built one does.
+            var built = expected
+            let added = MetaverseValue(values: [.integer(7)], contributor: contributor)
+            decoded["zz"] = added
+            built["zz"] = added
+            #expect(decoded == built, "order \(order)")
+        }
+        for order in [[3, 4, 3], [3, 4, 6], [4, 3, 6]] {
+            let bytes = payload(names: names, attributes: order.map { ($0, "x") })
+            #expect(throws: EngineError.self, "order \(order)") { try EngineState(checkpointPayload: bytes) }
+            do {
+                _ = try EngineState(checkpointPayload: bytes)
+            } catch {
+                #expect(error.message.contains("metaverse attribute 'sn' is repeated"), "order \(order)")
+            }
+        }
+    }
+
     /// Parts inflate in place into one buffer: a part that is damaged, or longer or shorter than its
     /// declared length, is refused even when the file's checksum was recomputed over it.
     @Test func aDamagedOrMisdeclaredPartIsRefused() throws {
