@@ -679,28 +679,6 @@ private struct PackedNames {
     }
 }
 
-extension UnsafeMutableBufferPointer<UInt8> {
-    /// Writes `value` as a varint at `offset` and moves past it.
-    fileprivate func putVarint(_ value: UInt64, at offset: inout Int) {
-        var value = value
-        while value >= 0x80 {
-            self[offset] = UInt8(truncatingIfNeeded: value) | 0x80
-            value >>= 7
-            offset += 1
-        }
-        self[offset] = UInt8(value)
-        offset += 1
-    }
-
-    /// Copies `range` of `source` to `offset` and moves past it.
-    fileprivate func put(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, at offset: inout Int) {
-        precondition(offset + range.count <= count, "a copy past the end of a buffer")
-        _ = UnsafeMutableBufferPointer(rebasing: self[offset..<offset + range.count])
-            .update(fromContentsOf: UnsafeBufferPointer(rebasing: source[range]))
-        offset += range.count
-    }
-}
-
 /// The names a version 2 checkpoint writes once and refers to by number.
 struct CheckpointNames: Sendable {
     private(set) var names: [String] = []

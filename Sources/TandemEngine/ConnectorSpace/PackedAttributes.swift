@@ -486,19 +486,73 @@ extension BinaryReader {
     mutating func packedAttributes() throws(Malformed) -> PackedAttributes {
         let count = try self.count()
         guard count > 0 else { return PackedAttributes() }
-        var builder = PackedAttributes.Builder(count: count)
-        var previous: String?
+        // Checked and measured first, then packed into a buffer allocated once at its exact size. A name
+        // in the journal's encoding (varint length, UTF-8) is laid out as the buffer lays it out, so names
+        // and values are copied as they are: no string is made.
+        let first = offset
+        var size = PackedAttributes.varintSize(UInt64(count))
+        var spans: [(name: Range<Int>, block: Range<Int>)] = []
+        spans.reserveCapacity(Swift.min(count, 64))
+        var previous: Range<Int>?
         for _ in 0..<count {
-            let name = try string()
-            if let previous, !(previous < name) {
-                throw Malformed(reason: "attribute '\(name)' is out of order or repeated", offset: offset)
+            let nameStart = offset
+            let name = try stringBytes()
+            let order = withBytes(first..<name.upperBound) { bytes in
+                guard let previous else { return -1 }
+                func utf8(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+                    UnsafeBufferPointer(rebasing: bytes[range.lowerBound - first..<range.upperBound - first])
+                }
+                return MetaverseAttributes.compare(utf8(previous), utf8(name))
+            }
+            let text = try string(at: name)
+            guard order < 0 else {
+                throw Malformed(reason: "attribute '\(text)' is out of order or repeated", offset: offset)
             }
             previous = name
-            let start = offset
+            let blockStart = offset
             try skipValues()
-            withBytes(start..<offset) { builder.append(name: name, block: $0) }
+            spans.append((nameStart..<name.upperBound, blockStart..<offset))
+            size +=
+                name.upperBound - nameStart + PackedAttributes.varintSize(UInt64(offset - blockStart)) + offset
+                - blockStart
         }
-        return builder.finish()
+        return withBytes(first..<offset) { source in
+            PackedAttributes(
+                packed: [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                    var at = 0
+                    buffer.putVarint(UInt64(count), at: &at)
+                    for span in spans {
+                        buffer.put(source, span.name.lowerBound - first..<span.name.upperBound - first, at: &at)
+                        buffer.putVarint(UInt64(span.block.count), at: &at)
+                        buffer.put(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
+                    }
+                    precondition(at == size, "packed attributes were measured wrong")
+                    initialized = at
+                })
+        }
+    }
+}
+
+/// Writing a packed buffer made at its exact size (see ``BinaryReader/packedAttributes()``).
+extension UnsafeMutableBufferPointer<UInt8> {
+    /// Writes `value` as a varint at `offset` and moves past it.
+    func putVarint(_ value: UInt64, at offset: inout Int) {
+        var value = value
+        while value >= 0x80 {
+            self[offset] = UInt8(truncatingIfNeeded: value) | 0x80
+            value >>= 7
+            offset += 1
+        }
+        self[offset] = UInt8(value)
+        offset += 1
+    }
+
+    /// Copies `range` of `source` to `offset` and moves past it.
+    func put(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, at offset: inout Int) {
+        precondition(offset + range.count <= count, "a copy past the end of a buffer")
+        _ = UnsafeMutableBufferPointer(rebasing: self[offset..<offset + range.count])
+            .update(fromContentsOf: UnsafeBufferPointer(rebasing: source[range]))
+        offset += range.count
     }
 }
 

@@ -392,7 +392,7 @@ public struct MetaverseAttributes: Hashable, Sendable, Sequence, ExpressibleByDi
 
     /// -1, 0 or 1 as `held` sorts before, equal to or after `wanted` in `String` order (byte order for
     /// ASCII, which attribute names nearly always are).
-    private static func compare(_ held: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Int {
+    static func compare(_ held: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>) -> Int {
         if held.allSatisfy({ $0 < 0x80 }) && wanted.allSatisfy({ $0 < 0x80 }) {
             let common = Swift.min(held.count, wanted.count)
             let order = common == 0 ? 0 : memcmp(held.baseAddress!, wanted.baseAddress!, common)

@@ -122,7 +122,7 @@ import Testing
         #expect(!packed.containsReference(to: "A2") && !packed.containsReference(to: "cn"))
     }
 
-    @Test func readingRejectsNamesOutOfOrderOrRepeatedAndBadValues() {
+    @Test func readingRejectsNamesOutOfOrderOrRepeatedAndBadValues() throws {
         func encoded(_ entries: [(String, [AttributeValue])]) -> [UInt8] {
             var w = BinaryWriter()
             w.count(entries.count)
@@ -132,16 +132,27 @@ import Testing
             }
             return w.bytes
         }
-        for bytes in [
-            encoded([("mail", [.string("a")]), ("cn", [.string("b")])]),
-            encoded([("cn", [.string("a")]), ("cn", [.string("b")])]),
+        for (bytes, name) in [
+            (encoded([("mail", [.string("a")]), ("cn", [.string("b")])]), "cn"),
+            (encoded([("cn", [.string("a")]), ("cn", [.string("b")])]), "cn"),
+            // Canonically equivalent names are one name to String, however their bytes differ.
+            (encoded([("cn", []), ("e\u{301}", [.string("a")]), ("\u{E9}", [.string("b")])]), "\u{E9}"),
         ] {
             var reader = BinaryReader(bytes)
-            #expect(throws: BinaryReader.Malformed.self) { try reader.packedAttributes() }
+            #expect {
+                try reader.packedAttributes()
+            } throws: { error in
+                (error as? BinaryReader.Malformed)?.reason == "attribute '\(name)' is out of order or repeated"
+            }
         }
+        // Names beyond ASCII sort as String sorts them.
+        var reader = BinaryReader(encoded([("cn", [.string("a")]), ("z", []), ("\u{E9}t\u{E9}", [.integer(1)])]))
+        #expect(
+            try reader.packedAttributes() == ["cn": [.string("a")], "z": [], "\u{E9}t\u{E9}": [.integer(1)]]
+        )
         var badTag = encoded([("cn", [.string("a")])])
         badTag[badTag.count - 3] = 9  // the value's tag
-        var reader = BinaryReader(badTag)
+        reader = BinaryReader(badTag)
         #expect(throws: BinaryReader.Malformed.self) { try reader.packedAttributes() }
         var badText = encoded([("cn", [.string("ab")])])
         badText[badText.count - 1] = 0xFF
