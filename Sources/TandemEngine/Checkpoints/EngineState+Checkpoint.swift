@@ -268,6 +268,47 @@ extension EngineState {
         }
     }
 
+    /// Passes over what ``readExportsAndSets(into:from:)`` reads, measuring without making anything, and
+    /// returns where it lies: a version 2 checkpoint's space decodes it on a core of its own, beside the
+    /// chunks (a million pending adds, say, after a full sync, would otherwise hold up one core alone).
+    static func skipExportsAndSets(from r: inout BinaryReader) throws(BinaryReader.Malformed) -> Range<Int> {
+        func skipOperation() throws(BinaryReader.Malformed) {
+            let tag = try r.byte()
+            if tag == 0, try r.bool() { _ = try r.stringBytes() }
+            switch tag {
+            case 0, 1:
+                for _ in 0..<(try r.count()) {
+                    _ = try r.stringBytes()
+                    try r.skipValues(checkingText: false)
+                }
+            case 2: _ = try r.stringBytes()
+            case 3: break
+            default: throw BinaryReader.Malformed(reason: "unknown export operation \(tag)", offset: r.offset)
+            }
+        }
+        let start = r.offset
+        for _ in 0..<(try r.count()) {
+            _ = try r.stringBytes()
+            _ = try r.stringBytes()
+            try skipOperation()
+            if try r.bool() { _ = try r.varint() }
+        }
+        for _ in 0..<(try r.count()) {
+            _ = try r.stringBytes()
+            try skipOperation()
+        }
+        for _ in 0..<(try r.count()) {
+            _ = try r.stringBytes()
+            if try r.bool() { _ = try r.stringBytes() }
+            _ = try r.stringBytes()
+            _ = try r.stringBytes()
+        }
+        for _ in 0..<3 {
+            for _ in 0..<(try r.count()) { _ = try r.stringBytes() }
+        }
+        return start..<r.offset
+    }
+
     /// Runs, restore points and the connectors awaiting an import (versions 1 and 2).
     func writeRunsAndPoints(to w: inout BinaryWriter) {
         w.count(runs.count)
@@ -375,6 +416,8 @@ extension EngineState {
     }
 
     private enum Decoded: Sendable {
+        /// A space's pending exports, unconfirmed exports, errors and anchor sets.
+        case exports(ConnectorSpace)
         case objects([ConnectorSpaceObject])
         case metaverse([MetaverseObject])
         case objectTable([Anchor: ConnectorSpaceObject])
@@ -393,6 +436,7 @@ extension EngineState {
         for _ in 0..<(try r.count()) { names.append(try r.string()) }
         var chunks: [Chunk] = []
         var spaces: [ConnectorSpace] = []
+        var exportSections: [Range<Int>] = []
         var spaceSizes: [Int] = []
         func readChunks(space: Int?) throws(BinaryReader.Malformed) {
             for _ in 0..<(try r.count()) {
@@ -405,7 +449,7 @@ extension EngineState {
             space.watermark = try r.optionalString().map(Watermark.init)
             spaceSizes.append(try r.count())
             try readChunks(space: index)
-            try Self.readExportsAndSets(into: &space, from: &r)
+            exportSections.append(try Self.skipExportsAndSets(from: &r))
             spaces.append(space)
         }
         let metaverseSize = try r.count()
@@ -415,10 +459,22 @@ extension EngineState {
         for _ in 0..<(try r.count()) { inDoubt.append((try r.string(), Anchor(try r.string()), try r.varint())) }
         guard r.isAtEnd else { throw BinaryReader.Malformed(reason: "trailing bytes", offset: r.offset) }
 
-        // The objects, chunk by chunk on every core; then each table filled on a core of its own.
-        let (allChunks, nameTable, sizes, spaceCount) = (chunks, names, spaceSizes, spaces.count)
-        let decoded = try concurrentMap(allChunks.count) { index in
-            let chunk = allChunks[index]
+        // The spaces' exports and the objects chunk by chunk, on every core (the exports first: a space's are
+        // one job, maybe the longest); then each table filled on a core of its own.
+        let (allChunks, nameTable, sizes, spaceCount, sections) = (
+            chunks, names, spaceSizes, spaces.count, exportSections
+        )
+        let decoded = try concurrentMap(spaceCount + allChunks.count) { index in
+            if index < spaceCount {
+                var r = BinaryReader(bytes, range: sections[index])
+                var space = ConnectorSpace(connector: "")
+                try Self.readExportsAndSets(into: &space, from: &r)
+                guard r.isAtEnd else {
+                    throw BinaryReader.Malformed(reason: "a space's exports end before their length", offset: r.offset)
+                }
+                return Decoded.exports(space)
+            }
+            let chunk = allChunks[index - spaceCount]
             var r = BinaryReader(bytes, range: chunk.bytes)
             // Names of this chunk's own: strings shared by every core would contend for their reference counts.
             let nameTable = nameTable.map { String(decoding: Array($0.utf8), as: UTF8.self) }
@@ -431,10 +487,20 @@ extension EngineState {
             }
             return result
         }
+        for (index, result) in decoded.prefix(spaceCount).enumerated() {
+            guard case .exports(let exports) = result else { preconditionFailure("a space's exports come first") }
+            spaces[index].pendingExports = exports.pendingExports
+            spaces[index].unconfirmedExports = exports.unconfirmedExports
+            spaces[index].errors = exports.errors
+            spaces[index].heldDeletes = exports.heldDeletes
+            spaces[index].approvedDeletes = exports.approvedDeletes
+            spaces[index].changedSinceSync = exports.changedSinceSync
+        }
+        let decodedChunks = Array(decoded.dropFirst(spaceCount))
         let tables = try concurrentMap(spaceCount + 1) { table in
             if table < spaceCount {
                 var objects = [Anchor: ConnectorSpaceObject](minimumCapacity: sizes[table])
-                for (chunk, result) in zip(allChunks, decoded) where chunk.space == table {
+                for (chunk, result) in zip(allChunks, decodedChunks) where chunk.space == table {
                     guard case .objects(let list) = result else { continue }
                     for object in list { objects[object.anchor] = object }
                 }
@@ -444,7 +510,7 @@ extension EngineState {
                 return Decoded.objectTable(objects)
             }
             var objects = [MetaverseID: MetaverseObject](minimumCapacity: metaverseSize)
-            for result in decoded {
+            for result in decodedChunks {
                 guard case .metaverse(let list) = result else { continue }
                 for object in list { objects[object.id] = object }
             }
@@ -457,7 +523,7 @@ extension EngineState {
             switch table {
             case .objectTable(let objects): spaces[index].objects = objects
             case .metaverseTable(let objects): metaverse = objects
-            case .objects, .metaverse: preconditionFailure("tables hold tables")
+            case .exports, .objects, .metaverse: preconditionFailure("tables hold tables")
             }
         }
         for space in spaces { connectorSpaces[space.connector] = space }

@@ -270,12 +270,15 @@ extension BinaryWriter {
 extension BinaryReader {
     /// Checks one attribute's values (count, then each value) as ``values()`` would read them, without
     /// making them: strings must be UTF-8, tags known, lengths inside the bytes.
-    mutating func skipValues() throws(Malformed) {
+    ///
+    /// With `checkingText` false, strings are only measured (for a first pass whose bytes are read in full later).
+    mutating func skipValues(checkingText: Bool = true) throws(Malformed) {
         let n = try count()
         for _ in 0..<n {
             switch try byte() {
             case 0, 5:
                 let range = try stringBytes()
+                guard checkingText else { continue }
                 let valid = bytes.withUnsafeBufferPointer { buffer in
                     let utf8 = UnsafeBufferPointer(rebasing: buffer[range])
                     return utf8.allSatisfy({ $0 < 0x80 }) || String(validating: utf8, as: UTF8.self) != nil

@@ -202,6 +202,49 @@ import Testing
         #expect(changed.metaverse[MetaverseID(2)]?.attributes["new"] != nil)
     }
 
+    /// Each space's pending exports, unconfirmed exports, errors and anchor sets decode on a core of their own,
+    /// beside the chunks: every kind of each, in two spaces, comes back as it was, and a section whose bytes
+    /// end early is refused.
+    @Test(arguments: [1, 8_192])
+    func exportsErrorsAndAnchorSetsOfEverySpaceDecodeAsTheyWere(chunkObjects: Int) throws {
+        var state = EngineState()
+        state.lastSeq = 8
+        for (index, name) in ["directory", "hr"].enumerated() {
+            var space = ConnectorSpace(connector: name)
+            let operations: [PendingExport.Operation] = [
+                .add(distinguishedName: "cn=a\(index)", attributes: ["cn": [.string("a")], "n": [.integer(2)]]),
+                .add(distinguishedName: nil, attributes: [:]),
+                .update(["mail": [.string("\u{E9}@example.com")], "member": [.reference("B1")]]),
+                .rename(distinguishedName: "cn=b\(index)"), .delete,
+            ]
+            for (number, operation) in operations.enumerated() {
+                let anchor = Anchor("\(name)-\(number)")
+                space.pendingExports[anchor] = PendingExport(
+                    anchor: anchor, objectType: "person", operation: operation,
+                    metaverseID: number % 2 == 0 ? MetaverseID(UInt64(number + 1)) : nil)
+                space.unconfirmedExports[Anchor("\(name)-u\(number)")] = operation
+            }
+            space.errors[Anchor("\(name)-e1")] = SyncErrorRecord(
+                rule: "hr-in", code: "duplicate-value", message: "mail taken")
+            space.errors[Anchor("\(name)-e2")] = SyncErrorRecord(rule: nil, code: "export-failed", message: "")
+            space.heldDeletes = [Anchor("\(name)-h1"), Anchor("\(name)-h2")]
+            space.approvedDeletes = [Anchor("\(name)-h1")]
+            space.changedSinceSync = index == 0 ? [] : [Anchor("\(name)-c1")]
+            space.objects[Anchor("\(name)-o1")] = ConnectorSpaceObject(
+                anchor: Anchor("\(name)-o1"), objectType: "person", attributes: ["cn": [.string("o")]])
+            state.connectorSpaces[name] = space
+        }
+        let payload = state.checkpointPayload(chunkObjects: chunkObjects)
+        let decoded = try EngineState(checkpointPayload: payload)
+        #expect(decoded.connectorSpaces == state.connectorSpaces)
+        #expect(decoded.stateDigest == state.stateDigest)
+        for length in [payload.count / 2, payload.count - 5] {
+            #expect(throws: EngineError.self, "cut at \(length)") {
+                try EngineState(checkpointPayload: Array(payload.prefix(length)))
+            }
+        }
+    }
+
     /// A version 2 payload holding one metaverse object whose attributes are given as (name number,
     /// value) in that order, over the name table `names` (which starts with the object type, rule and
     /// connector).
