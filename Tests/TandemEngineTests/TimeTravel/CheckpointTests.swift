@@ -248,7 +248,7 @@ import Testing
     /// A version 2 payload holding one metaverse object whose attributes are given as (name number,
     /// value) in that order, over the name table `names` (which starts with the object type, rule and
     /// connector).
-    private func payload(names: [String], attributes: [(name: Int, value: String)]) -> [UInt8] {
+    private func payload(names: [String], attributes: [(name: Int, value: String)], declared: Int = 1) -> [UInt8] {
         var object = BinaryWriter(capacity: 256)
         object.varint(1)
         object.count(0)
@@ -273,8 +273,8 @@ import Testing
         w.count(names.count)
         for name in names { w.string(name) }
         w.count(0)
-        w.count(1)
-        w.chunks([(1, object.bytes)])
+        w.count(declared)
+        w.chunks(attributes.isEmpty ? [] : [(1, object.bytes)])
         for _ in 0..<4 { w.count(0) }
         return w.bytes
     }
@@ -303,6 +303,14 @@ import Testing
             built["zz"] = added
             #expect(decoded == built, "order \(order)")
         }
+        // The metaverse's object count must match its chunks', also when it has no chunk at all.
+        for (attributes, declared) in [([(3, "x")], 2), ([(3, "x")], 0), ([], 1)] {
+            #expect(throws: EngineError.self, "\(attributes.count) objects, \(declared) declared") {
+                try EngineState(checkpointPayload: payload(names: names, attributes: attributes, declared: declared))
+            }
+        }
+        #expect(
+            try EngineState(checkpointPayload: payload(names: names, attributes: [], declared: 0)).metaverse.isEmpty)
         for order in [[3, 4, 3], [3, 4, 6], [4, 3, 6]] {
             let bytes = payload(names: names, attributes: order.map { ($0, "x") })
             #expect(throws: EngineError.self, "order \(order)") { try EngineState(checkpointPayload: bytes) }
