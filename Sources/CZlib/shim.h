@@ -3,15 +3,12 @@
 
 #include <zlib.h>
 
-// deflateInit2 and inflateInit2 are macros that Swift cannot import.
+// deflateInit2 is a macro that Swift cannot import (inflation goes through libdeflate, CDeflate).
 // Tandem's frames are zlib streams (RFC 1950: header + deflate + Adler-32 trailer).
 static inline int tandem_deflate_init(z_streamp stream, int level) {
     return deflateInit2(stream, level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY);
 }
 
-static inline int tandem_inflate_init(z_streamp stream) {
-    return inflateInit2(stream, 15);
-}
 
 #include <stddef.h>
 #include <stdint.h>

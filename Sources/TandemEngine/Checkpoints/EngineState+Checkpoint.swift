@@ -554,29 +554,21 @@ extension EngineState {
             // encoding, as the buffer lays them out (see ``PackedAttributes``).
             spans.removeAll(keepingCapacity: true)
             let first = r.offset
-            var size = attributeCount == 0 ? 0 : PackedAttributes.varintSize(UInt64(attributeCount))
+            var size = 0
             for _ in 0..<attributeCount {
                 let name = try r.number(below: names.count)
                 let start = r.offset
                 try r.skipValues()
                 spans.append((name, start..<r.offset))
-                size +=
-                    packedNames.ranges[name].count + PackedAttributes.varintSize(UInt64(r.offset - start))
-                    + (r.offset - start)
+                size += PackedAttributes.attributeSize(name: packedNames.ranges[name].count, block: r.offset - start)
             }
             let attributes = r.withBytes(first..<r.offset) { source in
-                PackedAttributes(
-                    packed: [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                        var at = 0
-                        if attributeCount > 0 { buffer.putVarint(UInt64(attributeCount), at: &at) }
-                        for span in spans {
-                            packedNames.copy(span.name, into: buffer, at: &at)
-                            buffer.putVarint(UInt64(span.block.count), at: &at)
-                            buffer.put(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
-                        }
-                        precondition(at == size, "a connector-space object's attributes were measured wrong")
-                        initialized = at
-                    })
+                PackedAttributes.exactly(count: attributeCount, size: size) { buffer, at in
+                    for span in spans {
+                        packedNames.copy(span.name, into: buffer, at: &at)
+                        buffer.putBlock(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
+                    }
+                }
             }
             objects.append(
                 ConnectorSpaceObject(
@@ -620,8 +612,8 @@ extension EngineState {
                 spans.append((name, block, isNull))
                 ascending = ascending && ranks[name] > previousRank
                 previousRank = ranks[name]
-                size +=
-                    packedNames.ranges[name].count + 1 + PackedAttributes.varintSize(UInt64(block.count)) + block.count
+                // The name, then a flag byte (AuthoritativeNull), then the block (see ``MetaverseAttributes``).
+                size += PackedAttributes.attributeSize(name: packedNames.ranges[name].count + 1, block: block.count)
             }
             if ascending {
                 // As this version writes them: the buffer is allocated once at its exact size and filled by copying.
@@ -634,8 +626,8 @@ extension EngineState {
                             packedNames.copy(span.name, into: buffer, at: &at)
                             buffer[at] = span.isAuthoritativeNull ? 1 : 0
                             at += 1
-                            buffer.putVarint(UInt64(span.block.count), at: &at)
-                            buffer.put(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
+                            buffer.putBlock(
+                                source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
                         }
                         precondition(at == size, "a metaverse object's attributes were measured wrong")
                         initialized = at

@@ -488,15 +488,16 @@ extension BinaryReader {
         guard count > 0 else { return PackedAttributes() }
         // Checked and measured first, then packed into a buffer allocated once at its exact size. A name
         // in the journal's encoding (varint length, UTF-8) is laid out as the buffer lays it out, so names
-        // and values are copied as they are: no string is made.
+        // and values are copied as they are: a String is made only for an error's message.
         let first = offset
-        var size = PackedAttributes.varintSize(UInt64(count))
+        var size = 0
         var spans: [(name: Range<Int>, block: Range<Int>)] = []
         spans.reserveCapacity(Swift.min(count, 64))
         var previous: Range<Int>?
         for _ in 0..<count {
             let nameStart = offset
             let name = try stringBytes()
+            try checkUTF8(name)
             let order = withBytes(first..<name.upperBound) { bytes in
                 guard let previous else { return -1 }
                 func utf8(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
@@ -504,32 +505,47 @@ extension BinaryReader {
                 }
                 return MetaverseAttributes.compare(utf8(previous), utf8(name))
             }
-            let text = try string(at: name)
             guard order < 0 else {
-                throw Malformed(reason: "attribute '\(text)' is out of order or repeated", offset: offset)
+                throw Malformed(
+                    reason: "attribute '\(try string(at: name))' is out of order or repeated", offset: offset)
             }
             previous = name
             let blockStart = offset
             try skipValues()
             spans.append((nameStart..<name.upperBound, blockStart..<offset))
-            size +=
-                name.upperBound - nameStart + PackedAttributes.varintSize(UInt64(offset - blockStart)) + offset
-                - blockStart
+            size += PackedAttributes.attributeSize(name: name.upperBound - nameStart, block: offset - blockStart)
         }
         return withBytes(first..<offset) { source in
-            PackedAttributes(
-                packed: [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                    var at = 0
-                    buffer.putVarint(UInt64(count), at: &at)
-                    for span in spans {
-                        buffer.put(source, span.name.lowerBound - first..<span.name.upperBound - first, at: &at)
-                        buffer.putVarint(UInt64(span.block.count), at: &at)
-                        buffer.put(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
-                    }
-                    precondition(at == size, "packed attributes were measured wrong")
-                    initialized = at
-                })
+            PackedAttributes.exactly(count: count, size: size) { buffer, at in
+                for span in spans {
+                    buffer.put(source, span.name.lowerBound - first..<span.name.upperBound - first, at: &at)
+                    buffer.putBlock(source, span.block.lowerBound - first..<span.block.upperBound - first, at: &at)
+                }
+            }
         }
+    }
+}
+
+extension PackedAttributes {
+    /// The bytes an attribute takes in the layout: its name as encoded (`name` bytes, length included), then
+    /// its values' block with the block's length.
+    static func attributeSize(name: Int, block: Int) -> Int { name + varintSize(UInt64(block)) + block }
+
+    /// `count` attributes in one buffer allocated at its exact size: `fill` writes the attributes (`size` bytes
+    /// in all, see ``attributeSize(name:block:)``) after the count.
+    static func exactly(
+        count: Int, size: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>, inout Int) -> Void
+    ) -> PackedAttributes {
+        guard count > 0 else { return PackedAttributes() }
+        let total = varintSize(UInt64(count)) + size
+        return PackedAttributes(
+            packed: [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+                var at = 0
+                buffer.putVarint(UInt64(count), at: &at)
+                fill(buffer, &at)
+                precondition(at == total, "packed attributes were measured wrong")
+                initialized = at
+            })
     }
 }
 
@@ -545,6 +561,12 @@ extension UnsafeMutableBufferPointer<UInt8> {
         }
         self[offset] = UInt8(value)
         offset += 1
+    }
+
+    /// Writes a values' block (`range` of `source`) after its length, at `offset`, and moves past it.
+    func putBlock(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, at offset: inout Int) {
+        putVarint(UInt64(range.count), at: &offset)
+        put(source, range, at: &offset)
     }
 
     /// Copies `range` of `source` to `offset` and moves past it.

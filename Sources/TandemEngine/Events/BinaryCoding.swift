@@ -232,6 +232,15 @@ extension BinaryReader {
         try skip(try count())
     }
 
+    /// Checks that the bytes at `range` are UTF-8, without making a String.
+    func checkUTF8(_ range: Range<Int>) throws(Malformed) {
+        let valid = bytes.withUnsafeBufferPointer { buffer in
+            let utf8 = UnsafeBufferPointer(rebasing: buffer[range])
+            return utf8.allSatisfy({ $0 < 0x80 }) || String(validating: utf8, as: UTF8.self) != nil
+        }
+        guard valid else { throw Malformed(reason: "invalid UTF-8", offset: range.lowerBound) }
+    }
+
     /// The string at `range` (from ``stringBytes()``), validated as ``string()`` does.
     func string(at range: Range<Int>) throws(Malformed) -> String {
         let text = bytes.withUnsafeBufferPointer { buffer -> String? in
@@ -278,12 +287,7 @@ extension BinaryReader {
             switch try byte() {
             case 0, 5:
                 let range = try stringBytes()
-                guard checkingText else { continue }
-                let valid = bytes.withUnsafeBufferPointer { buffer in
-                    let utf8 = UnsafeBufferPointer(rebasing: buffer[range])
-                    return utf8.allSatisfy({ $0 < 0x80 }) || String(validating: utf8, as: UTF8.self) != nil
-                }
-                guard valid else { throw Malformed(reason: "invalid UTF-8", offset: range.lowerBound) }
+                if checkingText { try checkUTF8(range) }
             case 1, 4: _ = try varint()
             case 2: _ = try bool()
             case 3: _ = try skip(try count())
