@@ -98,6 +98,10 @@ extension FileTable {
                                     put(UnsafeRawBufferPointer(rebasing: fresh[freshStart..<end]))
                                     freshIndex += 1
                                     freshStart = end
+                                    // Written, the row's values are its bytes: it keeps only its anchor, as
+                                    // a row read without decoding, so a kept table of a large export does
+                                    // not hold every object it wrote.
+                                    rows[position]!.dropValues()
                                 }
                                 rows[position]!.raw = start..<filled
                                 put(ending)

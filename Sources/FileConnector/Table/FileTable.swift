@@ -11,6 +11,13 @@ struct FileTable {
         var raw: Range<Int>?
         /// Whether ``object`` holds the row's values, or only its anchor (see ``FileFormat/read(_:decodingValues:)``).
         var isDecoded = true
+
+        /// Keeps only the object's anchor and type; ``FileFormat/decode(_:in:)`` reads the values from the
+        /// row's bytes again when they are needed.
+        mutating func dropValues() {
+            object = ConnectorObject(anchor: object.anchor, objectType: object.objectType)
+            isDecoded = false
+        }
     }
 
     /// The file's bytes as read.

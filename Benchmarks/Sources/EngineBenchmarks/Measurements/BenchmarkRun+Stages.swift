@@ -256,5 +256,15 @@ extension BenchmarkRun {
                     "\($0.stage) \($0.objects > 0 ? Format.kibibytes(Double($0.bytes) / Double($0.objects)) : "–")"
                 }
                 .joined(separator: ", ") + " (the whole process's VmHWM over the objects held at the stage's end).")
+        guard !held.isEmpty else { return }
+        report.notes.append(
+            "Resident at each engine stage's end, after freed memory is given back (the state, not the stage's "
+                + "transients): "
+                + held.map { held in
+                    let objects = peaks.first { $0.stage == held.stage }?.objects ?? 0
+                    let perObject = objects > 0 ? " (\(Format.kibibytes(Double(held.bytes) / Double(objects))))" : ""
+                    return "\(held.stage) \(Format.mebibytes(held.bytes))\(perObject)"
+                }
+                .joined(separator: ", ") + ".")
     }
 }

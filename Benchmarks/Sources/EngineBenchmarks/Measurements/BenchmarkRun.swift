@@ -19,6 +19,8 @@ struct BenchmarkRun {
     var initialCycleSeconds: [Stage: Double] = [:]
     /// The state digest the engine ended with, to check that replay rebuilds it.
     var liveDigest: String?
+    /// Each engine stage's resident set at its end, after freed memory is given back.
+    var held: [(stage: String, bytes: Int)] = []
     /// Whether the kernel let the peak be reset between stages.
     var peakIsPerStage = true
 
@@ -52,7 +54,7 @@ struct BenchmarkRun {
                 for stage in engineStages {
                     PeakMemory.releaseFreedMemory()
                     PeakMemory.reset()
-                    progress("stage \(stage.rawValue)")
+                    progress("stage \(stage.rawValue) (\(Format.mebibytes(PeakMemory.residentBytes)) resident)")
                     switch stage {
                     case .import: try await importStage(session)
                     case .sync: try await syncStage(session)
@@ -61,6 +63,10 @@ struct BenchmarkRun {
                     case .delta: try await deltaStage(session)
                     case .replay: break
                     }
+                    // What the stage left held, without what it freed: the state, against the stage's peak.
+                    PeakMemory.releaseFreedMemory()
+                    held.append((stage.rawValue, PeakMemory.residentBytes))
+                    progress("after \(stage.rawValue): \(Format.mebibytes(PeakMemory.residentBytes)) resident")
                 }
                 if stages.contains(.replay) || printsDigest {
                     progress("computing the live state digest (not timed)")
