@@ -1,4 +1,5 @@
 import ConnectorKit
+import Synchronization
 
 /// The embedded connector for a CSV or JSON Lines file: a connected system anyone can try without a server.
 ///
@@ -21,8 +22,9 @@ import ConnectorKit
 ///
 /// Dates are ISO 8601 (`2026-11-25` or `2026-11-25T13:45:00Z`), binary values base64, booleans `true`/`false`.
 ///
-/// - Full import reads the whole file and returns every row; a row without an anchor, a duplicate anchor, a
-///   malformed value or a syntax error fails the import with the file and line, before any batch.
+/// - Full import reads the whole file and returns every row, decoding a page of rows each time the engine asks
+///   for a batch; a row without an anchor, a duplicate anchor or a syntax error fails the import with the file
+///   and line before any batch, a malformed value at its row's page.
 /// - Delta import compares the file with the engine's connector space (``ImportRequest/connectorSpace``): rows
 ///   that are new or differ come back as whole objects, objects the file no longer has as deletes. The watermark
 ///   is a hash of the file's bytes (and of the settings that shape reading): while the file is unchanged, a delta
@@ -74,21 +76,13 @@ public struct FileConnector: Connector {
         try await BlockingIO.run { try FileStorage.check(settings.path, readOnly: settings.readOnly) }
     }
 
-    /// Reads the file (on a thread of its own) and returns its rows, or its difference from the connector space.
+    /// Reads the file and returns its rows, or its difference from the connector space, a page each time the
+    /// stream is asked for the next (on a thread of its own): nothing is decoded ahead of the engine.
     public func importObjects(_ request: ImportRequest) -> AsyncThrowingStream<ImportBatch, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ImportBatch, any Error>.makeStream()
-        let fileImport = FileImport(settings: settings, cache: importedRows)
-        Task {
-            do {
-                for batch in try await BlockingIO.run({ try fileImport.batches(for: request) }) {
-                    continuation.yield(batch)
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
+        let fileImport = Mutex(FileImport(settings: settings, cache: importedRows, request: request))
+        return AsyncThrowingStream {
+            try await BlockingIO.run { try fileImport.withLock { try $0.next() } }
         }
-        return stream
     }
 
     /// Applies the changes to the file's current contents and replaces the file once, atomically. The file as

@@ -54,13 +54,37 @@ struct CSVFormat: FileFormat {
 
     func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject {
         guard let raw = row.raw else { return row.object }
+        let decoder = try RowDecoder(settings: settings, columns: table.columns)
+        var fields: [CSVReader.Field] = []
         return try table.source.withUnsafeBufferPointer { bytes in
-            var reader = CSVReader(bytes, from: raw.lowerBound, delimiter: settings.delimiter)
-            var fields: [CSVReader.Field] = []
-            _ = try reader.nextRecord(into: &fields)
-            let decoder = try RowDecoder(settings: settings, columns: table.columns)
-            return try decoder.object(fields, reader) { code, message in error(code, row.line, message) }
+            try decode(raw, line: row.line, bytes, decoder, &fields)
         }
+    }
+
+    func decode(
+        _ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void
+    ) throws {
+        let decoder = try RowDecoder(settings: settings, columns: table.columns)
+        var fields: [CSVReader.Field] = []
+        try table.source.withUnsafeBufferPointer { bytes in
+            for position in positions {
+                guard let row = table.rows[position] else { continue }
+                guard let raw = row.raw else {
+                    try body(row.object)
+                    continue
+                }
+                try body(try decode(raw, line: row.line, bytes, decoder, &fields))
+            }
+        }
+    }
+
+    private func decode(
+        _ raw: Range<Int>, line: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ decoder: RowDecoder,
+        _ fields: inout [CSVReader.Field]
+    ) throws -> ConnectorObject {
+        var reader = CSVReader(bytes, from: raw.lowerBound, delimiter: settings.delimiter)
+        _ = try reader.nextRecord(into: &fields)
+        return try decoder.object(fields, reader) { code, message in error(code, line, message) }
     }
 
     private func columns(_ fields: [CSVReader.Field], _ reader: CSVReader) throws -> [String] {

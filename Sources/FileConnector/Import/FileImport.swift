@@ -1,20 +1,93 @@
 import ConnectorKit
 
 /// One import of a file: every row (full), or the difference between the file and the engine's connector space
-/// (delta).
+/// (delta), made a page at a time as the engine asks for it (``next()``).
+///
+/// The file is read and checked before the first batch (its syntax, every row's anchor, duplicate anchors),
+/// without decoding values. Values are decoded a page at a time, so at most one page of objects is alive: a
+/// million-row import holds the file's bytes and where each row is, not a million objects. A value that does not
+/// decode fails the import at its page; the engine commits an import only when its stream has ended, so the
+/// batches before it are lost, not half-applied.
+///
+/// A delta from the watermark of this connector's last import reads only what changed: nothing if the file
+/// still has the version it had then (see ``ImportedRows/stableVersion``); otherwise the file is hashed row by
+/// row on one core while its watermark is computed on the other, and only the rows whose bytes changed are
+/// decoded. The rows are remembered for the next delta only once the last batch is made.
 struct FileImport {
     let settings: FileConnectorSettings
     /// The rows of the connector's last import, for delta imports that read only changed rows.
     var cache = ImportedRowsCache()
+    let request: ImportRequest
+    private var stage = Stage.start
 
-    /// The batches of the import, the last one carrying the watermark. The whole file is read and checked
-    /// before the first batch, so a bad row fails the import before anything is imported.
-    ///
-    /// A delta from the watermark of this connector's last import reads only what changed: nothing if the file
-    /// still has the version it had then (see ``ImportedRows/stableVersion``); otherwise the file is hashed
-    /// row by row on one core while its watermark is computed on the other, and only the rows whose bytes
-    /// changed are decoded.
-    func batches(for request: ImportRequest) throws -> [ImportBatch] {
+    init(settings: FileConnectorSettings, cache: ImportedRowsCache, request: ImportRequest) {
+        self.settings = settings
+        self.cache = cache
+        self.request = request
+    }
+
+    private enum Stage {
+        case start
+        case paging(Paging)
+        case finished
+    }
+
+    /// Rows read without their values, handed out a page at a time.
+    private struct Paging {
+        /// The rows: the whole file's, or only the changed rows' (read as a file of their own).
+        var table: FileTable
+        /// The next row to decode.
+        var position = 0
+        /// Whether only rows that differ from the connector space are returned (delta).
+        let compares: Bool
+        /// The deletes that follow the rows; `nil` until they are known (a delta by difference finds them
+        /// once every row is read).
+        var deletes: [ImportBatch.Item]?
+        var deletesReturned = 0
+        let watermark: Watermark
+        let isComplete: Bool
+        /// What to remember for the next delta once the last batch is made.
+        var remember: Remember
+    }
+
+    private enum Remember {
+        /// The rows of the whole file just read.
+        case table(stableVersion: FileStorage.Version?)
+        /// The rows remembered before, updated with the changed rows (``ImportedRows/update``).
+        case changed(
+            ImportedRows, ImportedRows.Match, missing: [Int], changedAnchors: [Anchor],
+            stableVersion: FileStorage.Version?, file: [UInt8])
+    }
+
+    /// The next batch, or `nil` after the last (which carries the watermark).
+    mutating func next() throws -> ImportBatch? {
+        switch stage {
+        case .finished:
+            return nil
+        case .start:
+            switch try begin() {
+            case .batch(let batch):
+                stage = .finished
+                return batch
+            case .paging(let paging):
+                stage = .paging(paging)
+                return try next()
+            }
+        case .paging(var paging):
+            stage = .finished  // left so if a row fails to decode
+            let batch = try page(&paging)
+            if batch.watermark == nil { stage = .paging(paging) }
+            return batch
+        }
+    }
+
+    private enum Beginning {
+        case batch(ImportBatch)
+        case paging(Paging)
+    }
+
+    /// Reads and checks the file, or finds that a delta has nothing to read.
+    private func begin() throws -> Beginning {
         var remembered: ImportedRows?
         if case .delta(let previous) = request.mode {
             remembered = cache.take(for: previous)
@@ -22,7 +95,7 @@ struct FileImport {
             {
                 cache.store(rows)
                 cache.deltasWithoutReading.add(1, ordering: .relaxed)
-                return [ImportBatch(items: [], watermark: previous)]
+                return .batch(ImportBatch(items: [], watermark: previous))
             }
         }
         let readStarted = FileStorage.now()
@@ -47,39 +120,30 @@ struct FileImport {
                 rows.stableVersion = stableVersion
                 cache.store(rows)
             }
-            return [ImportBatch(items: [], watermark: watermark)]
+            return .batch(ImportBatch(items: [], watermark: watermark))
         }
-        var pager = Pager(pageSize: settings.pageSize)
-        if let match, var imported = remembered.take(),
-            let items = changedRows(bytes, match, &imported, watermark: watermark, space: request.connectorSpace)
+        if let match, let imported = remembered.take(),
+            let paging = changedRows(
+                bytes, match, imported, watermark: watermark, stableVersion: stableVersion)
         {
-            for item in items { pager.append(item) }
-            imported.stableVersion = stableVersion
-            cache.store(imported)
             cache.deltasFromRememberedRows.add(1, ordering: .relaxed)
-            return pager.finish(watermark: watermark, isComplete: false)
+            return .paging(paging)
         }
-        let table = try settings.fileFormat.read(bytes, decodingValues: true)
-        switch request.mode {
-        case .full:
-            for case let row? in table.rows { pager.append(.object(row.object)) }
-        case .delta:
-            difference(table, request.connectorSpace) { pager.append($0) }
-        }
-        var rows = ImportedRows(table: table, watermark: watermark)
-        rows?.stableVersion = stableVersion
-        cache.store(rows)
-        return pager.finish(watermark: watermark, isComplete: request.mode == .full)
+        let table = try settings.fileFormat.read(bytes, decodingValues: false)
+        return .paging(
+            Paging(
+                table: table, compares: request.mode != .full, deletes: request.mode == .full ? [] : nil,
+                watermark: watermark, isComplete: request.mode == .full,
+                remember: .table(stableVersion: stableVersion)))
     }
 
-    /// The delta from the last import, decoding only the rows whose bytes changed (`match`): the same items
-    /// as ``difference(_:_:_:)`` would give. `imported` becomes the rows to remember for the next delta.
-    /// `nil` when the rows cannot be matched cheaply (a row or anchor twice, a row that does not read): then
-    /// the whole file is read, which reports any problem with its line.
-    func changedRows(
-        _ source: [UInt8], _ match: ImportedRows.Match, _ imported: inout ImportedRows, watermark: Watermark,
-        space: any ConnectorSpaceView
-    ) -> [ImportBatch.Item]? {
+    /// The delta from the last import, reading only the rows whose bytes changed (`match`): the same items as
+    /// comparing every row would give. `nil` when the rows cannot be matched cheaply (a row or anchor twice,
+    /// a row that does not read): then the whole file is read, which reports any problem with its line.
+    private func changedRows(
+        _ source: [UInt8], _ match: ImportedRows.Match, _ imported: ImportedRows, watermark: Watermark,
+        stableVersion: FileStorage.Version?
+    ) -> Paging? {
         let format = settings.fileFormat
         // The changed rows, after the header, read as a file of their own.
         var partial: [UInt8] = []
@@ -93,18 +157,15 @@ struct FileImport {
                 partial.append(0x0A)
             }
         }
-        guard let table = try? format.read(partial, decodingValues: true), table.rows.count == match.changed.count
+        guard let table = try? format.read(partial, decodingValues: false), table.rows.count == match.changed.count
         else { return nil }
-        var items: [ImportBatch.Item] = []
         var changedAnchors: [Anchor] = []
         changedAnchors.reserveCapacity(table.rows.count)
         for row in table.rows {
-            guard let object = row?.object else { return nil }
+            guard let anchor = row?.object.anchor else { return nil }
             // An anchor moved to a changed row while an unchanged row still holds it: the file has it twice.
-            if let position = imported.position(of: object.anchor), match.unchanged[position] { return nil }
-            changedAnchors.append(object.anchor)
-            if let held = space.object(object.anchor), Self.same(held, object) { continue }
-            items.append(.object(object))
+            if let position = imported.position(of: anchor), match.unchanged[position] { return nil }
+            changedAnchors.append(anchor)
         }
         let changedSet = Set(changedAnchors)
         let missing = imported.missing(match)
@@ -112,59 +173,77 @@ struct FileImport {
         for position in missing {
             if let anchor = imported.anchors[position], !changedSet.contains(anchor) { deleted.append(anchor) }
         }
-        for anchor in deleted.sorted() {
-            let type = space.object(anchor)?.objectType ?? settings.objectType
-            items.append(.change(.delete(anchor: anchor, objectType: type)))
+        let space = request.connectorSpace
+        let deletes = deleted.sorted().map { anchor in
+            ImportBatch.Item.change(
+                .delete(anchor: anchor, objectType: space.object(anchor)?.objectType ?? settings.objectType))
         }
-        if !imported.update(match, missing: missing, changedAnchors: changedAnchors, watermark: watermark) {
-            return nil
-        }
-        return items
+        return Paging(
+            table: table, compares: true, deletes: deletes, watermark: watermark, isComplete: false,
+            remember: .changed(
+                imported, match, missing: missing, changedAnchors: changedAnchors, stableVersion: stableVersion,
+                file: source))
     }
 
-    /// Collects items into batches of a page each.
-    struct Pager {
-        let pageSize: Int
-        var batches: [ImportBatch] = []
+    /// The next page: rows decoded until a page is full, then the deletes; the last page carries the watermark
+    /// and the rows are remembered.
+    private func page(_ paging: inout Paging) throws -> ImportBatch {
+        let pageSize = settings.pageSize
+        let space = request.connectorSpace
         var items: [ImportBatch.Item] = []
-
-        init(pageSize: Int) {
-            self.pageSize = pageSize
-            items.reserveCapacity(pageSize)
-        }
-
-        mutating func append(_ item: ImportBatch.Item) {
-            items.append(item)
-            if items.count == pageSize {
-                batches.append(ImportBatch(items: items))
-                items = []
-                items.reserveCapacity(pageSize)
+        items.reserveCapacity(min(pageSize, paging.table.rows.count - paging.position))
+        let rows = paging.table.rows.count
+        while items.count < pageSize && paging.position < rows {
+            let end = min(paging.position + pageSize - items.count, rows)
+            do {
+                try settings.fileFormat.decode(paging.position..<end, of: paging.table) { object in
+                    if paging.compares, let held = space.object(object.anchor), Self.same(held, object) { return }
+                    items.append(.object(object))
+                }
+            } catch {
+                // A changed row was read as a file of its own: read the whole file to name the row's line.
+                if case .changed(_, _, _, _, _, let file) = paging.remember {
+                    _ = try settings.fileFormat.read(file, decodingValues: true)
+                }
+                throw error
             }
+            paging.position = end
         }
-
-        /// The batches; the last (which may be empty) carries the watermark.
-        mutating func finish(watermark: Watermark, isComplete: Bool) -> [ImportBatch] {
-            if items.isEmpty, var last = batches.popLast() {
-                last.watermark = watermark
-                last.isComplete = isComplete
-                batches.append(last)
-            } else {
-                batches.append(ImportBatch(items: items, watermark: watermark, isComplete: isComplete))
+        if paging.position == rows && paging.deletes == nil {
+            var deletes: [ImportBatch.Item] = []
+            for anchor in space.anchors() where paging.table.index[anchor] == nil {
+                let type = space.object(anchor)?.objectType ?? settings.objectType
+                deletes.append(.change(.delete(anchor: anchor, objectType: type)))
             }
-            return batches
+            paging.deletes = deletes
         }
+        if let deletes = paging.deletes, items.count < pageSize {
+            let taken = min(pageSize - items.count, deletes.count - paging.deletesReturned)
+            items += deletes[paging.deletesReturned..<paging.deletesReturned + taken]
+            paging.deletesReturned += taken
+        }
+        guard paging.position == rows, paging.deletesReturned == paging.deletes?.count else {
+            return ImportBatch(items: items)
+        }
+        remember(paging)
+        return ImportBatch(items: items, watermark: paging.watermark, isComplete: paging.isComplete)
     }
 
-    /// Rows that are new or differ from what the connector space holds (as whole objects), in file order, then a
-    /// delete for each object held that the file no longer has, in anchor order.
-    func difference(_ table: FileTable, _ space: any ConnectorSpaceView, _ emit: (ImportBatch.Item) -> Void) {
-        for case let row? in table.rows {
-            if let held = space.object(row.object.anchor), Self.same(held, row.object) { continue }
-            emit(.object(row.object))
-        }
-        for anchor in space.anchors() where table.index[anchor] == nil {
-            let type = space.object(anchor)?.objectType ?? settings.objectType
-            emit(.change(.delete(anchor: anchor, objectType: type)))
+    /// Keeps the rows just read for the next delta import.
+    private func remember(_ paging: Paging) {
+        switch paging.remember {
+        case .table(let stableVersion):
+            var rows = ImportedRows(table: paging.table, watermark: paging.watermark)
+            rows?.stableVersion = stableVersion
+            cache.store(rows)
+        case .changed(var imported, let match, let missing, let changedAnchors, let stableVersion, _):
+            // Fails only when two anchors' hashes collide: the rows are then not remembered.
+            if imported.update(match, missing: missing, changedAnchors: changedAnchors, watermark: paging.watermark) {
+                imported.stableVersion = stableVersion
+                cache.store(imported)
+            } else {
+                cache.store(nil)
+            }
         }
     }
 

@@ -118,17 +118,41 @@ struct JSONLinesFormat: FileFormat {
 
     func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject {
         guard let raw = row.raw else { return row.object }
+        var members: [JSONLineParser.Member] = []
+        var names = NameCache()
         return try table.source.withUnsafeBufferPointer { bytes in
-            var parser = JSONLineParser(bytes, line: raw)
-            var members: [JSONLineParser.Member] = []
-            var names = NameCache()
-            do throws(JSONLineParser.SyntaxError) {
-                try parser.parseObject(into: &members)
-            } catch {
-                throw self.error(.protocolViolation, row.line, "column \(error.column): \(error.message)")
-            }
-            return try object(members, names: &names, bytes: bytes, line: row.line)
+            try decode(raw, line: row.line, bytes, &members, &names)
         }
+    }
+
+    func decode(
+        _ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void
+    ) throws {
+        var members: [JSONLineParser.Member] = []
+        var names = NameCache()
+        try table.source.withUnsafeBufferPointer { bytes in
+            for position in positions {
+                guard let row = table.rows[position] else { continue }
+                guard let raw = row.raw else {
+                    try body(row.object)
+                    continue
+                }
+                try body(try decode(raw, line: row.line, bytes, &members, &names))
+            }
+        }
+    }
+
+    private func decode(
+        _ raw: Range<Int>, line: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ members: inout [JSONLineParser.Member],
+        _ names: inout NameCache
+    ) throws -> ConnectorObject {
+        var parser = JSONLineParser(bytes, line: raw)
+        do throws(JSONLineParser.SyntaxError) {
+            try parser.parseObject(into: &members)
+        } catch {
+            throw self.error(.protocolViolation, line, "column \(error.column): \(error.message)")
+        }
+        return try object(members, names: &names, bytes: bytes, line: line)
     }
 
     private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ a: Range<Int>, _ b: Range<Int>) -> Bool {

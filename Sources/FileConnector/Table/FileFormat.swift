@@ -12,6 +12,12 @@ protocol FileFormat {
     /// The object of a row read without decoding values.
     func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject
 
+    /// The objects of `table`'s rows at `positions` (read without decoding values), in order, handed to `body`
+    /// one at a time; deleted rows are skipped. What one row needs is made once for all of them.
+    func decode(
+        _ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void
+    ) throws
+
     /// Makes `table` the file holding its rows: its ``FileTable/source`` becomes the bytes to write, in which
     /// every row (unchanged rows keep their original bytes) and the header have their ranges, so that the
     /// table can be used again for the file as written. Works in place: a large file's table is not copied.

@@ -1,0 +1,86 @@
+import ConnectorKit
+import ConnectorKitTesting
+import Testing
+
+@testable import FileConnector
+
+/// An import decodes a page of rows each time the engine asks for a batch, so a large file is never held as
+/// objects all at once; a value that does not decode fails the import at its page, naming its line in the file.
+@Suite struct FileImportPagingTests {
+    static let settings: [String: ConfigurationValue] = ["types": ["level": "integer"], "pageSize": 2]
+
+    static func rows(_ levels: [String]) -> String {
+        "employeeId,level\n" + levels.enumerated().map { "E\($0.offset + 1),\($0.element)\n" }.joined()
+    }
+
+    @Test func batchesComeBeforeTheRowThatFailsToDecode() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("hr.csv", Self.rows(["1", "2", "3", "4", "five"]))
+        let connector = try FileTesting.connector(path, Self.settings)
+        var received: [ImportBatch] = []
+        var failure: ConnectorError?
+        do {
+            let request = ImportRequest(mode: .full, connectorSpace: InMemoryConnectorSpace())
+            for try await batch in connector.importObjects(request) { received.append(batch) }
+        } catch {
+            failure = error as? ConnectorError
+        }
+        #expect(received.map(\.items.count) == [2, 2])
+        #expect(received.allSatisfy { $0.watermark == nil })
+        let error = try #require(failure)
+        #expect(error.message.contains("hr.csv:6"), "\(error.message)")
+        // Nothing is remembered from a failed import: a delta from it cannot be taken for one from rows.
+        #expect(connector.importedRows.take(for: Watermark("anything")) == nil)
+    }
+
+    @Test func aFailedDeltaOfChangedRowsNamesTheLineAndLeavesTheRememberedRowsUnused() async throws {
+        let directory = try TemporaryDirectory()
+        let before = Self.rows(["1", "2", "3", "4", "5"])
+        let path = try directory.write("hr.csv", before)
+        let connector = try FileTesting.connector(path, Self.settings)
+        var space = InMemoryConnectorSpace()
+        let full = try await FileTesting.batches(connector)
+        try space.apply(full)
+        let watermark = try #require(full.last?.watermark)
+
+        // Only the fourth row changed, and its value is not an integer: the line is the file's, not the
+        // line among the changed rows.
+        _ = try directory.write("hr.csv", Self.rows(["1", "2", "3", "four", "5"]))
+        let error = await #expect(throws: ConnectorError.self) {
+            _ = try await FileTesting.batches(connector, .delta(watermark), space: space)
+        }
+        #expect(error?.message.contains("hr.csv:5") == true, "\(error?.message ?? "")")
+        #expect(connector.importedRows.deltasFromRememberedRows.load(ordering: .relaxed) == 1)
+
+        // Mended, the delta from the same watermark reads the whole file (the rows the failed delta took are
+        // gone) and is what a fresh connector returns.
+        _ = try directory.write("hr.csv", Self.rows(["1", "2", "3", "40", "5"]))
+        let again = try await FileTesting.batches(connector, .delta(watermark), space: space)
+        let fresh = try await FileTesting.batches(
+            try FileTesting.connector(path, Self.settings), .delta(watermark), space: space)
+        #expect(again == fresh)
+        #expect(connector.importedRows.deltasFromRememberedRows.load(ordering: .relaxed) == 1)
+        #expect(again.flatMap(\.items).count == 1)
+    }
+
+    @Test func aDeltaOfManyChangedRowsComesInPagesWithTheDeletesLast() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("hr.csv", Self.rows(["1", "2", "3", "4", "5"]))
+        let connector = try FileTesting.connector(path, Self.settings)
+        var space = InMemoryConnectorSpace()
+        let full = try await FileTesting.batches(connector)
+        #expect(full.map(\.items.count) == [2, 2, 1])
+        try space.apply(full)
+        // Rows 1-3 change, rows 4 and 5 leave: three objects, then two deletes, two to a page.
+        _ = try directory.write("hr.csv", Self.rows(["10", "20", "30"]))
+        let delta = try await FileTesting.batches(connector, .delta(try #require(full.last?.watermark)), space: space)
+        #expect(connector.importedRows.deltasFromRememberedRows.load(ordering: .relaxed) == 1)
+        #expect(delta.map(\.items.count) == [2, 2, 1])
+        #expect(delta.dropLast().allSatisfy { $0.watermark == nil } && delta.last?.watermark != nil)
+        #expect(
+            delta.flatMap(\.items).suffix(2) == [
+                .change(.delete(anchor: "E4", objectType: "person")),
+                .change(.delete(anchor: "E5", objectType: "person")),
+            ])
+    }
+}
