@@ -57,7 +57,8 @@ struct JSONLinesFormat: FileFormat {
         decodingValues: Bool = true
     ) throws -> ConnectorObject {
         var attributes: Attributes = [:]
-        attributes.reserveCapacity(members.count)
+        // Without values a row keeps only its anchor: no room for the others.
+        if decodingValues { attributes.reserveCapacity(members.count) }
         var anchor: Anchor?
         for (position, member) in members.enumerated() {
             let name: String
@@ -112,7 +113,7 @@ struct JSONLinesFormat: FileFormat {
                 "the object has no value for '\(settings.anchorAttribute)', the anchor; every line needs one")
         }
         var object = ConnectorObject(anchor: anchor, objectType: settings.objectType)
-        object.attributes = attributes
+        if decodingValues { object.attributes = attributes }
         return object
     }
 

@@ -34,13 +34,16 @@ public struct PackedAttributes: Hashable, Sendable, Sequence, ExpressibleByDicti
             bytes = []
             return
         }
-        var capacity = 10
+        // The exact size: an object's attributes live as long as it does, so no byte is reserved in vain.
+        var capacity = Self.varintSize(UInt64(attributes.count))
         for (name, values) in attributes {
-            capacity += 12 + name.utf8.count
-            for value in values { capacity += Self.encodedSize(value) }
+            let nameBytes = name.utf8.count
+            capacity += Self.attributeSize(
+                name: Self.varintSize(UInt64(nameBytes)) + nameBytes, block: Self.valuesSize(values))
         }
         var builder = Builder(count: attributes.count, capacity: capacity)
         for name in attributes.keys.sorted() { builder.append(name, attributes[name]!) }
+        assert(builder.bytes.count == capacity, "the packed size was miscounted")
         bytes = builder.bytes
     }
 
