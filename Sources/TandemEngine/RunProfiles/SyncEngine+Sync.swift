@@ -6,12 +6,12 @@ extension SyncEngine {
     ///
     /// Each decision is applied once. The synchronizer takes the engine's state itself (so that its
     /// changes copy none of the spaces or the metaverse), applies every decision as it makes it, and
-    /// the engine adopts the result once the decisions are journaled, which is the same state the
-    /// journal folds to (`EngineState.apply` of a `SyncDecisions` event applies the same decisions
-    /// the same way). While the decisions are being appended, `state` already shows them. If the
-    /// synchronizer or an append fails, the state is rebuilt from the journal, so it is again exactly
-    /// the fold of what the journal holds (the decisions of groups appended before the failure
-    /// included).
+    /// the engine adopts the result, which is the same state the journal folds to
+    /// (`EngineState.apply` of a `SyncDecisions` event applies the same decisions the same way). The
+    /// decisions are appended while the run goes on; the run ends once the last is durable, and
+    /// while it waits `state` already shows them. If the synchronizer or an append fails, the state is
+    /// rebuilt from the journal, so it is again exactly the fold of what the journal holds (the
+    /// decisions of groups appended before the failure included).
     ///
     /// `adoptingInDoubtAdds`: first link objects that an in-doubt add of an earlier epoch already
     /// created in the connected system (found by the confirming import), instead of adding them again.
@@ -28,10 +28,11 @@ extension SyncEngine {
         syncIndexes = nil
         let taken = state
         state = EngineState()
-        // Decisions are encoded on another thread while the run computes the next ones (see
-        // ``SyncDecisionEncoder``); the events are appended, in order, when the run is done.
+        // Decisions are encoded and appended by another thread while the run computes the next ones
+        // (see ``SyncDecisionEncoder``).
         let encoder = SyncDecisionEncoder(
-            runID: runID, decisionsPerEvent: decisionsPerEvent, keepsEvents: objectIndexAccumulator != nil)
+            runID: runID, decisionsPerEvent: decisionsPerEvent, keepsEvents: objectIndexAccumulator != nil,
+            journal: journal, bytesPerAppend: decisionBytesPerAppend)
         var synchronizer = Synchronizer(
             state: consume taken, rules: rules, errorLimit: configuration.errorLimit, renamingConnectors: renaming,
             indexes: indexes, encoder: encoder)
@@ -41,7 +42,9 @@ extension SyncEngine {
                 progress.report(done, total: total)
             }
         } catch {
-            _ = encoder.finish()
+            encoder.abandon()
+            state = synchronizer.finish().state  // until the rebuild, once the appends in flight are done
+            record(await encoder.finish())
             try rebuildFromJournal(after: error)
             throw error
         }
@@ -50,35 +53,20 @@ extension SyncEngine {
         synchronizer.flushDecisions()
         let (working, _, newIndexes) = synchronizer.finish()
         state = working
-        do {
-            if let last = try await appendEncodedDecisions(encoder.finish()) { state.lastSeq = last }
-        } catch {
+        let appended = await encoder.finish()
+        record(appended)
+        if let error = appended.error {
             try rebuildFromJournal(after: error)
             throw error
         }
+        if let last = appended.lastSeq { state.lastSeq = last }
         syncIndexes = (newIndexes, state.lastSeq)
         return stopped
     }
 
-    /// Appends events a ``SyncDecisionEncoder`` made, several per append (one `fdatasync` shared by up to
-    /// `decisionBytesPerAppend` of payload); returns the seq of the last event, or `nil` if there were none.
-    func appendEncodedDecisions(_ encoded: [SyncDecisionEncoder.Encoded]) async throws -> UInt64? {
-        var last: UInt64?
-        var start = 0
-        while start < encoded.count {
-            var end = start
-            var groupBytes = 0
-            while end < encoded.count && (end == start || groupBytes < decisionBytesPerAppend) {
-                groupBytes += encoded[end].journalEvent.payload.count
-                end += 1
-            }
-            let group = encoded[start..<end]
-            let seqs = try await journal.append(contentsOf: group.map(\.journalEvent))
-            recordForObjectIndex(group.compactMap(\.event), seqs: seqs)
-            last = seqs.upperBound
-            start = end
-        }
-        return last
+    /// Notes the decision events a run appended for the object index.
+    private func record(_ appended: SyncDecisionEncoder.Appended) {
+        for (events, seqs) in appended.events { recordForObjectIndex(events, seqs: seqs) }
     }
 
     /// Sets how many payload bytes of decision events share one append (tests make it small).

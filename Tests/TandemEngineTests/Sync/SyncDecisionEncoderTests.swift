@@ -1,13 +1,33 @@
 import ConnectorKit
 import ConnectorKitTesting
+import Foundation
 import TandemJournal
 import Testing
 
 @testable import TandemEngine
 
-/// Decisions encoded on another thread while the run goes on (``SyncDecisionEncoder``) give the same
-/// events, in the same order, and the same state as encoding them all after the run.
+/// Decisions encoded and appended on another thread while the run goes on (``SyncDecisionEncoder``) give
+/// the same events, in the same order, and the same state as encoding them all after the run.
 @Suite struct SyncDecisionEncoderTests {
+    /// A journal in a directory of its own, and the events it holds.
+    struct ScratchJournal {
+        let directory = FileManager.default.temporaryDirectory.path + "/tandem-encoder-\(UUID().uuidString.prefix(8))"
+        let journal: Journal
+
+        init() throws { journal = try Journal.open(directory: directory) }
+
+        func events() throws -> [StoredEvent] {
+            let reader = try JournalReader(directory: directory)
+            guard reader.lastSeq > 0 else { return [] }
+            return try Array(reader.events(in: 1...reader.lastSeq))
+        }
+
+        func close() async {
+            await journal.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
     /// 300 people, most reporting to someone with a higher number (their references resolve late), a
     /// few out of scope: projections, joins, provisions, staged exports and re-flowed references.
     static func people() -> [ConnectorObject] {
@@ -38,12 +58,15 @@ import Testing
         let (serialState, decisions, _) = serial.finish()
         #expect(decisions.count > 1_000)
 
-        let encoder = SyncDecisionEncoder(runID: 9, decisionsPerEvent: decisionsPerEvent, keepsEvents: true)
+        let scratch = try ScratchJournal()
+        let encoder = SyncDecisionEncoder(
+            runID: 9, decisionsPerEvent: decisionsPerEvent, keepsEvents: true, journal: scratch.journal,
+            bytesPerAppend: 4_096)
         var pipelined = Synchronizer(state: imported, rules: rules, encoder: encoder)
         try pipelined.synchronize(connector: "hr", full: true)
         pipelined.flushDecisions()
         let (pipelinedState, left, _) = pipelined.finish()
-        let encoded = encoder.finish()
+        let appended = await encoder.finish()
 
         #expect(left.isEmpty)
         #expect(pipelinedState.stateDigest == serialState.stateDigest)
@@ -52,26 +75,47 @@ import Testing
             return EngineEventCodec.encode(
                 .syncDecisions(SyncDecisions(runID: 9, decisions: group)), timeMicroseconds: 0)
         }
-        #expect(encoded.count == expected.count)
-        #expect(encoded.map(\.journalEvent.payload) == expected.map(\.payload))
-        #expect(encoded.map(\.journalEvent.type) == expected.map(\.type))
-        let kept = encoded.flatMap { item -> [SyncDecision] in
-            guard case .syncDecisions(let batch)? = item.event else { return [] }
+        #expect(appended.error == nil)
+        #expect(appended.lastSeq == UInt64(expected.count))
+        let journaled = try scratch.events()
+        #expect(journaled.count == expected.count)
+        #expect(journaled.map(\.event.payload) == expected.map(\.payload))
+        #expect(journaled.map(\.event.type) == expected.map(\.type))
+        #expect(appended.events.flatMap { Array($0.seqs) } == Array(1...UInt64(expected.count)))
+        let kept = appended.events.flatMap(\.events).flatMap { event -> [SyncDecision] in
+            guard case .syncDecisions(let batch) = event else { return [] }
             return batch.decisions
         }
         #expect(kept == decisions)
-        #expect(encoder.finish().isEmpty, "finish hands the events over once")
+        await scratch.close()
         await harness.close()
     }
 
-    @Test func withoutKeepingEventsOnlyTheBytesAreKept() {
-        let encoder = SyncDecisionEncoder(runID: 1, decisionsPerEvent: 2, keepsEvents: false)
+    @Test func withoutKeepingEventsOnlyTheJournalHoldsThem() async throws {
+        let scratch = try ScratchJournal()
+        let encoder = SyncDecisionEncoder(
+            runID: 1, decisionsPerEvent: 2, keepsEvents: false, journal: scratch.journal, bytesPerAppend: 1)
         encoder.submit([.markSynchronized(connector: "hr"), .markSynchronized(connector: "directory")])
         encoder.submit([])
         encoder.submit([.markSynchronized(connector: "hr")])
-        let encoded = encoder.finish()
-        #expect(encoded.count == 2)
-        #expect(encoded.allSatisfy { $0.event == nil })
+        let appended = await encoder.finish()
+        #expect(appended.lastSeq == 2)
+        #expect(appended.events.isEmpty)
+        #expect(try scratch.events().count == 2)
+        await scratch.close()
+    }
+
+    @Test func anAbandonedRunAppendsNothingMore() async throws {
+        let scratch = try ScratchJournal()
+        let encoder = SyncDecisionEncoder(
+            runID: 1, decisionsPerEvent: 1, keepsEvents: true, journal: scratch.journal, bytesPerAppend: 1 << 20)
+        encoder.submit([.markSynchronized(connector: "hr")])
+        encoder.abandon()
+        encoder.submit([.markSynchronized(connector: "directory")])
+        let appended = await encoder.finish()
+        #expect(appended.lastSeq == nil && appended.events.isEmpty && appended.error == nil)
+        #expect(try scratch.events().isEmpty)
+        await scratch.close()
     }
 
     /// The engine journals a full sync through the encoder: its events replay to the live state, and
