@@ -63,6 +63,28 @@ import Testing
         #expect(again.flatMap(\.items).count == 1)
     }
 
+    @Test func aFileRewrittenDuringADeltaFailsItAsTransient() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("hr.csv", Self.rows(["1", "2", "3", "4", "5"]))
+        let connector = try FileTesting.connector(path, Self.settings)
+        var space = InMemoryConnectorSpace()
+        let full = try await FileTesting.batches(connector)
+        try space.apply(full)
+        // Every row changes and the last one's value is bad; the file is mended after the first page.
+        _ = try directory.write("hr.csv", Self.rows(["10", "20", "30", "40", "fifty"]))
+        let request = ImportRequest(mode: .delta(try #require(full.last?.watermark)), connectorSpace: space)
+        var pages = 0
+        let error = await #expect(throws: ConnectorError.self) {
+            for try await _ in connector.importObjects(request) {
+                pages += 1
+                _ = try directory.write("hr.csv", Self.rows(["10", "20", "30", "40", "50"]))
+            }
+        }
+        #expect(pages == 2)
+        #expect(error?.code == .transient)
+        #expect(error?.message.contains("changed while it was being imported") == true, "\(error?.message ?? "")")
+    }
+
     @Test func aDeltaOfManyChangedRowsComesInPagesWithTheDeletesLast() async throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("hr.csv", Self.rows(["1", "2", "3", "4", "5"]))

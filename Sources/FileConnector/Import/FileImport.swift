@@ -56,7 +56,7 @@ struct FileImport {
         /// The rows remembered before, updated with the changed rows (``ImportedRows/update``).
         case changed(
             ImportedRows, ImportedRows.Match, missing: [Int], changedAnchors: [Anchor],
-            stableVersion: FileStorage.Version?, file: [UInt8])
+            stableVersion: FileStorage.Version?)
     }
 
     /// The next batch, or `nil` after the last (which carries the watermark).
@@ -181,8 +181,7 @@ struct FileImport {
         return Paging(
             table: table, compares: true, deletes: deletes, watermark: watermark, isComplete: false,
             remember: .changed(
-                imported, match, missing: missing, changedAnchors: changedAnchors, stableVersion: stableVersion,
-                file: source))
+                imported, match, missing: missing, changedAnchors: changedAnchors, stableVersion: stableVersion))
     }
 
     /// The next page: rows decoded until a page is full, then the deletes; the last page carries the watermark
@@ -201,11 +200,12 @@ struct FileImport {
                     items.append(.object(object))
                 }
             } catch {
-                // A changed row was read as a file of its own: read the whole file to name the row's line.
-                if case .changed(_, _, _, _, _, let file) = paging.remember {
-                    _ = try settings.fileFormat.read(file, decodingValues: true)
-                }
-                throw error
+                guard case .changed = paging.remember else { throw error }
+                // A changed row was read as a file of its own, so the error's line is among the changed rows:
+                // the whole file, read again, names the row's line in it.
+                _ = try settings.fileFormat.read(try FileStorage.load(settings.path).bytes, decodingValues: true)
+                throw ConnectorError(
+                    .transient, "\(settings.path) changed while it was being imported; import it again")
             }
             paging.position = end
         }
@@ -236,7 +236,7 @@ struct FileImport {
             var rows = ImportedRows(table: paging.table, watermark: paging.watermark)
             rows?.stableVersion = stableVersion
             cache.store(rows)
-        case .changed(var imported, let match, let missing, let changedAnchors, let stableVersion, _):
+        case .changed(var imported, let match, let missing, let changedAnchors, let stableVersion):
             // Fails only when two anchors' hashes collide: the rows are then not remembered.
             if imported.update(match, missing: missing, changedAnchors: changedAnchors, watermark: paging.watermark) {
                 imported.stableVersion = stableVersion
