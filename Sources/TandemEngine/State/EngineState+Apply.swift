@@ -228,3 +228,31 @@ extension Set {
         if !isEmpty { remove(member) }
     }
 }
+
+extension Dictionary {
+    /// Gives back the room of a table left at under an eighth of it, which Swift's dictionaries never do by
+    /// themselves: a full sync stages a million pending exports and the export then settles every one, so
+    /// an emptied table would otherwise keep the room of a million entries for as long as the engine runs.
+    /// Each shrink copies what is left, after seven times as many were removed.
+    mutating func releaseUnusedCapacity() {
+        guard capacity > 1_024, count * 8 < capacity else { return }
+        guard !isEmpty else {
+            self = [:]
+            return
+        }
+        var kept = Self(minimumCapacity: count)
+        for (key, value) in self { kept[key] = value }
+        self = kept
+    }
+}
+
+extension ConnectorSpace {
+    /// Gives back the room of the export tables an import or an export emptied (see
+    /// ``Swift/Dictionary/releaseUnusedCapacity()``); the space's contents do not change.
+    mutating func releaseUnusedCapacity() {
+        pendingExports.releaseUnusedCapacity()
+        unconfirmedExports.releaseUnusedCapacity()
+        inDoubtExports.releaseUnusedCapacity()
+        errors.releaseUnusedCapacity()
+    }
+}

@@ -67,12 +67,14 @@ public struct EngineState: Sendable {
             var space = takeSpace(e.connector)
             for change in e.changes { try applyImport(change, to: &space, seq: seq) }
             if let watermark = e.watermark { space.watermark = watermark }
+            space.releaseUnusedCapacity()
             connectorSpaces[e.connector] = space
         case .syncDecisions(let e):
             for decision in e.decisions { try apply(decision, seq: seq) }
         case .exportResults(let e):
             var space = takeSpace(e.connector)
             for (anchor, outcome) in e.results { try applyExport(anchor, outcome, to: &space, seq: seq) }
+            space.releaseUnusedCapacity()
             connectorSpaces[e.connector] = space
         case .deletesApproved(let e):
             var space = takeSpace(e.connector)
