@@ -16,7 +16,7 @@ import ConnectorKit
 struct FileImport {
     let settings: FileConnectorSettings
     /// The rows of the connector's last import, for delta imports that read only changed rows.
-    var cache = ImportedRowsCache()
+    let cache: ImportedRowsCache
     let request: ImportRequest
     private var stage = Stage.start
 
@@ -74,7 +74,7 @@ struct FileImport {
                 return try next()
             }
         case .paging(var paging):
-            stage = .finished  // left so if a row fails to decode
+            stage = .finished  // unless the page is made: an import that failed is not taken up again
             let batch = try page(&paging)
             if batch.watermark == nil { stage = .paging(paging) }
             return batch
@@ -139,7 +139,8 @@ struct FileImport {
 
     /// The delta from the last import, reading only the rows whose bytes changed (`match`): the same items as
     /// comparing every row would give. `nil` when the rows cannot be matched cheaply (a row or anchor twice,
-    /// a row that does not read): then the whole file is read, which reports any problem with its line.
+    /// a changed row that does not split or has no anchor): then the whole file is read, which reports any
+    /// problem with its line. A value that does not decode fails at its page (see ``page(_:)``).
     private func changedRows(
         _ source: [UInt8], _ match: ImportedRows.Match, _ imported: ImportedRows, watermark: Watermark,
         stableVersion: FileStorage.Version?
