@@ -67,14 +67,7 @@ struct CSVFormat: FileFormat {
         let decoder = try RowDecoder(settings: settings, columns: table.columns)
         var fields: [CSVReader.Field] = []
         try table.source.withUnsafeBufferPointer { bytes in
-            for position in positions {
-                guard let row = table.rows[position] else { continue }
-                guard let raw = row.raw else {
-                    try body(row.object)
-                    continue
-                }
-                try body(try decode(raw, line: row.line, bytes, decoder, &fields))
-            }
+            try table.forEachObject(at: positions, decode: { try decode($0, line: $1, bytes, decoder, &fields) }, body)
         }
     }
 

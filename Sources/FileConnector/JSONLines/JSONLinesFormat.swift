@@ -132,14 +132,7 @@ struct JSONLinesFormat: FileFormat {
         var members: [JSONLineParser.Member] = []
         var names = NameCache()
         try table.source.withUnsafeBufferPointer { bytes in
-            for position in positions {
-                guard let row = table.rows[position] else { continue }
-                guard let raw = row.raw else {
-                    try body(row.object)
-                    continue
-                }
-                try body(try decode(raw, line: row.line, bytes, &members, &names))
-            }
+            try table.forEachObject(at: positions, decode: { try decode($0, line: $1, bytes, &members, &names) }, body)
         }
     }
 

@@ -39,6 +39,18 @@ struct FileTable {
         self.source = source
     }
 
+    /// The objects of the rows at `positions` still present, in order: a row's bytes decoded by `decode` (given
+    /// the bytes' range in ``source`` and the row's line), or its object if it has no bytes of its own.
+    func forEachObject(
+        at positions: Range<Int>, decode: (Range<Int>, Int) throws -> ConnectorObject,
+        _ body: (ConnectorObject) throws -> Void
+    ) rethrows {
+        for position in positions {
+            guard let row = rows[position] else { continue }
+            try body(try row.raw.map { try decode($0, row.line) } ?? row.object)
+        }
+    }
+
     /// Every row still present, in file order.
     var objects: [ConnectorObject] { rows.compactMap { $0?.object } }
 
