@@ -13,6 +13,20 @@ import Testing
         "employeeId,level\n" + levels.enumerated().map { "E\($0.offset + 1),\($0.element)\n" }.joined()
     }
 
+    /// Five rows in `hr.csv`, fully imported into a space: the start of every delta below.
+    static func fullyImported() async throws -> (
+        directory: TemporaryDirectory, path: String, connector: FileConnector, space: InMemoryConnectorSpace,
+        full: [ImportBatch]
+    ) {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("hr.csv", rows(["1", "2", "3", "4", "5"]))
+        let connector = try FileTesting.connector(path, settings)
+        var space = InMemoryConnectorSpace()
+        let full = try await FileTesting.batches(connector)
+        try space.apply(full)
+        return (directory, path, connector, space, full)
+    }
+
     @Test func batchesComeBeforeTheRowThatFailsToDecode() async throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("hr.csv", Self.rows(["1", "2", "3", "4", "five"]))
@@ -34,13 +48,7 @@ import Testing
     }
 
     @Test func aFailedDeltaOfChangedRowsNamesTheLineAndLeavesTheRememberedRowsUnused() async throws {
-        let directory = try TemporaryDirectory()
-        let before = Self.rows(["1", "2", "3", "4", "5"])
-        let path = try directory.write("hr.csv", before)
-        let connector = try FileTesting.connector(path, Self.settings)
-        var space = InMemoryConnectorSpace()
-        let full = try await FileTesting.batches(connector)
-        try space.apply(full)
+        let (directory, path, connector, space, full) = try await Self.fullyImported()
         let watermark = try #require(full.last?.watermark)
 
         // Only the fourth row changed, and its value is not an integer: the line is the file's, not the
@@ -64,12 +72,7 @@ import Testing
     }
 
     @Test func aFileRewrittenDuringADeltaFailsItAsTransient() async throws {
-        let directory = try TemporaryDirectory()
-        let path = try directory.write("hr.csv", Self.rows(["1", "2", "3", "4", "5"]))
-        let connector = try FileTesting.connector(path, Self.settings)
-        var space = InMemoryConnectorSpace()
-        let full = try await FileTesting.batches(connector)
-        try space.apply(full)
+        let (directory, _, connector, space, full) = try await Self.fullyImported()
         // Every row changes and the last one's value is bad; the file is mended after the first page.
         _ = try directory.write("hr.csv", Self.rows(["10", "20", "30", "40", "fifty"]))
         let request = ImportRequest(mode: .delta(try #require(full.last?.watermark)), connectorSpace: space)
@@ -86,13 +89,8 @@ import Testing
     }
 
     @Test func aDeltaOfManyChangedRowsComesInPagesWithTheDeletesLast() async throws {
-        let directory = try TemporaryDirectory()
-        let path = try directory.write("hr.csv", Self.rows(["1", "2", "3", "4", "5"]))
-        let connector = try FileTesting.connector(path, Self.settings)
-        var space = InMemoryConnectorSpace()
-        let full = try await FileTesting.batches(connector)
+        let (directory, _, connector, space, full) = try await Self.fullyImported()
         #expect(full.map(\.items.count) == [2, 2, 1])
-        try space.apply(full)
         // Rows 1-3 change, rows 4 and 5 leave: three objects, then two deletes, two to a page.
         _ = try directory.write("hr.csv", Self.rows(["10", "20", "30"]))
         let delta = try await FileTesting.batches(connector, .delta(try #require(full.last?.watermark)), space: space)
