@@ -107,6 +107,7 @@ extension EngineEvent {
             ]
         case .rename(let anchor, let dn): return ["rename": anchor.rawValue, "dn": dn]
         case .delete(let anchor): return ["delete": anchor.rawValue]
+        case .confirm(let anchor): return ["confirm": anchor.rawValue]
         }
     }
 

@@ -163,6 +163,11 @@ public enum ConnectorSpaceChange: Hashable, Sendable {
     case update(anchor: Anchor, changes: [AttributeChange])
     case rename(anchor: Anchor, distinguishedName: String)
     case delete(anchor: Anchor)
+    /// The object was imported exactly as the space holds it (type, name and values), and that settles
+    /// something: it confirms a provisioned object or an exported value. Applying it is applying an upsert of
+    /// the held object. An import that confirms a whole export journals a million anchors instead of a
+    /// million objects the space already holds, and holds no more than that until its stream ends.
+    case confirm(anchor: Anchor)
 }
 
 /// An object as an import reports it, its attributes packed as the connector space holds them (so an
@@ -295,7 +300,7 @@ extension ConnectorSpaceChange {
     public var anchor: Anchor {
         switch self {
         case .upsert(let object): object.anchor
-        case .update(let anchor, _), .rename(let anchor, _), .delete(let anchor): anchor
+        case .update(let anchor, _), .rename(let anchor, _), .delete(let anchor), .confirm(let anchor): anchor
         }
     }
 }

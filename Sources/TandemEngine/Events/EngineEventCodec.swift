@@ -241,6 +241,9 @@ public enum EngineEventCodec {
         case .delete(let anchor):
             w.byte(3)
             w.string(anchor.rawValue)
+        case .confirm(let anchor):
+            w.byte(4)
+            w.string(anchor.rawValue)
         }
     }
 
@@ -265,6 +268,7 @@ public enum EngineEventCodec {
             return .update(anchor: anchor, changes: changes)
         case 2: return .rename(anchor: Anchor(try r.string()), distinguishedName: try r.string())
         case 3: return .delete(anchor: Anchor(try r.string()))
+        case 4: return .confirm(anchor: Anchor(try r.string()))
         case let tag: throw BinaryReader.Malformed(reason: "unknown connector-space change \(tag)", offset: r.offset)
         }
     }

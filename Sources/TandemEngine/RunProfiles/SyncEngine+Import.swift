@@ -7,7 +7,8 @@ extension SyncEngine {
     /// An import is all or nothing: the changes are journaled (in events of at most
     /// ``changesPerImportEvent``) only once the connector's stream has ended, so a connection lost
     /// mid-import, a crashed plug-in or an interrupted run leaves the connector space as it was.
-    /// The cost is holding one import's *changed* objects in memory until then.
+    /// The cost is holding one import's *changed* objects in memory until then; an object that only confirms
+    /// an export is held as its anchor (``ConnectorSpaceChange/confirm(anchor:)``).
     func importObjects(connector name: String, runID: UInt64, full: Bool, statistics: inout RunStatistics) async throws
     {
         let connector = try connector(name)
@@ -29,19 +30,27 @@ extension SyncEngine {
             for item in batch.items {
                 switch item {
                 case .object(let object), .change(.add(let object)):
-                    seen.insert(object.anchor)
-                    // Unchanged objects are not journaled, unless the import confirms an export to them.
+                    // Compared with the space only the first time the import names the object: a later
+                    // mention follows a change of this import that the space does not hold yet.
+                    let first = seen.insert(object.anchor).inserted
                     // Packed once: compared as bytes, journaled and applied as they are.
                     let imported = ImportedObject(object)
-                    if let existing = space.objects[object.anchor], !existing.isPendingAdd,
-                        space.unconfirmedExports[object.anchor] == nil, existing.objectType == imported.objectType,
+                    let existing = space.objects[object.anchor]
+                    if first, let existing, existing.objectType == imported.objectType,
                         existing.distinguishedName == imported.distinguishedName,
                         existing.attributes == imported.attributes
                     {
-                        statistics.unchanged += 1
+                        // Unchanged objects are not journaled, unless the import confirms an export to them:
+                        // then the anchor says it (a confirmation counts as an update).
+                        if !existing.isPendingAdd && space.unconfirmedExports[object.anchor] == nil {
+                            statistics.unchanged += 1
+                        } else {
+                            statistics.updates += 1
+                            changes.append(.confirm(anchor: object.anchor))
+                        }
                         continue
                     }
-                    if space.objects[object.anchor] == nil { statistics.adds += 1 } else { statistics.updates += 1 }
+                    if existing == nil { statistics.adds += 1 } else { statistics.updates += 1 }
                     changes.append(.upsert(imported))
                 case .change(.update(let anchor, _, let attributeChanges)):
                     guard space.objects[anchor] != nil || seen.contains(anchor) else {
@@ -62,6 +71,8 @@ extension SyncEngine {
                 case .change(.delete(let anchor, _)):
                     // Objects added earlier in this import are not in the space yet: they are only seen.
                     guard space.objects[anchor] != nil || seen.contains(anchor) else { continue }
+                    // Seen, so that the object imported again later in this import is added, not confirmed.
+                    seen.insert(anchor)
                     statistics.deletes += 1
                     changes.append(.delete(anchor: anchor))
                 }

@@ -32,6 +32,15 @@ extension EngineState {
             stored.isPendingAdd = false
             space.objects[anchor] = stored
             space.unconfirmedExports.removeUnlessEmpty(anchor)
+        case .confirm(let anchor):
+            guard let index = space.objects.index(forKey: anchor) else {
+                throw EngineError(
+                    .inconsistentJournal,
+                    "import confirms \(space.connector)/\(anchor), which the connector space does not hold",
+                    seq: seq)
+            }
+            space.objects.values[index].isPendingAdd = false
+            space.unconfirmedExports.removeUnlessEmpty(anchor)
         case .rename(let anchor, let dn):
             guard space.objects[anchor] != nil else {
                 throw EngineError(

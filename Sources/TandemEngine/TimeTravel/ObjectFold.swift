@@ -90,6 +90,8 @@ struct ObjectFold {
             objects[link] = stored
         case .rename(_, let dn):
             objects[link]?.distinguishedName = dn
+        case .confirm:
+            objects[link]?.isPendingAdd = false
         case .delete:
             objects[link] = nil
             pendingExports[link] = nil

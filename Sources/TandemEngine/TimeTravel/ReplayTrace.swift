@@ -107,6 +107,7 @@ public struct ReplayTrace: Sendable {
                         + changes.map { "\($0)" }.joined(separator: "; ")
                 case .rename(_, let dn): return "run #\(e.runID) import \(link): rename to \(dn)"
                 case .delete: return "run #\(e.runID) import \(link): delete"
+                case .confirm: return "run #\(e.runID) import \(link): confirm (imported as held)"
                 }
             }
         case .syncDecisions(let e):

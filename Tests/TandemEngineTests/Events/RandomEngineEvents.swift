@@ -61,7 +61,7 @@ struct RandomEngineEvents {
             var changes: [ConnectorSpaceChange] = []
             var existing = anchors(connector)
             for _ in 0..<Int.random(in: 1...6, using: &random) {
-                switch Int.random(in: 0..<10, using: &random) {
+                switch Int.random(in: 0..<11, using: &random) {
                 case 0..<5:
                     let anchor = Anchor("A\(nextAnchor)")
                     nextAnchor += 1
@@ -85,6 +85,8 @@ struct RandomEngineEvents {
                     let anchor = existing.randomElement(using: &random)!
                     changes.append(.delete(anchor: anchor))
                     existing.removeAll { $0 == anchor }
+                case 9 where !existing.isEmpty:
+                    changes.append(.confirm(anchor: existing.randomElement(using: &random)!))
                 default:
                     if let anchor = existing.randomElement(using: &random) {
                         changes.append(

@@ -63,6 +63,16 @@ final class EngineHarness {
     /// The digest of a replay of the journal, which must equal the live state's.
     func replayedDigest() throws -> String { try EngineReplay.replay(directory: directory + "/journal").stateDigest }
 
+    /// The connector-space changes the journal's imports hold after `seq`, in journal order.
+    func importedChanges(after seq: UInt64) throws -> [ConnectorSpaceChange] {
+        let reader = try JournalReader(directory: directory + "/journal")
+        guard reader.lastSeq > seq else { return [] }
+        return try reader.events(in: (seq + 1)...reader.lastSeq).flatMap { stored -> [ConnectorSpaceChange] in
+            guard case .objectsImported(let imported) = try EngineEventCodec.decode(stored) else { return [] }
+            return imported.changes
+        }
+    }
+
     @discardableResult
     func cycle(initial: Bool = false) async throws -> [RunFinished] { try await engine.cycle(initial: initial) }
 

@@ -69,6 +69,33 @@ import Testing
         await harness.close()
     }
 
+    /// An import that finds exported objects exactly as exported journals their anchors, not the objects again;
+    /// one that finds a changed value journals the object.
+    @Test func anImportJournalsAConfirmedExportAsItsAnchor() async throws {
+        let hr = Self.hr((1...3).map { Self.employee($0) })
+        let directory = Self.directory()
+        let harness = try await EngineHarness(
+            configuration: scenarioConfiguration(
+                connectors: ["hr", "directory"], inbound: [Self.hrIn], outbound: [Self.directoryOut]),
+            connectors: ["hr": hr, "directory": directory])
+        try await harness.cycle(initial: true)
+        directory.apply(.update(anchor: "e2", objectType: "person", changes: [.replace("cn", [.string("Changed")])]))
+        let before = await harness.state.lastSeq
+        try await harness.run(.fullImport, "directory")
+        let changes = try harness.importedChanges(after: before)
+        #expect(changes.filter { if case .confirm = $0 { true } else { false } }.map(\.anchor) == ["e1", "e3"])
+        #expect(changes.filter { if case .upsert = $0 { true } else { false } }.map(\.anchor) == ["e2"])
+        let state = await harness.state
+        #expect(state.space("directory").unconfirmedExports.isEmpty)
+        #expect(state.space("directory").objects.values.allSatisfy { !$0.isPendingAdd })
+        #expect(try harness.replayedDigest() == state.stateDigest)
+        // Confirmed once: the next import finds nothing to journal.
+        let after = await harness.state.lastSeq
+        try await harness.run(.fullImport, "directory")
+        #expect(try harness.importedChanges(after: after).isEmpty)
+        await harness.close()
+    }
+
     @Test func leaversAreDeprovisionedAndTheirMetaverseObjectDeleted() async throws {
         let hr = Self.hr((1...4).map { Self.employee($0) })
         let directory = Self.directory()
