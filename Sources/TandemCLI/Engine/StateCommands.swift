@@ -213,7 +213,7 @@ struct ShowCommand: AsyncParsableCommand {
                         "  \(name): \(shown)    ← \(value.contributor.rule) from \(value.contributor.connector)/\(value.contributor.anchor)"
                     )
                 }
-                for link in object.links.sorted() { Terminal.print("  linked: \(link)") }
+                for link in object.links { Terminal.print("  linked: \(link)") }
                 return
             }
             let space = state.space(connector!)

@@ -651,7 +651,6 @@ extension EngineState {
                 object.attributes = MetaverseAttributes(attributes)
             }
             let linkCount = try r.count()
-            object.links.reserveCapacity(linkCount)
             for _ in 0..<linkCount {
                 object.links.insert(try contributors.link(from: &r, names: names))
             }

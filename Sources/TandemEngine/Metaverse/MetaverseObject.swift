@@ -100,7 +100,7 @@ public struct MetaverseObject: Hashable, Sendable {
     public var objectType: ObjectType
     public var attributes = MetaverseAttributes()
     /// The connector-space objects joined to this one.
-    public var links: Set<ConnectorSpaceLink> = []
+    public var links = ConnectorSpaceLinks()
     /// The links that projected or joined through an inbound rule (their removal can delete the object).
     public var projectedBy: ConnectorSpaceLink?
 

@@ -99,7 +99,7 @@ struct ExportReferences {
         -> Anchor?
     {
         guard let id = anchor.provisionalMetaverseID,
-            let link = metaverse[id]?.links.sorted().first(where: { $0.connector == space.connector }),
+            let link = metaverse[id]?.links.first(where: { $0.connector == space.connector }),
             space.objects[link.anchor]?.isPendingAdd == false
         else { return nil }
         return link.anchor

@@ -111,7 +111,7 @@ extension EngineState {
                 w.int(Int64(contributor.precedence))
             }
             w.count(object.links.count)
-            for link in object.links.sorted() {
+            for link in object.links {  // in ascending order, as they iterate
                 w.string(link.connector)
                 w.string(link.anchor.rawValue)
             }

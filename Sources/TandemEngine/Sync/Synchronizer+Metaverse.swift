@@ -36,7 +36,7 @@ extension Synchronizer {
         var contributingRules = 0
         var failed: [String] = []  // attributes whose flow failed: keep their current value
         var erred = Set<ConnectorSpaceLink>()
-        for link in object.links.sorted() {
+        for link in object.links {
             guard let source = state.connectorSpaces[link.connector]?.objects[link.anchor], !source.isPendingAdd else {
                 continue
             }
@@ -129,7 +129,7 @@ extension Synchronizer {
             try record(.setAttribute(id, attribute: name, values: values, contributor: winner.contributor))
         }
         // Flow errors from earlier runs that did not happen again are resolved.
-        for link in object.links.sorted() where !erred.contains(link) {
+        for link in object.links where !erred.contains(link) {
             if let code = state.connectorSpaces[link.connector]?.errors[link.anchor]?.code,
                 ["expression", "duplicate-value"].contains(code)
             {

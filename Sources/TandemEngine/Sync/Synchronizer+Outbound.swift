@@ -8,7 +8,7 @@ extension Synchronizer {
         var handled = Set<String>()
         for rule in rules.outboundRules(for: object.objectType) where !handled.contains(rule.rule.connector) {
             let connector = rule.rule.connector
-            let link = state.metaverse[id]!.links.sorted().first { $0.connector == connector }
+            let link = state.metaverse[id]!.links.first { $0.connector == connector }
             let inScope = rule.rule.scope.matches(values)
             guard inScope else {
                 if let link { try deprovision(link, id: id, how: rule.rule.deprovision) }
@@ -26,7 +26,7 @@ extension Synchronizer {
                     return nil
                 }
             } catch {
-                let contributor = object.projectedBy ?? object.links.sorted().first!
+                let contributor = object.projectedBy ?? object.links.first!
                 try recordError(
                     contributor, rule: rule.rule.name, code: "expression",
                     message: "outbound flow failed: \(Self.describe(error))")
@@ -190,7 +190,7 @@ extension Synchronizer {
     /// Before a metaverse object is deleted, every object it provisioned elsewhere is deprovisioned.
     mutating func deprovisionAll(_ id: MetaverseID) throws(EngineError) {
         guard let object = state.metaverse[id] else { return }
-        for link in object.links.sorted() {
+        for link in object.links {
             let rule = rules.outboundRules(for: object.objectType).first { $0.rule.connector == link.connector }
             try deprovision(link, id: id, how: rule?.rule.deprovision ?? .disconnect)
         }
@@ -207,12 +207,12 @@ extension Synchronizer {
     func exportedReference(to target: MetaverseID, connector: String) -> AttributeValue? {
         guard let object = state.metaverse[target] else { return nil }
         func confirmed(in name: String) -> AttributeValue? {
-            guard let link = object.links.sorted().first(where: { $0.connector == name }),
+            guard let link = object.links.first(where: { $0.connector == name }),
                 state.connectorSpaces[name]?.objects[link.anchor]?.isPendingAdd == false
             else { return nil }
             return .reference(link.anchor)
         }
-        if let link = object.links.sorted().first(where: { $0.connector == connector }) {
+        if let link = object.links.first(where: { $0.connector == connector }) {
             return state.connectorSpaces[connector]?.objects[link.anchor] == nil ? nil : .reference(link.anchor)
         }
         let provisioned = Set(rules.outboundRules(for: object.objectType).map(\.rule.connector))
@@ -252,7 +252,7 @@ extension Synchronizer {
             }
             if eligible.count == 1 { return .found(ConnectorSpaceLink(connector: connector, anchor: eligible.first!)) }
             if eligible.count > 1 {
-                let link = object.projectedBy ?? object.links.sorted().first!
+                let link = object.projectedBy ?? object.links.first!
                 try recordError(
                     link, rule: rule.rule.name, code: "ambiguous-join",
                     message: "outbound join matches \(eligible.count) objects in \(connector); exactly one is needed")

@@ -134,7 +134,7 @@ public enum Explainer {
         }
         return Explanation(
             metaverseID: object.id, objectType: object.objectType, asOfSeq: lastSeq, attributes: origins,
-            links: object.links.sorted(), history: history)
+            links: Array(object.links), history: history)
     }
 
     /// The `[name]` attribute references of a flow expression.
