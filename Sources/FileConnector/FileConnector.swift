@@ -107,8 +107,8 @@ public struct FileConnector: Connector {
             }
             let results = changes.map { file.table.apply($0, settings: settings, format: format) }
             if results.contains(where: { if case .applied = $0 { true } else { false } }) {
-                let expected = file.contents
-                file.contents.version = try FileStorage.replace(settings.path, expected: expected) { writer in
+                let expected = file.contents.status
+                file.contents.status.version = try FileStorage.replace(settings.path, expected: expected) { writer in
                     format.write(&file.table, to: writer)
                 }
             }
