@@ -34,11 +34,13 @@ import Synchronization
 ///   its last write.
 /// - Export applies the changes to the file's current contents and replaces the file atomically (a temporary
 ///   file in the same directory, written, synced and renamed, then the directory synced), keeping unchanged rows
-///   byte for byte: they are copied from the file as last read or written, in long ranges, and only changed rows
-///   are formatted. An add's anchor is its anchor, or if empty the value of the anchor attribute; an add with
-///   neither fails with `schema`. Values a file could not read back unchanged (a kind it does not declare, a
-///   CSV value holding its separator, an empty string in CSV) fail with `schema`; unknown anchors with `notFound`;
-///   an existing anchor with `conflict`. Renames are unsupported: files have no distinguished names.
+///   byte for byte: they are copied from the file on disk, in long ranges through a few megabytes of buffers,
+///   and only changed rows are formatted. Between calls a connector keeps where each row of the file it wrote
+///   is, not the file's bytes; a row whose values an update needs is read from the file. An add's anchor is its
+///   anchor, or if empty the value of the anchor attribute; an add with neither fails with `schema`. Values a
+///   file could not read back unchanged (a kind it does not declare, a CSV value holding its separator, an empty
+///   string in CSV) fail with `schema`; unknown anchors with `notFound`; an existing anchor with `conflict`.
+///   Renames are unsupported: files have no distinguished names.
 public struct FileConnector: Connector {
     let settings: FileConnectorSettings
     /// What the last import returned, row by row (see ``ImportedRows``).
@@ -85,9 +87,10 @@ public struct FileConnector: Connector {
         }
     }
 
-    /// Applies the changes to the file's current contents and replaces the file once, atomically. The file as
-    /// written is kept, so that the next call (the next page of the same export) need not read and parse it
-    /// again while nobody else has changed it.
+    /// Applies the changes to the file's current contents and replaces the file once, atomically. Where each row
+    /// of the file as written is kept (not its bytes), so that the next call (the next page of the same export)
+    /// need not read and parse it again while nobody else has changed it: it copies the rows it does not change
+    /// from the file.
     public func export(_ changes: [ObjectChange]) async throws -> [ExportResult] {
         guard !settings.readOnly else {
             throw ConnectorError(.unsupported, "connectors.\(settings.name) is read-only (readOnly: true)")
@@ -96,20 +99,26 @@ public struct FileConnector: Connector {
         let cache = exportedFile
         return try await BlockingIO.run {
             let format = settings.fileFormat
+            // Everything is read from the file opened here, whose version is the one checked.
+            let reader = try FileReader(settings.path)
             var file: ExportedFile
-            if let kept = cache.take(), try FileStorage.version(settings.path) == kept.contents.version {
+            if let kept = cache.take(), kept.status.version == reader.status.version {
                 file = kept
             } else {
-                var contents = try FileStorage.load(settings.path)
-                let table = try format.read(contents.bytes, decodingValues: false)
-                contents.bytes = []  // the table holds them
-                file = ExportedFile(table: table, contents: contents)
+                var table = try format.read(try reader.readAll(), decodingValues: false)
+                table.dropSource()
+                file = ExportedFile(table: table, status: reader.status)
             }
-            let results = changes.map { file.table.apply($0, settings: settings, format: format) }
+            var results: [ExportResult] = []
+            results.reserveCapacity(changes.count)
+            for change in changes {
+                results.append(try file.table.apply(change, settings: settings, format: format, file: reader))
+            }
             if results.contains(where: { if case .applied = $0 { true } else { false } }) {
-                let expected = file.contents
-                file.contents.version = try FileStorage.replace(settings.path, expected: expected) { writer in
-                    format.write(&file.table, to: writer)
+                let expected = file.status
+                file.status.version = try FileStorage.replace(settings.path, expected: expected) {
+                    writer throws(ConnectorError) in
+                    try format.write(&file.table, from: reader, to: writer)
                 }
             }
             cache.store(file)

@@ -1,3 +1,4 @@
+import ConnectorKit
 import Testing
 
 @testable import FileConnector
@@ -46,5 +47,47 @@ import Testing
             return writer.waitUntilWritten()
         }
         #expect(failure == EBADF)
+    }
+
+    /// Ranges of a file copied through the two buffers in file order, with gaps between them and bytes put
+    /// between them, shorter and longer than the read-ahead and the buffers, arrive exactly and in order.
+    @Test func rangesCopiedThroughTheBuffersArriveExactly() throws {
+        let directory = try TemporaryDirectory()
+        let source = (0..<(7 << 20)).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        let sourcePath = try directory.write("source.bin", bytes: source)
+        let targetPath = try directory.write("target.bin", "")
+        let descriptor = open(targetPath, O_WRONLY | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let reader = try FileReader(sourcePath)
+        let writer = FileWriter(descriptor: descriptor)
+        let output = WriteBuffers(writer: writer)
+        var expected: [UInt8] = []
+        let lengths = [0, 1, 37, 4_000, (1 << 20) - 1, 1 << 20, 150, 3 << 20, 90_000, 5 << 20]
+        var start = 0
+        for (step, length) in zip(0..., lengths + lengths) where start < source.count {
+            let end = min(source.count, start + length)
+            try output.copy(start..<end, from: reader)
+            expected += source[start..<end]
+            if step % 3 == 0 {
+                [UInt8]([0x0D, 0x0A]).withUnsafeBytes { output.put($0) }
+                expected += [0x0D, 0x0A]
+            }
+            start = end + step % 4
+        }
+        output.finish()
+        #expect(writer.waitUntilWritten() == nil)
+        #expect(output.count == expected.count)
+        #expect(try FileStorage.load(targetPath).bytes == expected)
+    }
+
+    @Test func aFileCutShortAfterItWasOpenedIsAChangedFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("hr.csv", "employeeId\nE1\nE2\n")
+        let reader = try FileReader(path)
+        try #require(truncate(path, 5) == 0)
+        let expected = ConnectorError(
+            .transient, "\(path) changed while it was exported; nothing was written, retry the export")
+        #expect(throws: expected) { try reader.bytes(in: 11..<13) }
     }
 }

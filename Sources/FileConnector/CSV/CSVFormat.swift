@@ -22,7 +22,7 @@ struct CSVFormat: FileFormat {
             var fields: [CSVReader.Field] = []
             do {
                 guard let header = try reader.nextRecord(into: &fields) else { return }
-                table.headerRaw = header.raw
+                table.header = Array(bytes[header.raw])
                 table.columns = try columns(fields, reader)
                 let decoder = try RowDecoder(settings: settings, columns: table.columns)
                 while let record = try reader.nextRecord(into: &fields) {
@@ -52,13 +52,10 @@ struct CSVFormat: FileFormat {
         return table
     }
 
-    func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject {
-        guard let raw = row.raw else { return row.object }
-        let decoder = try RowDecoder(settings: settings, columns: table.columns)
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, in table: FileTable) throws -> ConnectorObject {
         var fields: [CSVReader.Field] = []
-        return try table.source.withUnsafeBufferPointer { bytes in
-            try decode(raw, line: row.line, bytes, decoder, &fields)
-        }
+        let decoder = try RowDecoder(settings: settings, columns: table.columns)
+        return try decode(0..<bytes.count, line: line, bytes, decoder, &fields)
     }
 
     func decode(
@@ -98,7 +95,7 @@ struct CSVFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: inout FileTable, to writer: FileWriter?) {
+    func write(_ table: inout FileTable, from file: FileReader, to writer: FileWriter) throws(ConnectorError) {
         var columns = table.columns
         if columns.isEmpty {
             columns = [settings.anchorAttribute] + settings.attributes.filter { $0 != settings.anchorAttribute }
@@ -113,8 +110,8 @@ struct CSVFormat: FileFormat {
 
         var prefix: [UInt8] = table.hasByteOrderMark ? [0xEF, 0xBB, 0xBF] : []
         let headerStart = prefix.count
-        if let header = table.headerRaw {
-            prefix += table.source[header]
+        if !table.columns.isEmpty {
+            prefix += table.header
             for name in columns[table.columns.count...] {
                 prefix.append(settings.delimiter)
                 appendField(name, to: &prefix)
@@ -125,10 +122,10 @@ struct CSVFormat: FileFormat {
                 appendField(name, to: &prefix)
             }
         }
-        table.headerRaw = headerStart..<prefix.count
+        table.header = Array(prefix[headerStart...])
         table.columns = columns
         prefix += table.lineEnding
-        table.writeRows(prefix: prefix, padding: padding, to: writer) { object, output in
+        try table.writeRows(prefix: prefix, padding: padding, from: file, to: writer) { object, output in
             for (index, name) in columns.enumerated() {
                 if index > 0 { output.append(settings.delimiter) }
                 guard let values = object.attributes[name] else { continue }

@@ -31,53 +31,31 @@ enum FileStorage {
         }
     }
 
-    struct Contents {
-        var bytes: [UInt8]
+    /// A version of a file, and the permissions and owner a replacement of it keeps.
+    struct Status {
         var version: Version
         var mode: mode_t
         var owner: uid_t
         var group: gid_t
+
+        init(_ info: stat) {
+            version = Version(info)
+            mode = info.st_mode & 0o7777
+            owner = info.st_uid
+            group = info.st_gid
+        }
+    }
+
+    struct Contents {
+        var bytes: [UInt8]
+        var status: Status
+        var version: Version { status.version }
     }
 
     /// The file's bytes and version.
     static func load(_ path: String) throws(ConnectorError) -> Contents {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("cannot open", path) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw failure("cannot inspect", path) }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw ConnectorError(.invalidConfiguration, "\(path) is not a regular file")
-        }
-        // Read straight into the array, one large read after another: a file of hundreds of megabytes is read
-        // at the speed of the page cache, without a copy through a smaller buffer. One byte more than the size
-        // is asked for, to notice a file that grows while it is read.
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, initialized in
-            var total = 0
-            while total < buffer.count {
-                let count = read(descriptor, buffer.baseAddress! + total, min(buffer.count - total, 1 << 30))
-                if count < 0 && errno == EINTR { continue }
-                if count < 0 {
-                    failed = true
-                    break
-                }
-                if count == 0 { break }
-                total += count
-            }
-            initialized = total
-        }
-        guard !failed else { throw failure("cannot read", path) }
-        // A file written in place while it was read would import partly, and a partial full import deletes.
-        var after = stat()
-        guard fstat(descriptor, &after) == 0, Version(after) == Version(info), bytes.count == Int(info.st_size) else {
-            throw ConnectorError(
-                .transient,
-                "\(path) changed while it was read; retry when it is complete (write it by renaming a new file)")
-        }
-        return Contents(
-            bytes: bytes, version: Version(info), mode: info.st_mode & 0o7777, owner: info.st_uid, group: info.st_gid)
+        let file = try FileReader(path)
+        return Contents(bytes: try file.readAll(), status: file.status)
     }
 
     /// The wall clock's seconds since 1970, to compare with files' modification times.
@@ -100,10 +78,11 @@ enum FileStorage {
     /// Replaces the file at `path` atomically with the bytes `produce` hands to its writer: a temporary file in the
     /// same directory is written (while `produce` runs, see ``FileWriter``), synced and renamed over it, then the
     /// directory is synced. Throws ``ConnectorError/Code/transient`` without replacing anything if the file is no
-    /// longer `expected` (someone changed it meanwhile). Returns the version of the file written.
+    /// longer `expected` (someone changed it meanwhile), and what `produce` throws without replacing anything
+    /// either. Returns the version of the file written.
     @discardableResult
     static func replace(
-        _ path: String, expected: Contents, produce: (FileWriter) -> Void
+        _ path: String, expected: Status, produce: (FileWriter) throws(ConnectorError) -> Void
     ) throws(ConnectorError) -> Version {
         let (directory, name) = split(path)
         let temporary = "\(directory)/.\(name).tandem-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -118,7 +97,13 @@ enum FileStorage {
             _ = fchmod(descriptor, expected.mode)
             _ = fchown(descriptor, expected.owner, expected.group)
             let writer = FileWriter(descriptor: descriptor)
-            produce(writer)
+            do throws(ConnectorError) {
+                try produce(writer)
+            } catch {
+                // The descriptor is closed on the way out: nothing may still be writing to it.
+                _ = writer.waitUntilWritten()
+                throw error
+            }
             if let number = writer.waitUntilWritten() {
                 errno = number
                 throw failure("cannot write a temporary file beside", path)

@@ -46,7 +46,7 @@ struct ImportedRows: Sendable {
     /// collide.
     init?(table: FileTable, watermark: Watermark) {
         self.init(
-            watermark: watermark, header: table.headerRaw.map { Array(table.source[$0]) } ?? [],
+            watermark: watermark, header: table.header,
             capacity: table.rows.count)
         let added = table.source.withUnsafeBufferPointer { bytes in
             for case let row? in table.rows {

@@ -117,13 +117,10 @@ struct JSONLinesFormat: FileFormat {
         return object
     }
 
-    func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject {
-        guard let raw = row.raw else { return row.object }
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, in table: FileTable) throws -> ConnectorObject {
         var members: [JSONLineParser.Member] = []
         var names = NameCache()
-        return try table.source.withUnsafeBufferPointer { bytes in
-            try decode(raw, line: row.line, bytes, &members, &names)
-        }
+        return try decode(0..<bytes.count, line: line, bytes, &members, &names)
     }
 
     func decode(
@@ -189,9 +186,11 @@ struct JSONLinesFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
-    func write(_ table: inout FileTable, to writer: FileWriter?) {
+    func write(_ table: inout FileTable, from file: FileReader, to writer: FileWriter) throws(ConnectorError) {
         let prefix: [UInt8] = table.hasByteOrderMark ? [0xEF, 0xBB, 0xBF] : []
-        table.writeRows(prefix: prefix, padding: [], to: writer) { object, output in append(object, to: &output) }
+        try table.writeRows(prefix: prefix, padding: [], from: file, to: writer) { object, output in
+            append(object, to: &output)
+        }
     }
 
     /// Writes the anchor attribute first, then the others in name order.

@@ -1,12 +1,12 @@
 import Synchronization
 
-/// A file as an export last wrote it: its table (whose source is the bytes written) and the version and
-/// permissions of the file on disk. The next export uses it instead of reading the file again if the file's
-/// version (device, inode, size, modification time) is still the one written.
+/// A file as an export last wrote it: its table (where each row is in the file, not the file's bytes) and the
+/// version and permissions of the file on disk. The next export uses it instead of reading the file again if
+/// the file's version (device, inode, size, modification time) is still the one written, and copies the rows it
+/// does not change from the file.
 struct ExportedFile: Sendable {
     var table: FileTable
-    /// The file's version and permissions; its bytes are the table's source.
-    var contents: FileStorage.Contents
+    var status: FileStorage.Status
 }
 
 /// Keeps the file one connector instance last exported, between export calls.

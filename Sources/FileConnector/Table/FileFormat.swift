@@ -9,8 +9,9 @@ protocol FileFormat {
     /// the rows it changes and copies the others, so it need not decode them.
     func read(_ source: [UInt8], decodingValues: Bool) throws -> FileTable
 
-    /// The object of a row read without decoding values.
-    func decode(_ row: FileTable.Row, in table: FileTable) throws -> ConnectorObject
+    /// The object of a row of `table` read without decoding values, from `bytes`: the row's own bytes (its
+    /// ``FileTable/Row/raw`` range of the file); `line` names it in errors.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, in table: FileTable) throws -> ConnectorObject
 
     /// The objects of `table`'s rows at `positions` (read without decoding values), in order, handed to `body`
     /// one at a time; deleted rows are skipped. What one row needs is made once for all of them.
@@ -18,11 +19,11 @@ protocol FileFormat {
         _ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void
     ) throws
 
-    /// Makes `table` the file holding its rows: its ``FileTable/source`` becomes the bytes to write, in which
-    /// every row (unchanged rows keep their original bytes) and the header have their ranges, so that the
-    /// table can be used again for the file as written. Works in place: a large file's table is not copied.
-    /// The bytes are handed to `writer` as they are produced and are all written when this returns.
-    func write(_ table: inout FileTable, to writer: FileWriter?)
+    /// Writes the file holding `table`'s rows to `writer`, unchanged rows copied byte for byte from `file` (the
+    /// file their ranges are in, see ``FileTable/writeRows(prefix:padding:from:to:writeRow:)``), and makes
+    /// `table` the table of the file written, so that it can be used again. Works in place: a large file's table
+    /// is not copied. The bytes are all written when this returns.
+    func write(_ table: inout FileTable, from file: FileReader, to writer: FileWriter) throws(ConnectorError)
 
     /// The header's bytes (CSV) and each row's bytes, without line endings, split exactly as ``read(_:decodingValues:)``
     /// splits them but without decoding anything; `nil` if the bytes do not split cleanly (then read them whole,

@@ -1,9 +1,12 @@
 import ConnectorKit
 
 extension FileTable {
-    /// Applies one exported change to the rows, or says why it cannot apply; nothing changes on failure.
-    mutating func apply(_ change: ObjectChange, settings: FileConnectorSettings, format: any FileFormat) -> ExportResult
-    {
+    /// Applies one exported change to the rows, or says why it cannot apply; nothing changes on failure. An
+    /// update of a row read without its values reads the row's bytes from `file`, the file the rows are in;
+    /// throws only if that read fails.
+    mutating func apply(
+        _ change: ObjectChange, settings: FileConnectorSettings, format: any FileFormat, file: FileReader
+    ) throws(ConnectorError) -> ExportResult {
         guard change.objectType == settings.objectType else {
             return failure(
                 .schema,
@@ -15,9 +18,10 @@ extension FileTable {
             return add(object, settings: settings)
         case .update(let anchor, _, let changes):
             guard let position = index[anchor], var row = rows[position] else { return notFound(anchor) }
-            if !row.isDecoded {
+            if !row.isDecoded, let raw = row.raw {
+                let bytes = try file.bytes(in: raw)
                 do {
-                    row.object = try format.decode(row, in: self)
+                    row.object = try bytes.withUnsafeBufferPointer { try format.decode($0, line: row.line, in: self) }
                     row.isDecoded = true
                 } catch var error as ConnectorError {
                     error.anchor = anchor

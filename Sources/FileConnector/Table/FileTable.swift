@@ -1,14 +1,22 @@
 import ConnectorKit
 
-/// A file's objects in file order, with what is needed to write the file back: the original bytes of rows
-/// that did not change (so they are written exactly as they were), the CSV header and the line ending.
+/// A file's objects in file order, with what is needed to write the file back: where the bytes of rows that did
+/// not change are in the file (so they are written exactly as they were), the CSV header and the line ending.
+///
+/// An import's table holds the file's bytes (``source``) and decodes its pages from them. An export's table lets
+/// them go once the rows are found (``dropSource()``): it holds each row's place in the file, and copies or
+/// decodes a row by reading the file again (``FileReader``).
 struct FileTable {
     struct Row {
         var object: ConnectorObject
         /// The line the row starts on (0 for a row added by an export).
         var line: Int
-        /// The row's bytes in ``FileTable/source``, without the line ending, while the row is unchanged.
+        /// The row's bytes in the file (and in ``FileTable/source`` while the table holds it), without the line
+        /// ending, while the row is unchanged.
         var raw: Range<Int>?
+        /// Whether the file has the table's ``FileTable/lineEnding`` right after ``raw``, so that the row is
+        /// copied together with the next; set by ``FileTable/dropSource()`` and by writing.
+        var isFollowedByLineEnding = false
         /// Whether ``object`` holds the row's values, or only its anchor (see ``FileFormat/read(_:decodingValues:)``).
         var isDecoded = true
 
@@ -20,7 +28,7 @@ struct FileTable {
         }
     }
 
-    /// The file's bytes as read.
+    /// The file's bytes as read, until ``dropSource()``.
     var source: [UInt8]
     /// The rows; `nil` for a row deleted by an export.
     var rows: [Row?] = []
@@ -28,8 +36,8 @@ struct FileTable {
     var index: [Anchor: Int] = [:]
     /// The CSV header's columns, in order (empty for JSON Lines and an empty CSV file).
     var columns: [String] = []
-    /// The CSV header's bytes in ``source``, without the line ending.
-    var headerRaw: Range<Int>?
+    /// The CSV header's bytes, without the line ending (empty for JSON Lines and an empty CSV file).
+    var header: [UInt8] = []
     /// The line ending the file uses (LF unless its first line ends with CRLF).
     var lineEnding: [UInt8] = [0x0A]
     /// Whether the file starts with a UTF-8 byte order mark, kept when writing.
@@ -49,6 +57,20 @@ struct FileTable {
             guard let row = rows[position] else { continue }
             try body(try row.raw.map { try decode($0, row.line) } ?? row.object)
         }
+    }
+
+    /// Lets the file's bytes go, once the rows are found: the table keeps where each row is. Notes first which
+    /// rows the line ending follows, the one thing about the bytes between rows that writing needs.
+    mutating func dropSource() {
+        let ending = lineEnding
+        source.withUnsafeBufferPointer { bytes in
+            for position in rows.indices {
+                guard let raw = rows[position]?.raw, raw.upperBound + ending.count <= bytes.count else { continue }
+                rows[position]!.isFollowedByLineEnding = bytes[raw.upperBound..<raw.upperBound + ending.count]
+                    .elementsEqual(ending)
+            }
+        }
+        source = []
     }
 
     /// Every row still present, in file order.
