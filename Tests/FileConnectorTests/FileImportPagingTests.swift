@@ -71,6 +71,46 @@ import Testing
         #expect(again.flatMap(\.items).count == 1)
     }
 
+    /// When most of a large file changed, a delta reads every row rather than copy the changed ones out of the
+    /// file; a few changed rows of the same file are still read alone. Either way it is what a fresh connector
+    /// returns.
+    @Test func aDeltaOfMostOfALargeFileReadsEveryRow() async throws {
+        let count = 120_000
+        let padding = String(repeating: "x", count: 160)
+        func file(_ level: (Int) -> Int) -> String {
+            "employeeId,level,note\n" + (1...count).map { "E\($0),\(level($0)),\(padding)\n" }.joined()
+        }
+        let directory = try TemporaryDirectory()
+        let original = file { $0 }
+        #expect(original.utf8.count > FileImport.largestChangedRowsCopy)
+        let path = try directory.write("hr.csv", original)
+        let settings: [String: ConfigurationValue] = ["types": ["level": "integer"]]
+        let connector = try FileTesting.connector(path, settings)
+        var space = InMemoryConnectorSpace()
+        let full = try await FileTesting.batches(connector)
+        try space.apply(full)
+
+        // Every row but the first ten changes.
+        _ = try directory.write("hr.csv", file { $0 <= 10 ? $0 : $0 + 1 })
+        let most = try await FileTesting.batches(connector, .delta(try #require(full.last?.watermark)), space: space)
+        let fresh = try await FileTesting.batches(
+            try FileTesting.connector(path, settings), .delta(try #require(full.last?.watermark)), space: space)
+        #expect(most == fresh)
+        #expect(most.flatMap(\.items).count == count - 10)
+        #expect(connector.importedRows.deltasFromRememberedRows.load(ordering: .relaxed) == 0)
+
+        // The rows of that read are remembered: a delta of three changed rows reads only them.
+        try space.apply(most)
+        _ = try directory.write("hr.csv", file { $0 <= 10 ? $0 : $0 == 500 || $0 == 9_000 || $0 == count ? 0 : $0 + 1 })
+        let few = try await FileTesting.batches(connector, .delta(try #require(most.last?.watermark)), space: space)
+        let changed = few.flatMap(\.items).map { item -> Anchor? in
+            guard case .object(let object) = item else { return nil }
+            return object.anchor
+        }
+        #expect(changed == [Anchor("E500"), Anchor("E9000"), Anchor("E\(count)")])
+        #expect(connector.importedRows.deltasFromRememberedRows.load(ordering: .relaxed) == 1)
+    }
+
     @Test func aFileRewrittenDuringADeltaFailsItAsTransient() async throws {
         let (directory, _, connector, space, full) = try await Self.fullyImported()
         // Every row changes and the last one's value is bad; the file is mended after the first page.

@@ -105,6 +105,9 @@ struct ImportedRows: Sendable {
         var unchanged: [Bool]
         /// The rows not found, in file order: their bytes and their hash.
         var changed: [(range: Range<Int>, key: UInt64)] = []
+
+        /// The bytes of the changed rows, without line endings.
+        var changedBytes: Int { changed.reduce(0) { $0 + $1.range.count } }
     }
 
     /// Finds the rows of `split` (a new version of the file) that are unchanged; `nil` when the header changed
