@@ -120,7 +120,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tandem",
-            dependencies: ["TandemCLI"]
+            dependencies: ["TandemCLI", "TandemEngine"]
         ),
         // Helpers the test targets share (not shipped): reaping child processes reliably.
         .target(name: "TandemTestSupport", path: "Tests/TandemTestSupport"),

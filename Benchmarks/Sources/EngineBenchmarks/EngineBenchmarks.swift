@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TandemEngine
 
 /// Measures the engine on a generated company with the file connector: full import, full sync and export
 /// of every person, a confirming cycle, a delta cycle with 1 % changes, and replay of the journal — each
@@ -67,6 +68,8 @@ struct EngineBenchmarks: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Measured as `tandem` runs.
+        AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
         let stages = try selectedStages()
         let folder =
             dir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }

@@ -46,6 +46,8 @@ struct TimeTravelBenchmarks: AsyncParsableCommand {
     var repeats = 1
 
     func run() async throws {
+        // Measured as `tandem` runs.
+        AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
         if startupOnly { return try measureStartupOnly() }
         let configuration = try ConfigurationLoader.load(path: dir + "/tandem.yaml")
         let journalDirectory = configuration.dataDirectory + "/journal"
