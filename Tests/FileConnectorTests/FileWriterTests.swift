@@ -87,7 +87,8 @@ import Testing
         let reader = try FileReader(path)
         try #require(truncate(path, 5) == 0)
         let expected = ConnectorError(
-            .transient, "\(path) changed while it was exported; nothing was written, retry the export")
+            .transient,
+            "\(path) changed while it was read; retry when it is complete (write it by renaming a new file)")
         #expect(throws: expected) { try reader.bytes(in: 11..<13) }
     }
 }

@@ -59,13 +59,16 @@ struct CSVFormat: FileFormat {
     }
 
     func decode(
-        _ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void
+        _ positions: Range<Int>, of table: FileTable, from bytes: UnsafeBufferPointer<UInt8>, offset: Int,
+        _ body: (ConnectorObject) throws -> Void
     ) throws {
         let decoder = try RowDecoder(settings: settings, columns: table.columns)
         var fields: [CSVReader.Field] = []
-        try table.source.withUnsafeBufferPointer { bytes in
-            try table.forEachObject(at: positions, decode: { try decode($0, line: $1, bytes, decoder, &fields) }, body)
-        }
+        try table.forEachObject(
+            at: positions,
+            decode: { raw, line in
+                try decode(raw.lowerBound - offset..<raw.upperBound - offset, line: line, bytes, decoder, &fields)
+            }, body)
     }
 
     private func decode(

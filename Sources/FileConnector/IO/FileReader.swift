@@ -66,15 +66,24 @@ final class FileReader {
             initialized = total
         }
         guard !failed else { throw FileStorage.failure("cannot read", path) }
-        // A file written in place while it was read would import partly, and a partial full import deletes.
-        var after = stat()
-        guard fstat(descriptor, &after) == 0, FileStorage.Version(after) == status.version, bytes.count == size
-        else {
-            throw ConnectorError(
-                .transient,
-                "\(path) changed while it was read; retry when it is complete (write it by renaming a new file)")
-        }
+        guard bytes.count == size else { throw changedWhileRead }
+        try checkUnchanged()
         return bytes
+    }
+
+    /// Throws unless the file still has the version it had when it was opened: a file written in place while
+    /// it was read would import partly, and a partial full import deletes.
+    func checkUnchanged() throws(ConnectorError) {
+        var after = stat()
+        guard fstat(descriptor, &after) == 0, FileStorage.Version(after) == status.version else {
+            throw changedWhileRead
+        }
+    }
+
+    private var changedWhileRead: ConnectorError {
+        ConnectorError(
+            .transient,
+            "\(path) changed while it was read; retry when it is complete (write it by renaming a new file)")
     }
 
     /// The bytes of `range`.
@@ -100,10 +109,7 @@ final class FileReader {
             if count < 0 && errno == EINTR { continue }
             if count < 0 { throw FileStorage.failure("cannot read", path) }
             // The size was checked when the file was opened: it has been cut short in place since.
-            guard count > 0 else {
-                throw ConnectorError(
-                    .transient, "\(path) changed while it was exported; nothing was written, retry the export")
-            }
+            guard count > 0 else { throw changedWhileRead }
             total += count
         }
     }

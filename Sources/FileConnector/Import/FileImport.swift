@@ -36,6 +36,9 @@ struct FileImport {
     private struct Paging {
         /// The rows: the whole file's, or only the changed rows' (read as a file of their own).
         var table: FileTable
+        /// The file the rows are decoded from, page by page, when the table holds no bytes (a scanned JSON Lines
+        /// file); `nil` when it does.
+        var file: FileReader? = nil
         /// The next row to decode.
         var position = 0
         /// Whether only rows that differ from the connector space are returned (delta).
@@ -53,6 +56,8 @@ struct FileImport {
     private enum Remember {
         /// The rows of the whole file just read.
         case table(stableVersion: FileStorage.Version?)
+        /// The rows of the whole file just scanned, whose bytes have these hashes (see ``ScannedFile``).
+        case scanned(keys: [UInt64], stableVersion: FileStorage.Version?)
         /// The rows remembered before, updated with the changed rows (``ImportedRows/update``).
         case changed(
             ImportedRows, ImportedRows.Match, missing: [Int], changedAnchors: [Anchor],
@@ -99,6 +104,7 @@ struct FileImport {
             }
         }
         let readStarted = FileStorage.now()
+        if settings.format == .jsonl { return try scan(remembered, readStarted: readStarted) }
         let contents = try FileStorage.load(settings.path)
         // Only a file last modified well before it was read can be trusted to change its version on any later
         // write (timestamps are coarse: a write in the same tick as the read could keep the version).
@@ -124,8 +130,8 @@ struct FileImport {
         }
         if let match, !Self.readsWholeFile(changedBytes: match.changedBytes, fileBytes: bytes.count),
             let imported = remembered.take(),
-            let paging = changedRows(
-                bytes, match, imported, watermark: watermark, stableVersion: stableVersion)
+            let paging = try changedRows(
+                .bytes(bytes), match, imported, watermark: watermark, stableVersion: stableVersion)
         {
             cache.deltasFromRememberedRows.add(1, ordering: .relaxed)
             return .paging(paging)
@@ -136,6 +142,58 @@ struct FileImport {
                 table: table, compares: request.mode != .full, deletes: request.mode == .full ? [] : nil,
                 watermark: watermark, isComplete: request.mode == .full,
                 remember: .table(stableVersion: stableVersion)))
+    }
+
+    /// ``begin()`` for a JSON Lines file: it is read a chunk at a time (``JSONLinesFormat/scan(_:chunkBytes:)``)
+    /// and its pages are read again from the file, so the import never holds the whole file. The file stays
+    /// open until the last page, which checks that it was not changed in place meanwhile (one replaced by a
+    /// rename is still the file opened).
+    private func scan(_ remembered: ImportedRows?, readStarted: Int64) throws -> Beginning {
+        var remembered = remembered
+        let file = try FileReader(settings.path)
+        let scanned = try JSONLinesFormat(settings: settings).scan(file)
+        let version = file.status.version
+        let stableVersion = version.modifiedSeconds < readStarted - 2 ? version : nil
+        let watermark = Watermark(scanned.watermark)
+        if case .delta(let previous) = request.mode, previous == watermark {
+            if var rows = remembered.take() {
+                rows.stableVersion = stableVersion
+                cache.store(rows)
+            }
+            return .batch(ImportBatch(items: [], watermark: watermark))
+        }
+        let rows = zip(scanned.table.rows.lazy.map { $0!.raw! }, scanned.keys)
+        if let match = remembered?.match(rows),
+            !Self.readsWholeFile(changedBytes: match.changedBytes, fileBytes: Int(version.size)),
+            let imported = remembered.take(),
+            let paging = try changedRows(
+                .file(file), match, imported, watermark: watermark, stableVersion: stableVersion)
+        {
+            cache.deltasFromRememberedRows.add(1, ordering: .relaxed)
+            return .paging(paging)
+        }
+        return .paging(
+            Paging(
+                table: scanned.table, file: file, compares: request.mode != .full,
+                deletes: request.mode == .full ? [] : nil, watermark: watermark, isComplete: request.mode == .full,
+                remember: .scanned(keys: scanned.keys, stableVersion: stableVersion)))
+    }
+
+    /// Where the rows of a changed-rows delta are copied from.
+    private enum RowSource {
+        case bytes([UInt8])
+        case file(FileReader)
+
+        func append(_ range: Range<Int>, to bytes: inout [UInt8]) throws {
+            switch self {
+            case .bytes(let source):
+                source.withUnsafeBufferPointer { bytes += UnsafeBufferPointer(rebasing: $0[range]) }
+            case .file(let file):
+                let start = bytes.count
+                bytes.append(contentsOf: repeatElement(0, count: range.count))
+                try bytes.withUnsafeMutableBytes { buffer in try file.copy(range, to: buffer.baseAddress! + start) }
+            }
+        }
     }
 
     /// Whether a delta whose changed rows hold `changedBytes` of a file of `fileBytes` reads every row instead of
@@ -154,21 +212,20 @@ struct FileImport {
     /// a changed row that does not split or has no anchor): then the whole file is read, which reports any
     /// problem with its line. A value that does not decode fails at its page (see ``page(_:)``).
     private func changedRows(
-        _ source: [UInt8], _ match: ImportedRows.Match, _ imported: ImportedRows, watermark: Watermark,
+        _ source: RowSource, _ match: ImportedRows.Match, _ imported: ImportedRows, watermark: Watermark,
         stableVersion: FileStorage.Version?
-    ) -> Paging? {
+    ) throws -> Paging? {
         let format = settings.fileFormat
         // The changed rows, after the header, read as a file of their own.
         var partial: [UInt8] = []
-        source.withUnsafeBufferPointer { bytes in
-            if !imported.header.isEmpty {
-                partial += imported.header
-                partial.append(0x0A)
-            }
-            for row in match.changed {
-                partial += UnsafeBufferPointer(rebasing: bytes[row.range])
-                partial.append(0x0A)
-            }
+        partial.reserveCapacity(match.changedBytes + match.changed.count + imported.header.count + 1)
+        if !imported.header.isEmpty {
+            partial += imported.header
+            partial.append(0x0A)
+        }
+        for row in match.changed {
+            try source.append(row.range, to: &partial)
+            partial.append(0x0A)
         }
         guard let table = try? format.read(partial, decodingValues: false), table.rows.count == match.changed.count
         else { return nil }
@@ -207,12 +264,26 @@ struct FileImport {
         let rows = paging.table.rows.count
         while items.count < pageSize && paging.position < rows {
             let end = min(paging.position + pageSize - items.count, rows)
+            let compares = paging.compares
+            func take(_ object: ConnectorObject) {
+                if compares, let held = space.object(object.anchor), Self.same(held, object) { return }
+                items.append(.object(object))
+            }
             do {
-                try settings.fileFormat.decode(paging.position..<end, of: paging.table) { object in
-                    if paging.compares, let held = space.object(object.anchor), Self.same(held, object) { return }
-                    items.append(.object(object))
+                if let file = paging.file {
+                    // The page's rows are read from the file as one range.
+                    let span = paging.table.span(of: paging.position..<end) ?? 0..<0
+                    let bytes = try file.bytes(in: span)
+                    try bytes.withUnsafeBufferPointer { bytes in
+                        try settings.fileFormat.decode(
+                            paging.position..<end, of: paging.table, from: bytes, offset: span.lowerBound, take)
+                    }
+                } else {
+                    try settings.fileFormat.decode(paging.position..<end, of: paging.table, take)
                 }
             } catch {
+                // A row that checked when the file was scanned and fails now: the file was changed in place.
+                try paging.file?.checkUnchanged()
                 guard case .changed = paging.remember else { throw error }
                 // A changed row was read as a file of its own, so the error's line is among the changed rows:
                 // the whole file, read again, names the row's line in it.
@@ -238,6 +309,8 @@ struct FileImport {
         guard paging.position == rows, paging.deletesReturned == paging.deletes?.count else {
             return ImportBatch(items: items)
         }
+        // The rows decoded were the rows scanned only if the file was not changed in place meanwhile.
+        try paging.file?.checkUnchanged()
         remember(paging)
         return ImportBatch(items: items, watermark: paging.watermark, isComplete: paging.isComplete)
     }
@@ -247,6 +320,10 @@ struct FileImport {
         switch paging.remember {
         case .table(let stableVersion):
             var rows = ImportedRows(table: paging.table, watermark: paging.watermark)
+            rows?.stableVersion = stableVersion
+            cache.store(rows)
+        case .scanned(let keys, let stableVersion):
+            var rows = ImportedRows(table: paging.table, keys: keys, watermark: paging.watermark)
             rows?.stableVersion = stableVersion
             cache.store(rows)
         case .changed(var imported, let match, let missing, let changedAnchors, let stableVersion):
@@ -270,18 +347,10 @@ struct FileImport {
         return true
     }
 
-    /// `file:v1:` and a 64-bit FNV-1a hash of the settings that shape reading and of the file's bytes, and
-    /// its size: a delta from this watermark is empty while neither changes. FNV-1a goes byte by byte (its
-    /// value is in every journal, so it stays): on a large file it runs beside the row hashing.
+    /// The watermark of a file's `bytes` read with `settings` (see ``FileWatermark``).
     static func watermark(of bytes: [UInt8], settings: FileConnectorSettings) -> String {
-        let prime: UInt64 = 0x0000_0100_0000_01b3
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in settings.fingerprint.utf8 { hash = (hash ^ UInt64(byte)) &* prime }
-        hash = (hash ^ 0) &* prime
-        bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer { hash = (hash ^ UInt64(byte)) &* prime }
-        }
-        let hex = String(hash, radix: 16)
-        return "file:v1:\(bytes.count):" + String(repeating: "0", count: 16 - hex.count) + hex
+        var watermark = FileWatermark(settings: settings)
+        bytes.withUnsafeBufferPointer { watermark.add($0) }
+        return watermark.text(byteCount: bytes.count)
     }
 }

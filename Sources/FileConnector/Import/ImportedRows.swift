@@ -60,6 +60,16 @@ struct ImportedRows: Sendable {
         guard added else { return nil }
     }
 
+    /// The rows of `table`, whose bytes have the hashes `keys` (one per row, in order; see ``ScannedFile``);
+    /// `nil` in the (about 2⁻⁶⁴) case of two anchors whose hashes collide.
+    init?(table: FileTable, keys: [UInt64], watermark: Watermark) {
+        self.init(watermark: watermark, header: table.header, capacity: table.rows.count)
+        for (row, key) in zip(table.rows, keys) {
+            guard let row else { continue }
+            guard add(key, row.object.anchor) else { return nil }
+        }
+    }
+
     /// Adds a row; `false` (and nothing changes) if a row with the same bytes or the same anchor hash is there.
     private mutating func add(_ key: UInt64, _ anchor: Anchor) -> Bool {
         let position = free.popLast() ?? Int32(anchors.count)
@@ -116,9 +126,19 @@ struct ImportedRows: Sendable {
         _ bytes: UnsafeBufferPointer<UInt8>, header: Range<Int>?, rows: [Range<Int>]
     ) -> Match? {
         guard header.map({ bytes[$0].elementsEqual(self.header) }) ?? self.header.isEmpty else { return nil }
+        return matchRows(rows.lazy.map { ($0, RowHash.hash(UnsafeBufferPointer(rebasing: bytes[$0]))) })
+    }
+
+    /// Finds the rows of a new version of a file without header (JSON Lines) that are unchanged, given each
+    /// row's place and the hash of its bytes; `nil` when the same bytes appear on two rows.
+    func match(_ rows: some Sequence<(Range<Int>, UInt64)>) -> Match? {
+        guard header.isEmpty else { return nil }
+        return matchRows(rows)
+    }
+
+    private func matchRows(_ rows: some Sequence<(Range<Int>, UInt64)>) -> Match? {
         var match = Match(unchanged: [Bool](repeating: false, count: anchors.count))
-        for range in rows {
-            let key = RowHash.hash(UnsafeBufferPointer(rebasing: bytes[range]))
+        for (range, key) in rows {
             if let position = byRow.position(of: key).map(Int.init) {
                 guard !match.unchanged[position] else { return nil }
                 match.unchanged[position] = true

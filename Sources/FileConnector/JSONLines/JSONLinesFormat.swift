@@ -11,39 +11,58 @@ struct JSONLinesFormat: FileFormat {
     func read(_ source: [UInt8], decodingValues: Bool) throws -> FileTable {
         var table = FileTable(source: source)
         try source.withUnsafeBufferPointer { bytes in
-            if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
-                let line = UTF8Validation.line(of: offset, in: bytes)
-                throw error(.protocolViolation, line, "the text is not valid UTF-8; save the file as UTF-8")
-            }
+            try validate(bytes, linesBefore: 0)
             let layout = FileTable.layout(of: bytes)
             table.reserveCapacity(for: bytes)
             table.hasByteOrderMark = layout.bom
             table.lineEnding = layout.lineEnding
-            var position = layout.start
-            var line = 0
-            var members: [JSONLineParser.Member] = []
-            var names = NameCache()
-            while position < bytes.count {
-                line += 1
-                var lineEnd = position
-                while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-                var contentEnd = lineEnd
-                if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-                let range = position..<contentEnd
-                position = lineEnd + 1
-                if bytes[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                var parser = JSONLineParser(bytes, line: range)
-                do throws(JSONLineParser.SyntaxError) {
-                    try parser.parseObject(into: &members)
-                } catch {
-                    throw self.error(.protocolViolation, line, "column \(error.column): \(error.message)")
-                }
-                let object = try self.object(
-                    members, names: &names, bytes: bytes, line: line, decodingValues: decodingValues)
-                try table.append(object, line: line, raw: range, isDecoded: decodingValues, file: settings.path)
-            }
+            _ = try readLines(
+                bytes, from: layout.start, offset: 0, linesBefore: 0, into: &table, decodingValues: decodingValues)
         }
         return table
+    }
+
+    /// Throws, naming the line, if `bytes` (the file's after `linesBefore` lines) are not valid UTF-8.
+    func validate(_ bytes: UnsafeBufferPointer<UInt8>, linesBefore: Int) throws(ConnectorError) {
+        guard let offset = UTF8Validation.firstInvalidOffset(in: bytes) else { return }
+        let line = linesBefore + UTF8Validation.line(of: offset, in: bytes)
+        throw error(.protocolViolation, line, "the text is not valid UTF-8; save the file as UTF-8")
+    }
+
+    /// Reads the lines of `bytes` from `start` into `table`, and returns how many there were. `bytes` are the
+    /// file's from `offset` on, after `linesBefore` lines, and end with a whole line; `row` is given each row's
+    /// bytes (blank lines are skipped).
+    func readLines(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, offset: Int, linesBefore: Int,
+        into table: inout FileTable, decodingValues: Bool, row: (UnsafeBufferPointer<UInt8>) -> Void = { _ in }
+    ) throws -> Int {
+        var position = start
+        var line = linesBefore
+        var members: [JSONLineParser.Member] = []
+        // Its entries are ranges of `bytes`: it is not kept beyond them.
+        var names = NameCache()
+        while position < bytes.count {
+            line += 1
+            let lineEnd = LineScan.firstLineFeed(bytes, from: position)
+            var contentEnd = lineEnd
+            if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            let range = position..<contentEnd
+            position = lineEnd + 1
+            if bytes[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            var parser = JSONLineParser(bytes, line: range)
+            do throws(JSONLineParser.SyntaxError) {
+                try parser.parseObject(into: &members)
+            } catch {
+                throw self.error(.protocolViolation, line, "column \(error.column): \(error.message)")
+            }
+            let object = try self.object(
+                members, names: &names, bytes: bytes, line: line, decodingValues: decodingValues)
+            row(UnsafeBufferPointer(rebasing: bytes[range]))
+            try table.append(
+                object, line: line, raw: range.lowerBound + offset..<range.upperBound + offset,
+                isDecoded: decodingValues, file: settings.path)
+        }
+        return line - linesBefore
     }
 
     /// The names and declared kinds of the members of the previous lines, by position: lines of one file
@@ -124,13 +143,16 @@ struct JSONLinesFormat: FileFormat {
     }
 
     func decode(
-        _ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void
+        _ positions: Range<Int>, of table: FileTable, from bytes: UnsafeBufferPointer<UInt8>, offset: Int,
+        _ body: (ConnectorObject) throws -> Void
     ) throws {
         var members: [JSONLineParser.Member] = []
         var names = NameCache()
-        try table.source.withUnsafeBufferPointer { bytes in
-            try table.forEachObject(at: positions, decode: { try decode($0, line: $1, bytes, &members, &names) }, body)
-        }
+        try table.forEachObject(
+            at: positions,
+            decode: { raw, line in
+                try decode(raw.lowerBound - offset..<raw.upperBound - offset, line: line, bytes, &members, &names)
+            }, body)
     }
 
     private func decode(

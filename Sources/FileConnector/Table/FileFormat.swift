@@ -14,9 +14,11 @@ protocol FileFormat {
     func decode(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, in table: FileTable) throws -> ConnectorObject
 
     /// The objects of `table`'s rows at `positions` (read without decoding values), in order, handed to `body`
-    /// one at a time; deleted rows are skipped. What one row needs is made once for all of them.
+    /// one at a time; deleted rows are skipped. What one row needs is made once for all of them. `bytes` hold
+    /// the rows: the file's bytes from `offset` on.
     func decode(
-        _ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void
+        _ positions: Range<Int>, of table: FileTable, from bytes: UnsafeBufferPointer<UInt8>, offset: Int,
+        _ body: (ConnectorObject) throws -> Void
     ) throws
 
     /// Writes the file holding `table`'s rows to `writer`, unchanged rows copied byte for byte from `file` (the
@@ -29,4 +31,11 @@ protocol FileFormat {
     /// splits them but without decoding anything; `nil` if the bytes do not split cleanly (then read them whole,
     /// which reports the problem).
     func rowRanges(_ bytes: UnsafeBufferPointer<UInt8>) -> (header: Range<Int>?, rows: [Range<Int>])?
+}
+
+extension FileFormat {
+    /// The objects of `table`'s rows at `positions`, decoded from the file's bytes the table holds.
+    func decode(_ positions: Range<Int>, of table: FileTable, _ body: (ConnectorObject) throws -> Void) throws {
+        try table.source.withUnsafeBufferPointer { try decode(positions, of: table, from: $0, offset: 0, body) }
+    }
 }

@@ -48,7 +48,7 @@ struct FileTable {
     }
 
     /// The objects of the rows at `positions` still present, in order: a row's bytes decoded by `decode` (given
-    /// the bytes' range in ``source`` and the row's line), or its object if it has no bytes of its own.
+    /// the bytes' range in the file and the row's line), or its object if it has no bytes of its own.
     func forEachObject(
         at positions: Range<Int>, decode: (Range<Int>, Int) throws -> ConnectorObject,
         _ body: (ConnectorObject) throws -> Void
@@ -96,6 +96,21 @@ struct FileTable {
         for byte in bytes where byte == 0x0A { lines += 1 }
         rows.reserveCapacity(lines)
         index.reserveCapacity(lines)
+    }
+
+    /// Where the rows at `positions` are in the file: from the first's start to the last's end (`nil` if none
+    /// has bytes in the file).
+    func span(of positions: Range<Int>) -> Range<Int>? {
+        guard let first = positions.lazy.compactMap({ self.rows[$0]?.raw }).first,
+            let last = positions.reversed().lazy.compactMap({ self.rows[$0]?.raw }).first
+        else { return nil }
+        return first.lowerBound..<last.upperBound
+    }
+
+    /// Reserves room for `count` rows.
+    mutating func reserveCapacity(rows count: Int) {
+        rows.reserveCapacity(count)
+        index.reserveCapacity(count)
     }
 
     /// The line ending and byte order mark of `bytes`, and where the content starts.
