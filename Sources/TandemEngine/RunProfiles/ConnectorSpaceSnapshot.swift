@@ -8,7 +8,8 @@ struct ConnectorSpaceSnapshot: ConnectorSpaceView {
     let space: ConnectorSpace
 
     func anchors() -> [Anchor] {
-        space.objects.values.filter { isKnown($0) }.map(\.anchor).sorted()
+        // Anchors only: filtering the values would copy every known object first.
+        space.objects.compactMap { isKnown($0.value) ? $0.key : nil }.sorted()
     }
 
     func object(_ anchor: Anchor) -> ConnectorObject? {
