@@ -10,12 +10,14 @@ import ConnectorKit
 /// are then written by a follow-up update, which the export run appends once those adds took.
 ///
 /// The order holds the run's exports once, as given: a round is the positions of its exports, and only a page
-/// of them is copied out at a time. A full sync stages a pending add per person, so a copy of the whole run (or
-/// of a round as large as most of it) would cost as much as the pending exports themselves.
+/// of them is copied out at a time, after which the order lets go of their values. A full sync stages a pending
+/// add per person, so a copy of the whole run (or of a round as large as most of it), or the values of every
+/// export written so far, would cost as much as the pending exports themselves.
 ///
 /// A pure state machine: the export run asks for the ``next(upTo:)`` page, writes it, and ``settle(_:)``s each
 /// export once its outcome is known (applied or failed), which frees the exports waiting on it.
 struct ExportOrder {
+    /// The run's exports by position; one handed out keeps its anchor and type, not its values.
     private var exports: [PendingExport]
     /// How many unsettled adds each export still waits on.
     private var waiting: [Int] = []
@@ -74,7 +76,11 @@ struct ExportOrder {
         }
         let page = round[handedOut..<handedOut + min(limit, round.count - handedOut)]
         handedOut = page.endIndex
-        return page.map { exports[$0] }
+        let handed = page.map { exports[$0] }
+        // An export handed out is not read again: its values go, as the run restages the export as written
+        // (references resolved) and this copy may be all that keeps the values it had.
+        for index in page { exports[index].operation = .delete }
+        return handed
     }
 
     /// The positions of the next round's exports, in anchor order, now marked issued; `nil` if none is left.
