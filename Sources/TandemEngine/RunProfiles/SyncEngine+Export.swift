@@ -14,8 +14,9 @@ extension SyncEngine {
         let connector = try connector(name)
         if let reason = await exportDenial(connector: name) { return (state.space(name).heldDeletes.count, reason) }
         let space = state.space(name)
-        let pending = space.pendingExports.values.sorted { $0.anchor < $1.anchor }
-        let unapprovedDeletes = pending.filter { $0.isDelete && !space.approvedDeletes.contains($0.anchor) }
+        // The run's one copy of its exports: the order takes it over, and copies out a page at a time.
+        var toExport = space.pendingExports.values.sorted { $0.anchor < $1.anchor }
+        let unapprovedDeletes = toExport.filter { $0.isDelete && !space.approvedDeletes.contains($0.anchor) }
         let total = space.objects.count
         var held = Set<Anchor>()
         if configuration.deletionThreshold.isExceeded(deletes: unapprovedDeletes.count, total: total) {
@@ -33,33 +34,29 @@ extension SyncEngine {
                 "export deletes held: they exceed the deletion threshold",
                 metadata: ["connector": "\(name)", "deletes": "\(held.count)", "objects": "\(total)"])
         }
-        let toExport = pending.filter {
-            !held.contains($0.anchor) && !space.heldDeletes.contains($0.anchor)
-                || space.approvedDeletes.contains($0.anchor)
+        toExport.removeAll {
+            (held.contains($0.anchor) || space.heldDeletes.contains($0.anchor))
+                && !space.approvedDeletes.contains($0.anchor)
         }
         let pageSize = max(1, connector.capabilities.pageSize)
         var progress = ProgressReporter(connector: name, profile: .export, stage: "exporting", handler: progressHandler)
-        var order = ExportOrder(toExport)
+        let exportCount = toExport.count
+        var order = ExportOrder(consume toExport)
         var handedOut = 0
-        while let round = order.next() {
-            var start = 0
-            while start < round.count {
-                progress.report(handedOut, total: toExport.count)
-                let page = Array(round[start..<min(start + pageSize, round.count)])
-                if handedOut > 0, let reason = await exportDenial(connector: name) {
-                    return (state.space(name).heldDeletes.count, reason)
-                }
-                start += page.count
-                handedOut += page.count
-                let followUps = try await export(
-                    page, connector: connector, name: name, runID: runID, statistics: &statistics)
-                for export in page { order.settle(export.anchor) }
-                // A follow-up waits for the adds it references; one whose adds failed waits for the next run.
-                for followUp in followUps where followUp.provisionalReferences.contains(where: order.isUnsettled) {
-                    order.append(followUp)
-                }
-                if isCancelled { return (state.space(name).heldDeletes.count, nil) }
+        while let page = order.next(upTo: pageSize) {
+            progress.report(handedOut, total: exportCount)
+            if handedOut > 0, let reason = await exportDenial(connector: name) {
+                return (state.space(name).heldDeletes.count, reason)
             }
+            handedOut += page.count
+            let followUps = try await export(
+                page, connector: connector, name: name, runID: runID, statistics: &statistics)
+            for export in page { order.settle(export.anchor) }
+            // A follow-up waits for the adds it references; one whose adds failed waits for the next run.
+            for followUp in followUps where followUp.provisionalReferences.contains(where: order.isUnsettled) {
+                order.append(followUp)
+            }
+            if isCancelled { return (state.space(name).heldDeletes.count, nil) }
         }
         return (state.space(name).heldDeletes.count, nil)
     }

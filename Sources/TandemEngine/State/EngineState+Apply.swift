@@ -239,12 +239,14 @@ extension Set {
 }
 
 extension Dictionary {
-    /// Gives back the room of a table left at under an eighth of it, which Swift's dictionaries never do by
+    /// Gives back the room of a table left at under a quarter of it, which Swift's dictionaries never do by
     /// themselves: a full sync stages a million pending exports and the export then settles every one, so
     /// an emptied table would otherwise keep the room of a million entries for as long as the engine runs.
-    /// Each shrink copies what is left, after seven times as many were removed.
+    /// Each shrink copies what is left, after three times as many were removed. Not waiting longer matters
+    /// while the export runs: the room of the settled exports is given back before the tables that grow with
+    /// them (unconfirmed exports, the connector's) are at their largest.
     mutating func releaseUnusedCapacity() {
-        guard capacity > 1_024, count * 8 < capacity else { return }
+        guard capacity > 1_024, count * 4 < capacity else { return }
         guard !isEmpty else {
             self = [:]
             return

@@ -25,7 +25,7 @@ import Testing
     static func rounds(_ exports: [PendingExport]) -> [[UInt64]] {
         var order = ExportOrder(exports.sorted { $0.anchor < $1.anchor })
         var rounds: [[UInt64]] = []
-        while let round = order.next() {
+        while let round = order.next(upTo: .max) {
             rounds.append(round.map { $0.metaverseID!.rawValue })
             for export in round { order.settle(export.anchor) }
         }
@@ -48,9 +48,21 @@ import Testing
         #expect(rounds == [[1], [2], [3]])
     }
 
+    @Test func aRoundIsHandedOutInPagesBeforeTheNextBegins() {
+        // 1, 2 and 3 name nothing; 4 names 1, so it waits for the next round even once 1 is settled.
+        var order = ExportOrder(
+            [Self.add(1), Self.add(2), Self.add(3), Self.add(4, references: [1])].sorted { $0.anchor < $1.anchor })
+        var pages: [[UInt64]] = []
+        while let page = order.next(upTo: 2) {
+            pages.append(page.map { $0.metaverseID!.rawValue })
+            for export in page { order.settle(export.anchor) }
+        }
+        #expect(pages == [[1, 2], [3], [4]])
+    }
+
     @Test func aFollowUpWaitsForTheAddsItReferences() throws {
         var order = ExportOrder([Self.add(1, references: [2]), Self.add(2, references: [1])])
-        let firstRound = order.next()
+        let firstRound = order.next(upTo: .max)
         let first = try #require(firstRound)
         #expect(first.map(\.anchor) == [Anchor.provisional(connector: "directory", id: MetaverseID(1))])
         order.settle(first[0].anchor)
@@ -59,13 +71,13 @@ import Testing
             operation: .update(["member": [.reference(.provisional(connector: "directory", id: MetaverseID(2)))]]),
             metaverseID: MetaverseID(1))
         order.append(followUp)
-        let secondRound = order.next()
+        let secondRound = order.next(upTo: .max)
         let second = try #require(secondRound)
         #expect(second.map(\.metaverseID) == [MetaverseID(2)])
         order.settle(second[0].anchor)
-        let third = order.next()
+        let third = order.next(upTo: .max)
         #expect(third?.map(\.anchor) == ["uuid-1"])
-        let end = order.next()
+        let end = order.next(upTo: .max)
         #expect(end == nil)
     }
 
