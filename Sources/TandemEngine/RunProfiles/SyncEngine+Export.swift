@@ -13,15 +13,24 @@ extension SyncEngine {
     {
         let connector = try connector(name)
         if let reason = await exportDenial(connector: name) { return (state.space(name).heldDeletes.count, reason) }
-        let space = state.space(name)
         // The run's one copy of its exports: the order takes it over, and copies out a page at a time.
-        var toExport = space.pendingExports.values.sorted { $0.anchor < $1.anchor }
-        let unapprovedDeletes = toExport.filter { $0.isDelete && !space.approvedDeletes.contains($0.anchor) }
-        let total = space.objects.count
+        var toExport: [PendingExport]
         var held = Set<Anchor>()
-        if configuration.deletionThreshold.isExceeded(deletes: unapprovedDeletes.count, total: total) {
-            held = Set(unapprovedDeletes.map(\.anchor))
-            let newlyHeld = held.subtracting(space.heldDeletes).sorted()
+        var newlyHeld: [Anchor] = []
+        let total: Int
+        // No copy of the space outlives this scope: one alive when a commit changes the space would make the
+        // change copy all of it (copy on write).
+        do {
+            let space = state.space(name)
+            toExport = space.pendingExports.values.sorted { $0.anchor < $1.anchor }
+            let unapprovedDeletes = toExport.filter { $0.isDelete && !space.approvedDeletes.contains($0.anchor) }
+            total = space.objects.count
+            if configuration.deletionThreshold.isExceeded(deletes: unapprovedDeletes.count, total: total) {
+                held = Set(unapprovedDeletes.map(\.anchor))
+                newlyHeld = held.subtracting(space.heldDeletes).sorted()
+            }
+        }
+        if !held.isEmpty {
             if !newlyHeld.isEmpty {
                 try await commit([
                     .syncDecisions(
@@ -34,9 +43,12 @@ extension SyncEngine {
                 "export deletes held: they exceed the deletion threshold",
                 metadata: ["connector": "\(name)", "deletes": "\(held.count)", "objects": "\(total)"])
         }
-        toExport.removeAll {
-            (held.contains($0.anchor) || space.heldDeletes.contains($0.anchor))
-                && !space.approvedDeletes.contains($0.anchor)
+        do {
+            let space = state.space(name)
+            toExport.removeAll {
+                (held.contains($0.anchor) || space.heldDeletes.contains($0.anchor))
+                    && !space.approvedDeletes.contains($0.anchor)
+            }
         }
         let pageSize = max(1, connector.capabilities.pageSize)
         var progress = ProgressReporter(connector: name, profile: .export, stage: "exporting", handler: progressHandler)
@@ -70,8 +82,8 @@ extension SyncEngine {
         _ page: [PendingExport], connector: any Connector, name: String, runID: UInt64,
         statistics: inout RunStatistics
     ) async throws -> [PendingExport] {
-        let space = state.space(name)
-        let plans = page.map { ExportReferences($0, in: space, metaverse: state.metaverse) }
+        // Made from the space as it is now; the space is not held past this line (see above).
+        let plans = page.map { ExportReferences($0, in: state.space(name), metaverse: state.metaverse) }
         let writing = zip(page, plans).compactMap { export, plan in plan.written.map { (export, $0, plan) } }
         guard !writing.isEmpty else { return [] }
         try await commit([
