@@ -22,8 +22,8 @@ import Synchronization
 ///
 /// Dates are ISO 8601 (`2026-11-25` or `2026-11-25T13:45:00Z`), binary values base64, booleans `true`/`false`.
 ///
-/// - Full import reads the whole file and returns every row, decoding a page of rows each time the engine asks
-///   for a batch; a row without an anchor, a duplicate anchor or a syntax error fails the import with the file
+/// - Full import reads the whole file (a JSON Lines file a chunk at a time, never held whole) and returns every
+///   row, decoding a page of rows each time the engine asks for a batch; a row without an anchor, a duplicate anchor or a syntax error fails the import with the file
 ///   and line before any batch, a malformed value at its row's page.
 /// - Delta import compares the file with the engine's connector space (``ImportRequest/connectorSpace``): rows
 ///   that are new or differ come back as whole objects, objects the file no longer has as deletes. The watermark

@@ -4,15 +4,19 @@ import ConnectorKit
 /// (delta), made a page at a time as the engine asks for it (``next()``).
 ///
 /// The file is read and checked before the first batch (its syntax, every row's anchor, duplicate anchors),
-/// without decoding values. Values are decoded a page at a time, so at most one page of objects is alive: a
-/// million-row import holds the file's bytes and where each row is, not a million objects. A value that does not
-/// decode fails the import at its page; the engine commits an import only when its stream has ended, so the
-/// batches before it are lost, not half-applied.
+/// without decoding values. Values are decoded a page at a time, so at most one page of objects is alive. A JSON
+/// Lines file is scanned a chunk at a time and each page read again from the file, so a million-row import holds
+/// where each row is, not the file's bytes and not a million objects; a CSV file is held whole (a quoted field
+/// may hold line feeds, so it cannot be cut at one). A value that does not decode fails the import at its page;
+/// the engine commits an import only when its stream has ended, so the batches before it are lost, not
+/// half-applied.
 ///
 /// A delta from the watermark of this connector's last import reads only what changed: nothing if the file
-/// still has the version it had then (see ``ImportedRows/stableVersion``); otherwise the file is hashed row by
-/// row on one core while its watermark is computed on the other, and only the rows whose bytes changed are
-/// decoded (unless most of a large file changed, see ``readsWholeFile(changedBytes:fileBytes:)``). The rows are remembered for the next delta only once the last batch is made.
+/// still has the version it had then (see ``ImportedRows/stableVersion``); otherwise the file's rows are hashed
+/// (a CSV file's on one core while its watermark is computed on the other, a JSON Lines file's as it is scanned)
+/// and only the rows whose bytes changed are decoded, unless most of a large file changed (see
+/// ``readsWholeFile(changedBytes:fileBytes:)``). The rows are remembered for the next delta only once the last
+/// batch is made.
 struct FileImport {
     let settings: FileConnectorSettings
     /// The rows of the connector's last import, for delta imports that read only changed rows.
