@@ -36,19 +36,11 @@ struct JSONLinesFormat: FileFormat {
         _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, offset: Int, linesBefore: Int,
         into table: inout FileTable, decodingValues: Bool, row: (UnsafeBufferPointer<UInt8>) -> Void = { _ in }
     ) throws -> Int {
-        var position = start
-        var line = linesBefore
         var members: [JSONLineParser.Member] = []
         // Its entries are ranges of `bytes`: it is not kept beyond them.
         var names = NameCache()
-        while position < bytes.count {
-            line += 1
-            let lineEnd = LineScan.firstLineFeed(bytes, from: position)
-            var contentEnd = lineEnd
-            if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-            let range = position..<contentEnd
-            position = lineEnd + 1
-            if bytes[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        return try Self.forEachRow(bytes, from: start) { range, number in
+            let line = linesBefore + number
             var parser = JSONLineParser(bytes, line: range)
             do throws(JSONLineParser.SyntaxError) {
                 try parser.parseObject(into: &members)
@@ -62,7 +54,6 @@ struct JSONLinesFormat: FileFormat {
                 object, line: line, raw: range.lowerBound + offset..<range.upperBound + offset,
                 isDecoded: decodingValues, file: settings.path)
         }
-        return line - linesBefore
     }
 
     /// The names and declared kinds of the members of the previous lines, by position: lines of one file
