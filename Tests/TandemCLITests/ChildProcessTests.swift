@@ -20,12 +20,26 @@ import Testing
             kill(pid, SIGKILL)
             _ = waitpid(pid, nil, 0)
         }
+        // `sleep` opens and closes descriptors of its own (the loader's cache, locale files) before it
+        // sleeps; a listing taken then shows one of those as 3. Wait until it sleeps: what is open
+        // then was inherited.
+        try await waitUntilSleeping(pid)
         let inherited = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").sorted()
         #expect(inherited == ["0", "1", "2"])
         // So closing our write end is the end of the pipe, though the child lives on.
         close(ends[1])
         var byte: UInt8 = 0
         #expect(read(ends[0], &byte, 1) == 0)
+    }
+
+    /// Waits, up to ten seconds, until the kernel shows `pid` blocked in a nanosleep.
+    private func waitUntilSleeping(_ pid: pid_t) async throws {
+        for _ in 0..<1000 {
+            let channel = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? ""
+            if channel.contains("nanosleep") { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the child (pid \(pid)) did not reach its sleep within ten seconds")
     }
 
     @Test func aChildStartsWithNoSignalBlocked() async throws {
