@@ -27,6 +27,47 @@ public protocol Connector: Sendable {
 
     /// Writes `changes` to the connected system; returns one result per change, in order.
     func export(_ changes: [ObjectChange]) async throws -> [ExportResult]
+
+    /// Writes `batch` to the connected system; returns one result per change, in order.
+    ///
+    /// The engine calls this one. A batch makes each change when it is read, so a connector that reads
+    /// the changes once, in order, and lets each go before the next never holds the whole call's attribute
+    /// values. The default implementation makes them all and passes them to the array form: implement this
+    /// one as well when an export call can be large.
+    func export(_ batch: ExportBatch) async throws -> [ExportResult]
+}
+
+extension Connector {
+    public func export(_ batch: ExportBatch) async throws -> [ExportResult] {
+        try await export(Array(batch))
+    }
+}
+
+/// The changes of one export call, each made from the engine's compact form when it is read.
+///
+/// Reading a change twice makes it twice: read each once, in order, and let it go.
+public struct ExportBatch: RandomAccessCollection, Sendable {
+    public let count: Int
+    private let make: @Sendable (Int) -> ObjectChange
+
+    /// A batch of `count` changes; `make(i)` makes the change at `i`, the same each time it is called.
+    public init(count: Int, _ make: @escaping @Sendable (Int) -> ObjectChange) {
+        precondition(count >= 0, "an export batch has no negative count")
+        self.count = count
+        self.make = make
+    }
+
+    /// A batch of changes already made.
+    public init(_ changes: [ObjectChange]) {
+        self.init(count: changes.count) { changes[$0] }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(position: Int) -> ObjectChange {
+        precondition(position >= 0 && position < count, "export batch index \(position) out of 0..<\(count)")
+        return make(position)
+    }
 }
 
 /// An opaque delta token: only the connector that produced it interprets it.

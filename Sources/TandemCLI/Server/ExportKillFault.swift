@@ -37,6 +37,10 @@ final class ExportKillFault: Connector {
     }
 
     func export(_ changes: [ObjectChange]) async throws -> [ExportResult] {
+        try await export(ExportBatch(changes))
+    }
+
+    func export(_ changes: ExportBatch) async throws -> [ExportResult] {
         let results = try await inner.export(changes)
         let die = remaining.left.withLock { left -> Bool in
             left -= 1

@@ -90,7 +90,9 @@ extension SyncEngine {
             .exportsAttempted(
                 ExportsAttempted(runID: runID, connector: name, epoch: state.epoch, anchors: writing.map(\.0.anchor)))
         ])
-        let changes = writing.map { Self.change(for: $0.1) }
+        // Each change is made from its compact pending form as the connector reads it (see `ExportBatch`).
+        let written = writing.map(\.1)
+        let changes = ExportBatch(count: written.count) { Self.change(for: written[$0]) }
         let results = try await exportWithRetry(connector, changes, name: name)
         guard results.count == changes.count else {
             throw ConnectorError(
@@ -184,7 +186,7 @@ extension SyncEngine {
     }
 
     /// Retries a whole export call that failed transiently (busy, unreachable), with backoff.
-    func exportWithRetry(_ connector: any Connector, _ changes: [ObjectChange], name: String) async throws
+    func exportWithRetry(_ connector: any Connector, _ changes: ExportBatch, name: String) async throws
         -> [ExportResult]
     {
         var delay = Duration.milliseconds(200)
