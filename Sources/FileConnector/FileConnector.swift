@@ -92,6 +92,12 @@ public struct FileConnector: Connector {
     /// need not read and parse it again while nobody else has changed it: it copies the rows it does not change
     /// from the file.
     public func export(_ changes: [ObjectChange]) async throws -> [ExportResult] {
+        try await export(ExportBatch(changes))
+    }
+
+    /// Applies the changes one at a time, each formatted as its row's bytes and then let go, and writes the
+    /// file once.
+    public func export(_ changes: ExportBatch) async throws -> [ExportResult] {
         guard !settings.readOnly else {
             throw ConnectorError(.unsupported, "connectors.\(settings.name) is read-only (readOnly: true)")
         }

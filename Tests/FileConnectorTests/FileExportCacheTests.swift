@@ -76,6 +76,52 @@ import Testing
         }
     }
 
+    /// During a JSON Lines export call, a row the call changed is held as the bytes it will be written as, not
+    /// as its values; a later change of the same row in the call reads its values back from those bytes.
+    @Test func aJSONLinesExportHoldsEachChangedRowAsItsBytes() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("hr.jsonl", #"{"employeeId":"E1","displayName":"Ada"}"# + "\n")
+        let connector = try FileTesting.connector(path, ["multiValued": ["phones": ";"]])
+        let settings = connector.settings
+        let format = settings.fileFormat
+        let reader = try FileReader(path)
+        var table = try format.read(try reader.readAll(), decodingValues: false)
+        table.dropSource()
+        let changes: [ObjectChange] = [
+            .add(FileTesting.person("E4", ["title": [.string("Admiral")]])),
+            .update(anchor: "E4", objectType: "person", changes: [.add("phones", [.string("+1 9")])]),
+            .update(anchor: "E1", objectType: "person", changes: [.replace("title", [.string("Countess")])]),
+        ]
+        for change in changes {
+            #expect(
+                try table.apply(change, settings: settings, format: format, file: reader)
+                    == .applied(anchor: change.anchor))
+        }
+        for anchor: Anchor in ["E1", "E4"] {
+            let position = try #require(table.index[anchor])
+            let row = try #require(table.rows[position])
+            #expect(row.object.attributes.isEmpty && !row.isDecoded, "row \(anchor) holds its values")
+            #expect(row.formatted == format.formattedRow(try Self.decoded(row, format, table)), "row \(anchor)")
+        }
+        let e4 = try Self.decoded(try #require(table.rows[1]), format, table)
+        #expect(
+            e4.attributes == [
+                "employeeId": [.string("E4")], "title": [.string("Admiral")], "phones": [.string("+1 9")],
+            ])
+
+        // The same changes as one call write exactly these lines.
+        _ = try await connector.export(changes)
+        #expect(
+            try directory.read("hr.jsonl")
+                == #"{"employeeId":"E1","displayName":"Ada","title":"Countess"}"# + "\n"
+                + #"{"employeeId":"E4","phones":["+1 9"],"title":"Admiral"}"# + "\n")
+    }
+
+    static func decoded(_ row: FileTable.Row, _ format: any FileFormat, _ table: FileTable) throws -> ConnectorObject {
+        let bytes = try #require(row.formatted)
+        return try bytes.withUnsafeBufferPointer { try format.decode($0, line: row.line, in: table) }
+    }
+
     @Test func aFileChangedByAnotherWriterIsReadAgain() async throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("hr.csv", "employeeId,displayName\nE1,Ada\n")

@@ -98,6 +98,9 @@ struct CSVFormat: FileFormat {
         ConnectorError(code, "\(settings.path):\(line): \(message)")
     }
 
+    /// `nil`: a row's fields follow the header, and an export may add columns to it.
+    func formattedRow(_ object: ConnectorObject) -> [UInt8]? { nil }
+
     func write(_ table: inout FileTable, from file: FileReader, to writer: FileWriter) throws(ConnectorError) {
         var columns = table.columns
         if columns.isEmpty {

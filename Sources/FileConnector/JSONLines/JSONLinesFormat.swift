@@ -206,6 +206,12 @@ struct JSONLinesFormat: FileFormat {
         }
     }
 
+    func formattedRow(_ object: ConnectorObject) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        append(object, to: &bytes)
+        return bytes
+    }
+
     /// Writes the anchor attribute first, then the others in name order.
     private func append(_ object: ConnectorObject, to output: inout [UInt8]) {
         let anchorName = settings.anchorAttribute

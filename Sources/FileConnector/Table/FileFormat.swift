@@ -27,6 +27,11 @@ protocol FileFormat {
     /// is not copied. The bytes are all written when this returns.
     func write(_ table: inout FileTable, from file: FileReader, to writer: FileWriter) throws(ConnectorError)
 
+    /// The row's bytes for `object`, without a line ending, exactly as ``write(_:from:to:)`` writes them; `nil`
+    /// when they depend on the other rows (CSV: the header's columns), and are made when the file is written.
+    /// An export formats each row it changes at once, so it holds the row's bytes, not its values.
+    func formattedRow(_ object: ConnectorObject) -> [UInt8]?
+
     /// The header's bytes (CSV) and each row's bytes, without line endings, split exactly as ``read(_:decodingValues:)``
     /// splits them but without decoding anything; `nil` if the bytes do not split cleanly (then read them whole,
     /// which reports the problem).

@@ -15,14 +15,25 @@ extension FileTable {
         }
         switch change {
         case .add(let object):
-            return add(object, settings: settings)
+            let result = add(object, settings: settings)
+            if case .applied = result { formatRow(at: rows.count - 1, format: format) }
+            return result
         case .update(let anchor, _, let changes):
             guard let position = index[anchor], var row = rows[position] else { return notFound(anchor) }
-            if !row.isDecoded, let raw = row.raw {
-                let bytes = try file.bytes(in: raw)
+            if !row.isDecoded {
+                // Its values are in the file (a row read), or in its formatted bytes (a row this export changed).
+                let bytes: [UInt8]
+                if let formatted = row.formatted {
+                    bytes = formatted
+                } else if let raw = row.raw {
+                    bytes = try file.bytes(in: raw)
+                } else {
+                    preconditionFailure("a row without its values has its bytes in the file or formatted")
+                }
                 do {
                     row.object = try bytes.withUnsafeBufferPointer { try format.decode($0, line: row.line, in: self) }
                     row.isDecoded = true
+                    row.formatted = nil
                 } catch var error as ConnectorError {
                     error.anchor = anchor
                     return .failed(error)
@@ -43,6 +54,7 @@ extension FileTable {
             }
             row.raw = nil
             rows[position] = row
+            formatRow(at: position, format: format)
             return .applied(anchor: anchor)
         case .delete(let anchor, _):
             guard let position = index[anchor], rows[position] != nil else { return notFound(anchor) }
@@ -88,6 +100,14 @@ extension FileTable {
         index[object.anchor] = rows.count
         rows.append(Row(object: object, line: 0, raw: nil))
         return .applied(anchor: object.anchor)
+    }
+
+    /// Formats a changed row now, if its format allows (JSON Lines), and keeps only its bytes: a large export
+    /// holds about 400 bytes of each row it changed rather than its object's values (about 2 KB).
+    private mutating func formatRow(at position: Int, format: any FileFormat) {
+        guard let object = rows[position]?.object, let bytes = format.formattedRow(object) else { return }
+        rows[position]!.formatted = bytes
+        rows[position]!.dropValues()
     }
 
     private func notFound(_ anchor: Anchor) -> ExportResult {

@@ -53,6 +53,9 @@ extension FileTable {
             if let raw = row.raw {
                 try output.copy(raw, from: file)
                 put(padding)
+            } else if let bytes = row.formatted {
+                put(bytes)
+                rows[position]!.formatted = nil
             } else {
                 formatted.removeAll(keepingCapacity: true)
                 writeRow(row.object, &formatted)

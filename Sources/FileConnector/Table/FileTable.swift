@@ -19,6 +19,9 @@ struct FileTable {
         var isFollowedByLineEnding = false
         /// Whether ``object`` holds the row's values, or only its anchor (see ``FileFormat/read(_:decodingValues:)``).
         var isDecoded = true
+        /// The bytes to write for a row an export changed, formatted when it changed
+        /// (``FileFormat/formattedRow(_:)``); ``object`` then holds only the anchor.
+        var formatted: [UInt8]?
 
         /// Keeps only the object's anchor and type; ``FileFormat/decode(_:in:)`` reads the values from the
         /// row's bytes again when they are needed.
@@ -55,6 +58,7 @@ struct FileTable {
     ) rethrows {
         for position in positions {
             guard let row = rows[position] else { continue }
+            precondition(row.formatted == nil, "an import's table holds no rows formatted by an export")
             try body(try row.raw.map { try decode($0, row.line) } ?? row.object)
         }
     }
