@@ -12,8 +12,9 @@ struct ExportReferences {
     /// references objects still to be added), or the pending export itself when it has no provisional references.
     var written: PendingExport?
     /// Attributes with references still to be added, with their full value lists: a follow-up update once the
-    /// written export took (for an add; an update keeps them pending).
-    var deferred: Attributes = [:]
+    /// written export took (for an add; an update keeps them pending). Packed, as the follow-up holds them: a
+    /// page of 50,000 adds that reference one another holds 50,000 of these until its results are in.
+    var deferred = PackedAttributes()
 
     init(_ export: PendingExport, in space: ConnectorSpace, metaverse: [MetaverseID: MetaverseObject]) {
         let references = export.provisionalReferences
@@ -55,6 +56,7 @@ struct ExportReferences {
             }
         }
         var export = export
+        var deferred: Attributes = [:]
         switch export.operation {
         case .add(let dn, let attributes):
             var written: Attributes = [:]
@@ -76,6 +78,7 @@ struct ExportReferences {
         case .rename, .delete:
             self.written = export
         }
+        self.deferred = PackedAttributes(deferred)
     }
 
     private enum Resolution {

@@ -111,7 +111,7 @@ extension SyncEngine {
                     followUps.append(
                         PendingExport(
                             anchor: applied, objectType: pending.objectType,
-                            operation: .update(PackedAttributes(plan.deferred)),
+                            operation: .update(plan.deferred),
                             metaverseID: pending.metaverseID))
                 }
                 switch pending.operation {
@@ -132,7 +132,7 @@ extension SyncEngine {
             followUps.append(
                 PendingExport(
                     anchor: pending.anchor, objectType: pending.objectType,
-                    operation: .update(PackedAttributes(plan.deferred)),
+                    operation: .update(plan.deferred),
                     metaverseID: pending.metaverseID))
         }
         // Decisions carry whole objects: a page of them goes in events of `decisionsPerEvent` each, as a
