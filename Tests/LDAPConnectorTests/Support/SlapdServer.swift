@@ -17,18 +17,38 @@ final class SlapdServer: Sendable {
 
     /// Starts a server: with content sync (syncprov) unless `contentSync` is false; `ldif` bulk-loaded by slapadd
     /// (it must contain the base entries), or just the base entries.
+    ///
+    /// A port found free may be taken by another test's connection before slapd binds it (slapd then exits,
+    /// saying why only to syslog): the server is started afresh on another port, up to five times.
     init(contentSync: Bool = true, ldif: String? = nil) async throws {
-        directory = NSTemporaryDirectory() + "tandem-slapd-" + UUID().uuidString
-        port = try ChildProcess.freePort()
-        var arguments = ["start", directory, String(port)]
-        if !contentSync { arguments.append("--no-sync") }
+        let directory = NSTemporaryDirectory() + "tandem-slapd-" + UUID().uuidString
+        var options: [String] = contentSync ? [] : ["--no-sync"]
         if let ldif {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let path = directory + "/fixture.ldif"
             try (Self.baseLDIF + "\n" + ldif).write(toFile: path, atomically: true, encoding: .utf8)
-            arguments += ["--ldif", path]
+            options += ["--ldif", path]
         }
-        try await Self.control(arguments)
+        var attempt = 1
+        while true {
+            let port = try ChildProcess.freePort()
+            do {
+                try await Self.control(["start", directory, String(port)] + options)
+                self.directory = directory
+                self.port = port
+                return
+            } catch {
+                try? await Self.control(["stop", directory])
+                guard attempt < 5 else {
+                    try? FileManager.default.removeItem(atPath: directory)
+                    throw error
+                }
+                attempt += 1
+                for folder in ["data", "accesslog"] {
+                    try? FileManager.default.removeItem(atPath: directory + "/" + folder)
+                }
+            }
+        }
     }
 
     deinit {
