@@ -92,9 +92,9 @@ final class DecodedEventPipe: @unchecked Sendable {
     /// Events per chunk: enough to make the hand-over cheap, few enough to keep both threads busy.
     static let chunkSize = 16
     /// A chunk also ends once its events' inflated payloads reach this many bytes.
-    static let chunkBytes = 1 << 20
+    static let chunkBytes = 2 << 20
     /// Inflated payload bytes the queue holds before the decoder waits; decoded, about five times that.
-    static let capacityBytes = 4 << 20
+    static let capacityBytes = 16 << 20
 
     private let condition = NSCondition()
     private var items: [(item: Item, bytes: Int)] = []
