@@ -79,9 +79,12 @@ extension EngineReplay {
 
 /// A bounded queue of decoded chunks from the decoder thread to the applying one.
 ///
-/// The bound is on what the queued events weigh, not on how many there are: an event holds anything from
-/// one change to a thousand imported objects, and sixteen chunks of the heaviest, decoded, were about
-/// 180 MiB held ahead of the state being built (measured at 100,000 people).
+/// It holds at most ``capacityItems`` chunks of ``chunkSize`` events (128 events) and at most
+/// ``capacityBytes`` of their inflated payloads, whichever binds first, and lets go of a chunk as soon as it
+/// is taken. Until 2026-12-06 a taken chunk stayed in the queue's array until 64 slots were reclaimed, so up to
+/// 1,000 decoded events were alive beside the state being built: 180 MiB at 100,000 people. A tighter bound
+/// by bytes alone (16 MiB) saved 35 MiB more there but slowed a restore at 1M people from 9.4–9.9 s to
+/// 11.0–13.6 s (same hour): a run of events slow to decode drained the little the decoder had got ahead.
 final class DecodedEventPipe: @unchecked Sendable {
     enum Item: @unchecked Sendable {
         case events([EngineReplay.DecodedEvent])
@@ -92,9 +95,12 @@ final class DecodedEventPipe: @unchecked Sendable {
     /// Events per chunk: enough to make the hand-over cheap, few enough to keep both threads busy.
     static let chunkSize = 16
     /// A chunk also ends once its events' inflated payloads reach this many bytes.
-    static let chunkBytes = 2 << 20
-    /// Inflated payload bytes the queue holds before the decoder waits; decoded, about five times that.
-    static let capacityBytes = 16 << 20
+    static let chunkBytes = 16 << 20
+    /// Chunks the queue holds before the decoder waits.
+    static let capacityItems = 8
+    /// Inflated payload bytes the queue holds before the decoder waits (decoded, several times that): binds
+    /// only on unusually heavy events; a million-person journal's heaviest hold about 400 KB.
+    static let capacityBytes = 64 << 20
 
     private let condition = NSCondition()
     private var items: [(item: Item, bytes: Int)] = []
@@ -102,15 +108,23 @@ final class DecodedEventPipe: @unchecked Sendable {
     private var queuedBytes = 0
     private var closed = false
     private let capacityBytes: Int
+    private let capacityItems: Int
 
-    init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
+    init(capacityBytes: Int, capacityItems: Int = DecodedEventPipe.capacityItems) {
+        self.capacityBytes = capacityBytes
+        self.capacityItems = capacityItems
+    }
 
     /// Waits for room and adds `item`, which weighs `bytes`; `false` if the reader has gone (then stop).
     /// An empty queue always takes an item, however heavy.
     func put(_ item: Item, bytes: Int = 0) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while items.count > head && queuedBytes + bytes > capacityBytes && !closed { condition.wait() }
+        while items.count > head && (items.count - head >= capacityItems || queuedBytes + bytes > capacityBytes)
+            && !closed
+        {
+            condition.wait()
+        }
         guard !closed else { return false }
         items.append((item, bytes))
         queuedBytes += bytes

@@ -30,8 +30,10 @@ import Testing
         #expect(tracked == nil, "freed once taken, though the queue's slots are reclaimed later")
     }
 
-    @Test func aFullQueueMakesTheWriterWaitForTheReader() {
-        let pipe = DecodedEventPipe(capacityBytes: 100)
+    /// Full by weight (one item heavier than the whole capacity), or by count (one item of one).
+    @Test(arguments: [(capacityBytes: 100, capacityItems: 8), (capacityBytes: 1 << 30, capacityItems: 1)])
+    func aFullQueueMakesTheWriterWaitForTheReader(capacityBytes: Int, capacityItems: Int) {
+        let pipe = DecodedEventPipe(capacityBytes: capacityBytes, capacityItems: capacityItems)
         let log = StepLog()
         // An empty queue takes an item heavier than its whole capacity.
         #expect(pipe.put(.end, bytes: 1_000))
